@@ -1,0 +1,49 @@
+import type { TelemetryReading } from '@coffee-iot/shared';
+
+/** A reading as it waits on disk: its JSON is stored once and reused verbatim in envelopes. */
+export interface SpooledReading {
+  seq: number;
+  /** Epoch ms of the reading's `ts`, for age-based expiry and "oldest unsent". */
+  takenAtMs: number;
+  /** bootId of the agent process that took the reading. */
+  bootId: string;
+  /** `JSON.stringify(reading)`, exactly what goes into the envelope's `readings` array. */
+  json: string;
+}
+
+export interface SpoolLimits {
+  /** Most readings kept; the oldest are dropped first. 0 = unlimited. */
+  maxReadings: number;
+  /** Most bytes of reading JSON kept; the oldest are dropped first. 0 = unlimited. */
+  maxBytes: number;
+  /** Readings older than this are dropped. 0 = unlimited. */
+  maxAgeSeconds: number;
+}
+
+export interface SpoolStats {
+  depth: number;
+  bytes: number;
+  /** Epoch ms of the oldest unacknowledged reading, null when empty. */
+  oldestTakenAtMs: number | null;
+  /** Readings dropped by the caps since the spool file was created (persisted). */
+  dropped: number;
+  /** Highest seq ever assigned (persisted, so seq stays monotonic across restarts). */
+  lastSeq: number;
+}
+
+/**
+ * Durable FIFO of readings. Every reading is committed to disk before `append` returns,
+ * and removed only by `acknowledge` after the broker's PUBACK.
+ */
+export interface ReadingSpool {
+  /** Assigns the next seq, stores the reading durably and returns it with its seq. */
+  append(reading: Omit<TelemetryReading, 'seq'>, bootId: string): TelemetryReading;
+  /** Oldest readings with seq > afterSeq, in seq order, at most `limit` of them. */
+  readAfter(afterSeq: number, limit: number): SpooledReading[];
+  /** Deletes the given seqs (acknowledged by the broker). Unknown seqs are ignored. */
+  acknowledge(seqs: readonly number[]): void;
+  /** Applies the caps now; returns how many readings were dropped. */
+  enforceLimits(): number;
+  stats(): SpoolStats;
+  close(): void;
+}

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './limits.js';
+export * from './telemetry.js';
+export * from './topics.js';
+export * from './validate.js';

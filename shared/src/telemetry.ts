@@ -1,0 +1,52 @@
+/** Contract version carried in every envelope's `v`. */
+export const TELEMETRY_CONTRACT_VERSION = 1 as const;
+
+/**
+ * One Sense HAT reading. Field meanings and units are documented in
+ * `schemas/telemetry-v1.schema.json`, which is the source of truth for consumers.
+ */
+export interface TelemetryReading {
+  seq: number;
+  ts: string;
+  temperature: number;
+  humidity: number;
+  pressure: number;
+  pitch: number;
+  roll: number;
+  yaw: number;
+  temperatureAmbient?: number;
+  temperatureCpu?: number;
+  accelX?: number;
+  accelY?: number;
+  accelZ?: number;
+  gyroX?: number;
+  gyroY?: number;
+  gyroZ?: number;
+  magX?: number;
+  magY?: number;
+  magZ?: number;
+}
+
+/** What the device publishes on `{prefix}/{thing}/telemetry`. */
+export interface TelemetryEnvelope {
+  v: typeof TELEMETRY_CONTRACT_VERSION;
+  deviceId: string;
+  bootId: string;
+  readings: TelemetryReading[];
+}
+
+/** What the device publishes on `{prefix}/{thing}/health`. */
+export interface HealthMessage {
+  v: 1;
+  deviceId: string;
+  bootId: string;
+  ts: string;
+  agentVersion: string;
+  transport: 'aws-crt' | 'mqtt.js';
+  uptimeSeconds: number;
+  spoolDepth: number;
+  oldestUnsentAgeSeconds: number | null;
+  droppedReadings: number;
+  sensorErrors: number;
+  lastPubackAt: string | null;
+}
