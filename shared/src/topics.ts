@@ -15,7 +15,7 @@ export function topicPrefixProblem(prefix: string): string | null {
   if (prefix === '') return 'must not be empty';
   if (prefix.startsWith('/') || prefix.endsWith('/')) return 'must not start or end with "/"';
   if (prefix.includes('//')) return 'must not contain empty levels ("//")';
-  if (/[#+\u0000]/.test(prefix)) return 'must not contain MQTT wildcards (+, #) or NUL';
+  if (/[#+]/.test(prefix) || prefix.includes('\0')) return 'must not contain MQTT wildcards (+, #) or NUL';
   if (prefix.startsWith('$')) return 'must not start with "$" (reserved topics)';
   return null;
 }
