@@ -1,0 +1,217 @@
+import { parseTelemetryEnvelope } from '@coffee-iot/shared';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { systemClock, systemTimers } from '../ports/clock.js';
+import { silentLogger } from '../ports/logger.js';
+import { FakeTransport } from '../testing/fake-transport.js';
+import { MemorySpool } from '../testing/memory-spool.js';
+import { type PublishLimits, TelemetryPublisher } from './telemetry-publisher.js';
+
+const BOOT = '11111111-1111-4111-8111-111111111111';
+const TOPIC = 'dt/coffee-iot/pi-1/telemetry';
+const IOT_LIMITS: PublishLimits = {
+  maxPublishesPerSecond: 100,
+  maxPayloadBytes: 128 * 1024,
+  maxInFlight: 10,
+};
+
+function addReadings(spool: MemorySpool, count: number): void {
+  for (let i = 0; i < count; i += 1) {
+    spool.append(
+      {
+        ts: new Date(Date.now()).toISOString(),
+        temperature: 21,
+        humidity: 40,
+        pressure: 1013,
+        pitch: 0,
+        roll: 0,
+        yaw: 0,
+      },
+      BOOT,
+    );
+  }
+}
+
+function publishedSeqs(transport: FakeTransport): number[] {
+  return transport.acknowledged.flatMap((m) => parseTelemetryEnvelope(m.payload).readings.map((r) => r.seq));
+}
+
+describe('TelemetryPublisher', () => {
+  let spool: MemorySpool;
+  let transport: FakeTransport;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: Date.parse('2026-11-26T10:00:00.000Z') });
+    spool = new MemorySpool();
+    transport = new FakeTransport();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function createPublisher(overrides: Partial<{ limits: PublishLimits; batchMs: number }> = {}) {
+    return new TelemetryPublisher({
+      spool,
+      deviceId: 'pi-1',
+      topic: TOPIC,
+      limits: overrides.limits ?? IOT_LIMITS,
+      batchMs: overrides.batchMs ?? 0,
+      clock: systemClock,
+      timers: systemTimers,
+      logger: silentLogger(),
+    });
+  }
+
+  it('publishes each live reading on its own and removes it from the spool only after the PUBACK', async () => {
+    const publisher = createPublisher();
+    transport.autoAck = false;
+    await transport.connect();
+    publisher.start();
+    publisher.attach(transport);
+
+    addReadings(spool, 1);
+    publisher.notify();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.pending).toHaveLength(1);
+    expect(transport.pending[0]?.topic).toBe(TOPIC);
+    expect(spool.stats().depth).toBe(1);
+
+    transport.ackPending();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(spool.stats().depth).toBe(0);
+    expect(publisher.stats().lastPubackAtMs).toBe(Date.now());
+
+    addReadings(spool, 1);
+    publisher.notify();
+    await vi.advanceTimersByTimeAsync(0);
+    transport.ackPending();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(publishedSeqs(transport)).toEqual([1, 2]);
+    expect(transport.acknowledged.map((m) => parseTelemetryEnvelope(m.payload).readings.length)).toEqual([
+      1, 1,
+    ]);
+    await publisher.stop(100);
+  });
+
+  it('resends everything unacknowledged, in order, after the connection comes back', async () => {
+    const publisher = createPublisher();
+    transport.autoAck = false;
+    await transport.connect();
+    publisher.start();
+    publisher.attach(transport);
+    for (let i = 0; i < 3; i += 1) {
+      addReadings(spool, 1);
+      publisher.notify();
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    expect(transport.pending).toHaveLength(3);
+    transport.ackPending(1);
+    transport.dropConnection();
+    publisher.detach();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(spool.stats().depth).toBe(2);
+
+    addReadings(spool, 2); // taken while offline
+    await transport.connect();
+    transport.autoAck = true;
+    publisher.attach(transport);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(publishedSeqs(transport)).toEqual([1, 2, 3, 4, 5]);
+    expect(spool.stats().depth).toBe(0);
+    await publisher.stop(100);
+  });
+
+  it('catches up a backlog in full envelopes, within the publish rate, payload and in-flight limits', async () => {
+    const limits: PublishLimits = { maxPublishesPerSecond: 5, maxPayloadBytes: 2048, maxInFlight: 3 };
+    const publisher = createPublisher({ limits });
+    addReadings(spool, 200);
+    transport.autoAck = false;
+    await transport.connect();
+    publisher.start();
+    publisher.attach(transport);
+
+    let maxPending = 0;
+    for (let step = 0; step < 400 && spool.stats().depth > 0; step += 1) {
+      await vi.advanceTimersByTimeAsync(50);
+      maxPending = Math.max(maxPending, transport.pending.length);
+      transport.ackPending();
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    expect(spool.stats().depth).toBe(0);
+    expect(publishedSeqs(transport)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(maxPending).toBeLessThanOrEqual(3);
+    for (const message of transport.acknowledged)
+      expect(Buffer.byteLength(message.payload)).toBeLessThanOrEqual(2048);
+    const { publishTimes } = transport;
+    for (const start of publishTimes) {
+      expect(publishTimes.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(5);
+    }
+    // Batching: far fewer messages than readings.
+    expect(transport.acknowledged.length).toBeLessThan(40);
+    await publisher.stop(100);
+  });
+
+  it('with batchSeconds holds live readings until the oldest is that old, then sends them together', async () => {
+    const publisher = createPublisher({ batchMs: 10_000 });
+    await transport.connect();
+    publisher.start();
+    publisher.attach(transport);
+    for (let second = 0; second < 10; second += 1) {
+      addReadings(spool, 1);
+      publisher.notify();
+      await vi.advanceTimersByTimeAsync(999);
+      expect(transport.acknowledged).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.acknowledged).toHaveLength(1);
+    expect(publishedSeqs(transport)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    await publisher.stop(100);
+  });
+
+  it('publishes nothing while disconnected and keeps every reading', async () => {
+    const publisher = createPublisher();
+    publisher.start();
+    addReadings(spool, 50);
+    publisher.notify();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(transport.acknowledged).toHaveLength(0);
+    expect(spool.stats().depth).toBe(50);
+    await publisher.stop(100);
+  });
+
+  it('on stop waits for in-flight PUBACKs, but no longer than the drain time', async () => {
+    const publisher = createPublisher();
+    transport.autoAck = false;
+    await transport.connect();
+    publisher.start();
+    publisher.attach(transport);
+    addReadings(spool, 1);
+    publisher.notify();
+    await vi.advanceTimersByTimeAsync(0);
+
+    const stopped = publisher.stop(2000);
+    let done = false;
+    void stopped.then(() => {
+      done = true;
+    });
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(done).toBe(true);
+    expect(spool.stats().depth).toBe(1); // unacknowledged stays spooled
+  });
+
+  it('drops and counts a reading that can never fit the payload limit, instead of blocking', async () => {
+    const limits: PublishLimits = { maxPublishesPerSecond: 100, maxPayloadBytes: 100, maxInFlight: 10 };
+    const publisher = createPublisher({ limits });
+    await transport.connect();
+    publisher.start();
+    publisher.attach(transport);
+    addReadings(spool, 1);
+    publisher.notify();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(publisher.stats().oversizedDropped).toBe(1);
+    expect(spool.stats().depth).toBe(0);
+    await publisher.stop(100);
+  });
+});
