@@ -1,0 +1,135 @@
+import { parseTelemetryEnvelope, validateHealthMessage } from '@coffee-iot/shared';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Agent, type AgentSettings, type SamplerHandle } from './agent.js';
+import type { AgentSnapshot } from './health/agent-snapshot.js';
+import { systemClock, systemTimers } from './ports/clock.js';
+import { silentLogger } from './ports/logger.js';
+import { FakeTransport } from './testing/fake-transport.js';
+import { MemorySpool } from './testing/memory-spool.js';
+
+const BOOT = '11111111-1111-4111-8111-111111111111';
+
+const settings: AgentSettings = {
+  thingName: 'coffee-pi-1',
+  endpoint: 'localhost',
+  topicPrefix: 'dt/coffee-iot',
+  batchSeconds: 0,
+  healthIntervalSeconds: 60,
+  statusIntervalMs: 5000,
+  drainMs: 2000,
+  publish: { maxPublishesPerSecond: 100, maxPayloadBytes: 128 * 1024, maxInFlight: 10 },
+  reconnect: { minMs: 1000, maxMs: 60_000, stableAfterMs: 30_000 },
+};
+
+/** A sampler that spools one reading per second, like the real one, on fake timers. */
+function fakeSampler(spool: MemorySpool, onReading: () => void, events: string[]): SamplerHandle {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  return {
+    sensorErrors: 0,
+    start() {
+      timer = setInterval(() => {
+        spool.append(
+          {
+            ts: new Date().toISOString(),
+            temperature: 21,
+            humidity: 40,
+            pressure: 1013,
+            pitch: 0,
+            roll: 0,
+            yaw: 0,
+          },
+          BOOT,
+        );
+        onReading();
+      }, 1000);
+    },
+    async stop() {
+      events.push('sampler stopped');
+      clearInterval(timer);
+    },
+  };
+}
+
+describe('Agent', () => {
+  let spool: MemorySpool;
+  let transport: FakeTransport;
+  let statuses: AgentSnapshot[];
+  let events: string[];
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: Date.parse('2026-11-26T08:00:00.000Z') });
+    spool = new MemorySpool();
+    transport = new FakeTransport();
+    statuses = [];
+    events = [];
+    const close = spool.close.bind(spool);
+    spool.close = () => {
+      events.push('spool closed');
+      close();
+    };
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function createAgent(): Agent {
+    return new Agent({
+      settings,
+      spool,
+      transport,
+      createSampler: (onReading) => fakeSampler(spool, onReading, events),
+      writeStatus: (snapshot) => {
+        statuses.push(snapshot);
+      },
+      bootId: BOOT,
+      agentVersion: '0.1.0',
+      clock: systemClock,
+      timers: systemTimers,
+      logger: silentLogger(),
+    });
+  }
+
+  it('publishes one reading a second on the telemetry topic and a valid health message on connect and every minute', async () => {
+    const agent = createAgent();
+    agent.start();
+    await vi.advanceTimersByTimeAsync(120_000);
+    const telemetry = transport.acknowledged.filter((m) => m.topic === 'dt/coffee-iot/coffee-pi-1/telemetry');
+    const seqs = telemetry.flatMap((m) => parseTelemetryEnvelope(m.payload).readings.map((r) => r.seq));
+    expect(seqs).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+
+    const health = transport.acknowledged.filter((m) => m.topic === 'dt/coffee-iot/coffee-pi-1/health');
+    expect(health).toHaveLength(3); // on connect, at 60 s, at 120 s
+    const last = JSON.parse(health[2]?.payload ?? '');
+    expect(validateHealthMessage(last)).toEqual({ ok: true, value: last });
+    expect(last).toMatchObject({
+      deviceId: 'coffee-pi-1',
+      uptimeSeconds: 120,
+      spoolDepth: 0,
+      transport: 'mqtt.js',
+    });
+    await agent.stop();
+  });
+
+  it('keeps sampling while the broker is unreachable and reports the backlog in its status', async () => {
+    for (let i = 0; i < 20; i += 1) transport.connectScript.push(new Error('ECONNREFUSED'));
+    const agent = createAgent();
+    agent.start();
+    await vi.advanceTimersByTimeAsync(30_000);
+    const status = statuses.at(-1);
+    expect(status?.connection).not.toBe('connected');
+    expect(status?.spoolDepth).toBeGreaterThanOrEqual(25);
+    expect(status?.oldestUnsentAtMs).toBe(Date.parse('2026-11-26T08:00:01.000Z'));
+    await agent.stop();
+  });
+
+  it('stops in order: sampling first, the spool last, and records the final state', async () => {
+    const agent = createAgent();
+    agent.start();
+    await vi.advanceTimersByTimeAsync(5000);
+    await agent.stop();
+    expect(events).toEqual(['sampler stopped', 'spool closed']);
+    expect(statuses.at(-1)?.connection).toBe('stopped');
+    expect(transport.connected).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

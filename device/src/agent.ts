@@ -1,0 +1,196 @@
+import { buildTopic } from '@coffee-iot/shared';
+import type { BackoffPolicy } from './connection/backoff.js';
+import { ConnectionSupervisor } from './connection/connection-supervisor.js';
+import type { AgentSnapshot } from './health/agent-snapshot.js';
+import { toHealthMessage } from './health/health-message.js';
+import { PeriodicTask } from './health/periodic-task.js';
+import type { Clock, Timers } from './ports/clock.js';
+import type { Logger } from './ports/logger.js';
+import { type PublishLimits, TelemetryPublisher } from './publisher/telemetry-publisher.js';
+import type { ReadingSpool } from './spool/spool-port.js';
+import type { MqttTransport } from './transport/transport-port.js';
+
+/** The part of the sampler the agent drives (device/src/sampler.ts). */
+export interface SamplerHandle {
+  start(): void;
+  stop(): Promise<void>;
+  /** Failed sensor reads since start. */
+  readonly sensorErrors: number;
+}
+
+export interface AgentSettings {
+  thingName: string;
+  endpoint: string;
+  topicPrefix: string;
+  batchSeconds: number;
+  healthIntervalSeconds: number;
+  /** How often the local status file is refreshed, ms. */
+  statusIntervalMs: number;
+  /** How long shutdown waits for in-flight PUBACKs, ms. */
+  drainMs: number;
+  publish: PublishLimits;
+  reconnect: BackoffPolicy;
+}
+
+export interface AgentDependencies {
+  settings: AgentSettings;
+  spool: ReadingSpool;
+  transport: MqttTransport;
+  /** Builds the sampler; `onReading` must be called after each reading is spooled. */
+  createSampler: (onReading: () => void) => SamplerHandle;
+  /** Persists the snapshot for `coffee-iot-agent status`; optional in tests. */
+  writeStatus?: (snapshot: AgentSnapshot) => void | Promise<void>;
+  bootId: string;
+  agentVersion: string;
+  clock: Clock;
+  timers: Timers;
+  logger: Logger;
+  random?: () => number;
+}
+
+/**
+ * Wires the telemetry path: sampler → spool → publisher → MQTT, plus health and status.
+ * start() and stop() are symmetrical; stop() loses nothing because every reading is on
+ * disk before it is published and leaves the spool only after its PUBACK.
+ */
+export class Agent {
+  private readonly supervisor: ConnectionSupervisor;
+  private readonly publisher: TelemetryPublisher;
+  private readonly sampler: SamplerHandle;
+  private readonly health: PeriodicTask;
+  private readonly status: PeriodicTask | null;
+  private readonly healthTopic: string;
+  private startedAtMs = 0;
+  private stopped: Promise<void> | null = null;
+
+  constructor(private readonly deps: AgentDependencies) {
+    const { settings, clock, timers, logger } = deps;
+    const topic = buildTopic({
+      prefix: settings.topicPrefix,
+      thingName: settings.thingName,
+      kind: 'telemetry',
+    });
+    this.healthTopic = buildTopic({
+      prefix: settings.topicPrefix,
+      thingName: settings.thingName,
+      kind: 'health',
+    });
+    this.publisher = new TelemetryPublisher({
+      spool: deps.spool,
+      deviceId: settings.thingName,
+      topic,
+      limits: settings.publish,
+      batchMs: settings.batchSeconds * 1000,
+      clock,
+      timers,
+      logger: logger.child({ component: 'publisher' }),
+    });
+    this.supervisor = new ConnectionSupervisor({
+      transport: deps.transport,
+      backoff: settings.reconnect,
+      clock,
+      timers,
+      logger: logger.child({ component: 'connection' }),
+      ...(deps.random ? { random: deps.random } : {}),
+      onConnected: (transport) => {
+        this.publisher.attach(transport);
+        // A fresh connection is the moment an operator most wants to see the device's state.
+        void this.publishHealth();
+      },
+      onDisconnected: () => this.publisher.detach(),
+    });
+    this.sampler = deps.createSampler(() => this.publisher.notify());
+    this.health = new PeriodicTask(
+      'health',
+      settings.healthIntervalSeconds * 1000,
+      () => this.publishHealth(),
+      timers,
+      logger,
+    );
+    const { writeStatus } = deps;
+    this.status = writeStatus
+      ? new PeriodicTask(
+          'status-file',
+          settings.statusIntervalMs,
+          () => writeStatus(this.snapshot()),
+          timers,
+          logger,
+        )
+      : null;
+  }
+
+  start(): void {
+    this.startedAtMs = this.deps.clock.now();
+    this.deps.logger.info(
+      {
+        deviceId: this.deps.settings.thingName,
+        bootId: this.deps.bootId,
+        transport: this.deps.transport.name,
+        endpoint: this.deps.settings.endpoint,
+        spoolDepth: this.deps.spool.stats().depth,
+      },
+      'agent starting',
+    );
+    this.publisher.start();
+    this.supervisor.start();
+    this.sampler.start();
+    this.health.start();
+    this.status?.start(true);
+  }
+
+  /** Orderly shutdown: stop sampling, drain in-flight PUBACKs briefly, disconnect, close the spool. */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  snapshot(): AgentSnapshot {
+    const spool = this.deps.spool.stats();
+    const published = this.publisher.stats();
+    return {
+      deviceId: this.deps.settings.thingName,
+      bootId: this.deps.bootId,
+      agentVersion: this.deps.agentVersion,
+      transport: this.deps.transport.name,
+      endpoint: this.deps.settings.endpoint,
+      connection: this.supervisor.state,
+      startedAtMs: this.startedAtMs,
+      nowMs: this.deps.clock.now(),
+      spoolDepth: spool.depth,
+      oldestUnsentAtMs: spool.oldestTakenAtMs,
+      droppedReadings: spool.dropped + published.oversizedDropped,
+      sensorErrors: this.sampler.sensorErrors,
+      lastPubackAtMs: published.lastPubackAtMs,
+    };
+  }
+
+  private async publishHealth(): Promise<void> {
+    if (this.supervisor.state !== 'connected') return;
+    const message = toHealthMessage(this.snapshot());
+    try {
+      await this.deps.transport.publish(this.healthTopic, JSON.stringify(message));
+    } catch (error) {
+      // Health is a snapshot of now, not data: it is not spooled, but a miss is still logged.
+      this.deps.logger.warn({ err: error }, 'health message not delivered');
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    const { logger } = this.deps;
+    logger.info('agent stopping');
+    await this.sampler.stop();
+    await Promise.all([this.health.stop(), this.status?.stop()]);
+    await this.publisher.stop(this.deps.settings.drainMs);
+    await this.supervisor.stop();
+    const final = this.snapshot();
+    if (this.deps.writeStatus) {
+      try {
+        await this.deps.writeStatus({ ...final, connection: 'stopped' });
+      } catch (error) {
+        logger.error({ err: error }, 'could not write the final status file');
+      }
+    }
+    this.deps.spool.close();
+    logger.info({ spoolDepth: final.spoolDepth, dropped: final.droppedReadings }, 'agent stopped');
+  }
+}

@@ -1,0 +1,23 @@
+import type { HealthMessage } from '@coffee-iot/shared';
+import type { AgentSnapshot } from './agent-snapshot.js';
+
+/** Maps a snapshot to the health v1 contract (shared/src/schemas/health-v1.schema.json). */
+export function toHealthMessage(snapshot: AgentSnapshot): HealthMessage {
+  return {
+    v: 1,
+    deviceId: snapshot.deviceId,
+    bootId: snapshot.bootId,
+    ts: new Date(snapshot.nowMs).toISOString(),
+    agentVersion: snapshot.agentVersion,
+    transport: snapshot.transport,
+    uptimeSeconds: Math.max(0, Math.round((snapshot.nowMs - snapshot.startedAtMs) / 1000)),
+    spoolDepth: snapshot.spoolDepth,
+    oldestUnsentAgeSeconds:
+      snapshot.oldestUnsentAtMs === null
+        ? null
+        : Math.max(0, Math.round((snapshot.nowMs - snapshot.oldestUnsentAtMs) / 1000)),
+    droppedReadings: snapshot.droppedReadings,
+    sensorErrors: snapshot.sensorErrors,
+    lastPubackAt: snapshot.lastPubackAtMs === null ? null : new Date(snapshot.lastPubackAtMs).toISOString(),
+  };
+}
