@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentStatus } from './status-file.js';
+import { assessStatus, formatDuration, renderStatus } from './status-report.js';
+
+const status: AgentStatus = {
+  pid: 4242,
+  updatedAt: '2026-03-01T10:00:00.000Z',
+  connection: 'connected',
+  transport: 'mqtt.js',
+  endpoint: 'broker.local',
+  spoolDepth: 120,
+  oldestUnsentAt: '2026-03-01T09:58:00.000Z',
+  droppedReadings: 7,
+  sensorErrors: 0,
+  lastPubackAt: '2026-03-01T09:59:59.000Z',
+  agentVersion: '0.1.0',
+  startedAt: '2026-03-01T07:00:00.000Z',
+};
+const now = Date.parse('2026-03-01T10:00:02.000Z');
+const alive = () => true;
+const dead = () => false;
+
+describe('assessStatus', () => {
+  it('is running and connected when the pid lives and the file is fresh', () => {
+    expect(assessStatus(status, now, alive)).toMatchObject({ running: true, connected: true });
+  });
+
+  it('is running but not connected while connecting', () => {
+    expect(assessStatus({ ...status, connection: 'connecting' }, now, alive)).toMatchObject({
+      running: true,
+      connected: false,
+    });
+  });
+
+  it('is not running when the pid is gone', () => {
+    expect(assessStatus(status, now, dead)).toMatchObject({ running: false, reason: 'process 4242 is gone' });
+  });
+
+  it('is not running when the file is older than three write periods', () => {
+    const later = Date.parse('2026-03-01T10:00:15.001Z');
+    expect(assessStatus(status, later, alive)).toMatchObject({
+      running: false,
+      reason: expect.stringMatching(/^status file is 15s old/),
+    });
+    expect(assessStatus(status, Date.parse('2026-03-01T10:00:15.000Z'), alive).running).toBe(true);
+  });
+
+  it('treats an unparseable time as stale', () => {
+    expect(assessStatus({ ...status, updatedAt: 'soon' }, now, alive)).toMatchObject({
+      running: false,
+      reason: expect.stringMatching(/unreadable time/),
+    });
+  });
+
+  it('is not running without a status file', () => {
+    expect(assessStatus(null, now, alive)).toMatchObject({ running: false, status: null });
+  });
+});
+
+describe('renderStatus', () => {
+  it('summarises connection, spool, oldest unsent and its age, drops and last PUBACK', () => {
+    const text = renderStatus(assessStatus(status, now, alive), '/var/lib/coffee-iot/status.json', now);
+    expect(text).toBe(
+      [
+        'agent running: pid 4242, version 0.1.0, up 3h 0m',
+        'connection:      connected to broker.local via mqtt.js',
+        'spool depth:     120 readings',
+        'oldest unsent:   2026-03-01T09:58:00.000Z (2m 2s ago)',
+        'dropped:         7 readings',
+        'sensor errors:   0',
+        'last PUBACK:     2026-03-01T09:59:59.000Z (3s ago)',
+        'status file:     /var/lib/coffee-iot/status.json',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says the agent is not running and shows the last known state', () => {
+    const text = renderStatus(
+      assessStatus({ ...status, oldestUnsentAt: null, lastPubackAt: null }, now, dead),
+      '/s.json',
+      now,
+    );
+    expect(text).toMatch(/^agent not running: process 4242 is gone\n/);
+    expect(text).toMatch(/last known state \(written 2026-03-01T10:00:00.000Z \(2s ago\)\):/);
+    expect(text).toMatch(/oldest unsent: {3}none/);
+    expect(text).toMatch(/last PUBACK: {5}never/);
+  });
+
+  it('says where the missing file was looked for', () => {
+    expect(renderStatus(assessStatus(null, now, alive), '/s.json', now)).toBe(
+      'agent not running: no status file (has the agent ever started?)\nstatus file:     /s.json (missing)\n',
+    );
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0s'],
+    [59_999, '59s'],
+    [61_000, '1m 1s'],
+    [3_660_000, '1h 1m'],
+    [90_000_000, '1d 1h'],
+    [-5000, '0s'],
+  ])('%i ms → %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
