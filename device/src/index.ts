@@ -1,5 +1,13 @@
+export * from './config/agent-config.js';
+export { ConfigError } from './config/config-error.js';
+export { type ConfigFs, nodeConfigFs } from './config/config-fs.js';
+export { CONFIG_KEYS, type ConfigKey } from './config/config-keys.js';
+export { type ConfigSources, loadConfig } from './config/load-config.js';
 export * from './ports/clock.js';
 export * from './ports/logger.js';
 export * from './sensors/sensor-port.js';
 export * from './spool/spool-port.js';
+export { runStatusCommand } from './status/status-command.js';
+export * from './status/status-file.js';
+export { assessStatus, renderStatus, type StatusAssessment } from './status/status-report.js';
 export * from './transport/transport-port.js';
