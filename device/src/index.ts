@@ -5,8 +5,20 @@ export { CONFIG_KEYS, type ConfigKey } from './config/config-keys.js';
 export { type ConfigSources, loadConfig } from './config/load-config.js';
 export * from './ports/clock.js';
 export * from './ports/logger.js';
+export * from './sampler.js';
+export * from './sensors/compensation.js';
+export * from './sensors/cpu-temperature.js';
+export { MockSensors, type MockSensorsOptions } from './sensors/mock-sensors.js';
+export {
+  type NodeImuData,
+  openSenseHat,
+  type SenseHatOptions,
+  toSensorSample,
+} from './sensors/sense-hat-sensors.js';
 export * from './sensors/sensor-port.js';
+export * from './spool/spool-errors.js';
 export * from './spool/spool-port.js';
+export { type SpoolAppend, SqliteSpool, type SqliteSpoolOptions } from './spool/sqlite-spool.js';
 export { runStatusCommand } from './status/status-command.js';
 export * from './status/status-file.js';
 export { assessStatus, renderStatus, type StatusAssessment } from './status/status-report.js';

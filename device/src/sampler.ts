@@ -1,0 +1,218 @@
+import type { TelemetryReading } from '@coffee-iot/shared';
+import { type Clock, systemClock, systemTimers, type TimerHandle, type Timers } from './ports/clock.js';
+import type { Logger } from './ports/logger.js';
+import { FailureStreak } from './sampler-failures.js';
+import { buildReading } from './sampler-reading.js';
+import {
+  type AmbientCompensationOptions,
+  checkCompensationOptions,
+  DEFAULT_AMBIENT_COMPENSATION,
+} from './sensors/compensation.js';
+import type { CpuTemperatureSource } from './sensors/cpu-temperature.js';
+import type { SensorReader, SensorSample } from './sensors/sensor-port.js';
+import type { ReadingSpool } from './spool/spool-port.js';
+
+export interface SamplerOptions {
+  sensors: SensorReader;
+  spool: ReadingSpool;
+  /** Stored with every reading; identifies this agent process. */
+  bootId: string;
+  logger: Logger;
+  /** One reading per interval, on multiples of it since the epoch. Default 1000. */
+  intervalMs?: number;
+  clock?: Clock;
+  timers?: Timers;
+  /** Absent: readings carry neither temperatureCpu nor temperatureAmbient. */
+  cpuTemperature?: CpuTemperatureSource;
+  compensation?: AmbientCompensationOptions;
+}
+
+export interface SamplerStats {
+  /** Readings committed to the spool. */
+  readings: number;
+  sensorErrors: number;
+  /** Readings taken but not stored (disk full, spool closed…). */
+  spoolErrors: number;
+  /** Grid slots that passed without a read because the previous tick overran (or the clock jumped). */
+  skippedTicks: number;
+  lastReadingAtMs: number | null;
+}
+
+export type ReadingListener = (reading: TelemetryReading) => void;
+
+export class SamplerConfigError extends Error {
+  override readonly name = 'SamplerConfigError';
+}
+
+/**
+ * Takes one reading per `intervalMs`, aligned to the wall clock, and commits it to the spool.
+ *
+ * Each tick schedules the next with a fresh `setTimeout` computed from `clock.now()` to the next
+ * multiple of the interval, so timer lateness never accumulates (a `setInterval` drifts by its
+ * lateness every tick, minutes over a day). Ticks never overlap and never catch up in a burst:
+ * slots that pass while a read overruns are skipped and counted.
+ */
+export class Sampler {
+  private readonly intervalMs: number;
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly compensation: AmbientCompensationOptions;
+  private readonly listeners = new Set<ReadingListener>();
+  private readonly sensorFailures: FailureStreak;
+  private readonly cpuFailures: FailureStreak;
+  private readonly spoolFailures: FailureStreak;
+  private readonly counters: SamplerStats = {
+    readings: 0,
+    sensorErrors: 0,
+    spoolErrors: 0,
+    skippedTicks: 0,
+    lastReadingAtMs: null,
+  };
+  private timer: TimerHandle | undefined;
+  private inFlight: Promise<void> | null = null;
+  /** Bumped by start() and stop() so a tick finishing after a restart does not schedule twice. */
+  private generation = 0;
+  private running = false;
+
+  constructor(private readonly options: SamplerOptions) {
+    this.intervalMs = options.intervalMs ?? 1000;
+    if (!(Number.isInteger(this.intervalMs) && this.intervalMs > 0)) {
+      throw new SamplerConfigError(`intervalMs must be a positive integer (got ${options.intervalMs})`);
+    }
+    this.compensation = options.compensation ?? DEFAULT_AMBIENT_COMPENSATION;
+    checkCompensationOptions(this.compensation);
+    this.clock = options.clock ?? systemClock;
+    this.timers = options.timers ?? systemTimers;
+    this.sensorFailures = new FailureStreak(options.logger, 'sensor read', 'warn');
+    this.cpuFailures = new FailureStreak(options.logger, 'CPU temperature read', 'warn');
+    this.spoolFailures = new FailureStreak(options.logger, 'spool append', 'error');
+  }
+
+  /** Called with every reading once it is on disk (the publisher wakes up on it). */
+  onReading(listener: ReadingListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.generation += 1;
+    this.schedule(nextSlot(this.clock.now(), this.intervalMs), this.generation);
+  }
+
+  /** Stops the timer and waits for a tick in progress to finish storing its reading. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.generation += 1;
+    if (this.timer !== undefined) {
+      this.timers.clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    await this.inFlight;
+  }
+
+  stats(): SamplerStats {
+    return { ...this.counters };
+  }
+
+  private schedule(due: number, generation: number): void {
+    this.timer = this.timers.setTimeout(
+      () => this.fire(due, generation),
+      Math.max(0, due - this.clock.now()),
+    );
+  }
+
+  private fire(due: number, generation: number): void {
+    this.timer = undefined;
+    const run = this.tick()
+      .catch((error: unknown) => {
+        // tick() handles its own failures; reaching here is a bug, but sampling must go on.
+        this.options.logger.error({ err: error }, 'sampler tick failed unexpectedly');
+      })
+      .then(() => {
+        if (this.inFlight === run) this.inFlight = null;
+        if (this.running && generation === this.generation) this.scheduleAfter(due, generation);
+      });
+    this.inFlight = run;
+  }
+
+  private scheduleAfter(due: number, generation: number): void {
+    const now = this.clock.now();
+    let next = nextSlot(now, this.intervalMs);
+    if (next <= due) {
+      if (due - now < this.intervalMs) {
+        // The timer fired a hair early (Node allows ~1 ms): never two ticks in one slot.
+        next = due + this.intervalMs;
+      } else {
+        this.options.logger.warn(
+          { fromSlot: new Date(due).toISOString(), to: new Date(now).toISOString() },
+          'wall clock went backwards; sampling follows it',
+        );
+      }
+    }
+    const skipped = Math.max(0, Math.round((next - due) / this.intervalMs) - 1);
+    if (skipped > 0) {
+      this.counters.skippedTicks += skipped;
+      this.options.logger.warn(
+        { skipped, afterSlot: new Date(due).toISOString() },
+        'sampling fell behind (slow read or clock jump); skipped ticks instead of bursting',
+      );
+    }
+    this.schedule(next, generation);
+  }
+
+  private async tick(): Promise<void> {
+    const { sensors, spool, bootId, logger } = this.options;
+    const takenAtMs = this.clock.now();
+    let sample: SensorSample;
+    try {
+      sample = await sensors.read();
+      this.sensorFailures.succeeded();
+    } catch (error) {
+      this.counters.sensorErrors += 1;
+      this.sensorFailures.failed(error, { sensor: sensors.name, errors: this.counters.sensorErrors });
+      return;
+    }
+    const cpuC = await this.readCpuTemperature();
+    const reading = buildReading(sample, takenAtMs, cpuC, this.compensation);
+    let stored: TelemetryReading;
+    try {
+      stored = spool.append(reading, bootId);
+      this.spoolFailures.succeeded();
+    } catch (error) {
+      this.counters.spoolErrors += 1;
+      this.spoolFailures.failed(error, { ts: reading.ts, errors: this.counters.spoolErrors });
+      return;
+    }
+    this.counters.readings += 1;
+    this.counters.lastReadingAtMs = takenAtMs;
+    logger.debug({ seq: stored.seq }, 'reading spooled');
+    for (const listener of this.listeners) {
+      try {
+        listener(stored);
+      } catch (error) {
+        logger.error({ err: error, seq: stored.seq }, 'reading listener failed');
+      }
+    }
+  }
+
+  private async readCpuTemperature(): Promise<number | null> {
+    const source = this.options.cpuTemperature;
+    if (!source) return null;
+    try {
+      const celsius = await source.read();
+      this.cpuFailures.succeeded();
+      return celsius;
+    } catch (error) {
+      // The reading still goes out, just without the CPU and ambient fields.
+      this.cpuFailures.failed(error);
+      return null;
+    }
+  }
+}
+
+/** The first multiple of `intervalMs` strictly after `now`. */
+export function nextSlot(now: number, intervalMs: number): number {
+  return (Math.floor(now / intervalMs) + 1) * intervalMs;
+}
