@@ -2,4 +2,6 @@
 // Thin launcher: the agent is compiled to dist/ by `npm run build` (run by `npm ci` via `prepare`).
 import { main } from '../dist/cli.js';
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Exit explicitly: a native MQTT client thread must not keep a stopped agent alive.
+process.exit(code);

@@ -1,10 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, type AgentSettings } from './agent.js';
+import { readAgentVersion } from './agent-version.js';
 import type { AgentConfig } from './config/agent-config.js';
+import type { AgentSnapshot } from './health/agent-snapshot.js';
+import { type Clock, systemClock, systemTimers, type Timers } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
+import { nodeProcessHooks, type ProcessHooks } from './process-hooks.js';
+import { Sampler } from './sampler.js';
+import { SysfsCpuTemperature } from './sensors/cpu-temperature.js';
+import { MockSensors } from './sensors/mock-sensors.js';
+import { openSenseHat } from './sensors/sense-hat-sensors.js';
+import type { SensorReader } from './sensors/sensor-port.js';
+import { SqliteSpool } from './spool/sqlite-spool.js';
+import { type AgentStatus, STATUS_WRITE_INTERVAL_MS, writeStatusFile } from './status/status-file.js';
+import { createTransport } from './transport/select-transport.js';
 
-// Temporary stub so the CLI compiles; the real runner replaces this file.
-export async function runAgent(
-  _config: AgentConfig,
-  _options: { logger: Logger; warnings: readonly string[] },
-): Promise<number> {
-  throw new Error('not implemented');
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+
+/** systemd's TimeoutStopSec is 10 s; we promise 5 s, so in-flight PUBACKs get at most 2 s. */
+const DRAIN_MS = 2000;
+const SHUTDOWN_DEADLINE_MS = 4500;
+
+export interface RunAgentOptions {
+  logger: Logger;
+  warnings: readonly string[];
+  processHooks?: ProcessHooks;
+  clock?: Clock;
+  timers?: Timers;
+  /** Replaces the Sense HAT (tests); otherwise config.mock decides. */
+  sensors?: SensorReader;
+}
+
+/** Spool database inside the state directory. */
+export function spoolPath(stateDir: string): string {
+  return join(stateDir, 'spool.sqlite');
+}
+
+export function agentSettings(config: AgentConfig): AgentSettings {
+  return {
+    thingName: config.thingName,
+    endpoint: config.endpoint,
+    topicPrefix: config.topicPrefix,
+    batchSeconds: config.batchSeconds,
+    healthIntervalSeconds: config.healthIntervalSeconds,
+    statusIntervalMs: STATUS_WRITE_INTERVAL_MS,
+    drainMs: DRAIN_MS,
+    publish: config.publish,
+    reconnect: config.reconnect,
+  };
+}
+
+export function toAgentStatus(snapshot: AgentSnapshot, pid: number): AgentStatus {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    pid,
+    updatedAt: new Date(snapshot.nowMs).toISOString(),
+    connection: snapshot.connection,
+    transport: snapshot.transport,
+    endpoint: `${snapshot.endpoint}`,
+    spoolDepth: snapshot.spoolDepth,
+    oldestUnsentAt: iso(snapshot.oldestUnsentAtMs),
+    droppedReadings: snapshot.droppedReadings,
+    sensorErrors: snapshot.sensorErrors,
+    lastPubackAt: iso(snapshot.lastPubackAtMs),
+    agentVersion: snapshot.agentVersion,
+    startedAt: new Date(snapshot.startedAtMs).toISOString(),
+  };
+}
+
+/**
+ * Builds the real parts from the configuration, runs the agent until SIGTERM/SIGINT and
+ * shuts it down within 5 s. Resolves with the process exit code.
+ */
+export async function runAgent(config: AgentConfig, options: RunAgentOptions): Promise<number> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const timers = options.timers ?? systemTimers;
+  const hooks = options.processHooks ?? nodeProcessHooks;
+  const bootId = randomUUID();
+
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o750 });
+  const sensors = options.sensors ?? (await openSensors(config, clock));
+  const spool = new SqliteSpool({
+    path: spoolPath(config.stateDir),
+    limits: {
+      maxReadings: config.spool.maxReadings,
+      maxBytes: config.spool.maxBytes,
+      maxAgeSeconds: config.spool.maxAgeHours * 3600,
+    },
+    logger: logger.child({ component: 'spool' }),
+    clock,
+  });
+  const transport = await createTransport(
+    config.transport,
+    {
+      endpoint: config.endpoint,
+      port: config.port,
+      clientId: config.thingName,
+      certPath: config.cert,
+      keyPath: config.key,
+      caPath: config.rootCa,
+      keepAliveSeconds: config.keepAliveSeconds,
+      connectTimeoutMs: config.connectTimeoutMs,
+    },
+    logger,
+    { timers },
+  );
+
+  const agent = new Agent({
+    settings: agentSettings(config),
+    spool,
+    transport,
+    createSampler: (onReading) => {
+      const sampler = new Sampler({
+        sensors,
+        spool,
+        bootId,
+        logger: logger.child({ component: 'sampler' }),
+        intervalMs: config.intervalMs,
+        clock,
+        timers,
+        cpuTemperature: new SysfsCpuTemperature(),
+        compensation: config.sensors.temperatureCompensation,
+      });
+      sampler.onReading(() => onReading());
+      return sampler;
+    },
+    writeStatus: (snapshot) => writeStatusFile(config.stateDir, toAgentStatus(snapshot, hooks.pid)),
+    bootId,
+    agentVersion: readAgentVersion(),
+    clock,
+    timers,
+    logger,
+  });
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const unsubscribe = hooks.onShutdownSignal((received) => {
+      unsubscribe();
+      resolve(received);
+    });
+    agent.start();
+  });
+  logger.info({ signal }, 'shutdown requested');
+  let deadline: ReturnType<Timers['setTimeout']> | undefined;
+  const outcome = await Promise.race([
+    agent.stop().then(() => 'stopped' as const),
+    new Promise<'deadline'>((resolve) => {
+      deadline = timers.setTimeout(() => resolve('deadline'), SHUTDOWN_DEADLINE_MS);
+    }),
+  ]);
+  if (deadline) timers.clearTimeout(deadline);
+  await sensors.close();
+  if (outcome === 'deadline') {
+    // Everything unacknowledged is still in the spool (committed before publishing), so
+    // exiting now loses nothing; it only means a resend after restart.
+    logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time; exiting anyway');
+    return EXIT_FAILURE;
+  }
+  return EXIT_OK;
+}
+
+async function openSensors(config: AgentConfig, clock: Clock): Promise<SensorReader> {
+  if (config.mock) {
+    return new MockSensors({ seed: config.mockSeed ?? Math.floor(Math.random() * 2 ** 31), clock });
+  }
+  return openSenseHat();
 }

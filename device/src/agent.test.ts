@@ -25,7 +25,7 @@ const settings: AgentSettings = {
 function fakeSampler(spool: MemorySpool, onReading: () => void, events: string[]): SamplerHandle {
   let timer: ReturnType<typeof setInterval> | undefined;
   return {
-    sensorErrors: 0,
+    stats: () => ({ sensorErrors: 0 }),
     start() {
       timer = setInterval(() => {
         spool.append(

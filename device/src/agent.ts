@@ -14,8 +14,8 @@ import type { MqttTransport } from './transport/transport-port.js';
 export interface SamplerHandle {
   start(): void;
   stop(): Promise<void>;
-  /** Failed sensor reads since start. */
-  readonly sensorErrors: number;
+  /** sensorErrors = failed sensor reads since start. */
+  stats(): { sensorErrors: number };
 }
 
 export interface AgentSettings {
@@ -59,6 +59,7 @@ export class Agent {
   private readonly sampler: SamplerHandle;
   private readonly health: PeriodicTask;
   private readonly status: PeriodicTask | null;
+  private readonly spoolLimits: PeriodicTask;
   private readonly healthTopic: string;
   private startedAtMs = 0;
   private stopped: Promise<void> | null = null;
@@ -107,6 +108,14 @@ export class Agent {
       timers,
       logger,
     );
+    // Appends enforce the caps too, but with a dead sensor nothing appends: age out anyway.
+    this.spoolLimits = new PeriodicTask(
+      'spool-limits',
+      60_000,
+      () => void deps.spool.enforceLimits(),
+      timers,
+      logger,
+    );
     const { writeStatus } = deps;
     this.status = writeStatus
       ? new PeriodicTask(
@@ -135,6 +144,7 @@ export class Agent {
     this.supervisor.start();
     this.sampler.start();
     this.health.start();
+    this.spoolLimits.start();
     this.status?.start(true);
   }
 
@@ -159,7 +169,7 @@ export class Agent {
       spoolDepth: spool.depth,
       oldestUnsentAtMs: spool.oldestTakenAtMs,
       droppedReadings: spool.dropped + published.oversizedDropped,
-      sensorErrors: this.sampler.sensorErrors,
+      sensorErrors: this.sampler.stats().sensorErrors,
       lastPubackAtMs: published.lastPubackAtMs,
     };
   }
@@ -179,7 +189,7 @@ export class Agent {
     const { logger } = this.deps;
     logger.info('agent stopping');
     await this.sampler.stop();
-    await Promise.all([this.health.stop(), this.status?.stop()]);
+    await Promise.all([this.health.stop(), this.status?.stop(), this.spoolLimits.stop()]);
     await this.publisher.stop(this.deps.settings.drainMs);
     await this.supervisor.stop();
     const final = this.snapshot();

@@ -89,8 +89,9 @@ export class ConnectionSupervisor {
         this.failedAttempts += 1;
         this.connectionState = 'disconnected';
         const delayMs = this.scheduleRetry();
+        // The message names what failed (TLS, refused, timeout); a stack per retry is noise.
         logger.error(
-          { err: error, attempt: this.backoff.attempts, retryInMs: delayMs },
+          { error: errorMessage(error), attempt: this.backoff.attempts, retryInMs: delayMs },
           'mqtt connect failed; retrying with backoff',
         );
       },
@@ -104,7 +105,10 @@ export class ConnectionSupervisor {
     if (this.stableTimer) this.options.timers.clearTimeout(this.stableTimer);
     this.stableTimer = undefined;
     const delayMs = this.scheduleRetry();
-    this.options.logger.warn({ err: error, retryInMs: delayMs }, 'mqtt connection lost; reconnecting');
+    this.options.logger.warn(
+      { error: errorMessage(error), retryInMs: delayMs },
+      'mqtt connection lost; reconnecting',
+    );
     this.options.onDisconnected?.(error);
   }
 
@@ -120,4 +124,8 @@ export class ConnectionSupervisor {
     this.retryTimer = undefined;
     this.stableTimer = undefined;
   }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
