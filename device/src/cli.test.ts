@@ -1,6 +1,7 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CliIo, main } from './cli.js';
 import { CONFIG_FLAGS } from './config/config-flags.js';
@@ -20,11 +21,23 @@ function sink() {
   };
 }
 
+/** pino wants a real stream; this one keeps what it is given. */
+function logSink() {
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      stream.text += chunk.toString();
+      callback();
+    },
+  }) as Writable & { text: string };
+  stream.text = '';
+  return stream;
+}
+
 describe('coffee-iot-agent CLI', () => {
   let dir: string;
   let stdout: ReturnType<typeof sink>;
   let stderr: ReturnType<typeof sink>;
-  let logs: ReturnType<typeof sink>;
+  let logs: ReturnType<typeof logSink>;
   let runAgent: ReturnType<typeof vi.fn<NonNullable<CliIo['runAgent']>>>;
 
   const io = (env: Record<string, string> = {}): CliIo => ({
@@ -42,7 +55,7 @@ describe('coffee-iot-agent CLI', () => {
     dir = await mkdtemp(join(tmpdir(), 'coffee-iot-cli-'));
     stdout = sink();
     stderr = sink();
-    logs = sink();
+    logs = logSink();
     runAgent = vi.fn<NonNullable<CliIo['runAgent']>>().mockResolvedValue(0);
     for (const name of ['cert.pem', 'key.pem', 'ca.pem']) {
       await writeFile(join(dir, name), 'PEM');
