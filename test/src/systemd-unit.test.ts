@@ -1,0 +1,143 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const UNIT_PATH = fileURLToPath(new URL('../../device/systemd/coffee-iot-agent.service', import.meta.url));
+const INSTALLER_PATH = fileURLToPath(new URL('../../device/scripts/install-pi.sh', import.meta.url));
+const SYSTEMD_ANALYZE = '/usr/bin/systemd-analyze';
+const INSTALLED_ENTRY = '/opt/coffee-iot/agent/coffee-iot-agent.mjs';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(file: string, args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(file, args, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** `Key=value` lines of the unit, repeated keys kept in order. */
+function directives(text: string): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const match = /^([A-Za-z]+)=(.*)$/.exec(line.trim());
+    if (!match?.[1] || match[2] === undefined) continue;
+    map.set(match[1], [...(map.get(match[1]) ?? []), match[2]]);
+  }
+  return map;
+}
+
+describe('coffee-iot-agent.service', () => {
+  let unit: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    unit = await readFile(UNIT_PATH, 'utf8');
+    dir = await mkdtemp(join(tmpdir(), 'coffee-iot-unit-'));
+    await writeFile(join(dir, 'coffee-iot-agent.mjs'), '// stand-in for the installed bundle\n');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * verify checks that ExecStart's binary exists and is executable, so the copy points at this
+   * machine's node and a stand-in entry file; every other line is the shipped unit.
+   */
+  async function verify(text: string): Promise<Run> {
+    const path = join(dir, 'coffee-iot-agent.service');
+    const local = text
+      .replace('ExecStart=/usr/bin/node ', `ExecStart=${process.execPath} `)
+      .replace(INSTALLED_ENTRY, join(dir, 'coffee-iot-agent.mjs'));
+    expect(local).not.toBe(text);
+    await writeFile(path, local);
+    return run(SYSTEMD_ANALYZE, ['verify', '--man=no', path]);
+  }
+
+  it('passes systemd-analyze verify without a single diagnostic', async () => {
+    const result = await verify(unit);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('would be caught by that check if it had a bad directive (the check can fail)', async () => {
+    const broken = unit.replace('Restart=always', 'Restart=always\nRestartOften=yes\nProtectSystem=maybe');
+    const result = await verify(broken);
+    expect(result.stderr).toMatch(/Unknown key name 'RestartOften'|Unknown key 'RestartOften'/);
+    expect(result.stderr).toMatch(/protect system value, ignoring: maybe/i);
+  });
+
+  it('keeps its exposure at or below 3.0 in systemd-analyze security', async () => {
+    const path = join(dir, 'coffee-iot-agent.service');
+    await verify(unit);
+    const result = await run(SYSTEMD_ANALYZE, [
+      'security',
+      '--offline=true',
+      '--threshold=30',
+      '--no-pager',
+      path,
+    ]);
+    const exposure = /Overall exposure level for coffee-iot-agent\.service: (\d+\.\d+)/.exec(
+      result.stdout,
+    )?.[1];
+    expect(Number(exposure)).toBeLessThanOrEqual(3.0);
+    expect(result.code).toBe(0);
+  });
+
+  it('runs as the coffee-iot user with the hardware groups and restarts always', () => {
+    const d = directives(unit);
+    expect(d.get('User')).toEqual(['coffee-iot']);
+    expect(d.get('Group')).toEqual(['coffee-iot']);
+    expect(d.get('SupplementaryGroups')?.[0]?.split(' ').sort()).toEqual(['gpio', 'i2c', 'video']);
+    expect(d.get('Restart')).toEqual(['always']);
+    expect(d.get('RestartPreventExitStatus')).toEqual(['2']);
+    expect(d.get('KillSignal')).toEqual(['SIGTERM']);
+    expect(d.get('TimeoutStopSec')).toEqual(['10']);
+    expect(d.get('StateDirectory')).toEqual(['coffee-iot']);
+    expect(d.get('ConfigurationDirectory')).toEqual(['coffee-iot']);
+    expect(d.get('Environment')).toContain('NODE_ENV=production');
+    expect(d.get('StandardOutput')).toEqual(['journal']);
+  });
+
+  it('is hardened, while leaving the Sense HAT, GPIO and camera devices reachable', () => {
+    const d = directives(unit);
+    for (const [key, value] of [
+      ['NoNewPrivileges', 'yes'],
+      ['ProtectSystem', 'strict'],
+      ['ProtectHome', 'yes'],
+      ['PrivateTmp', 'yes'],
+      ['ProtectKernelTunables', 'yes'],
+      ['ProtectControlGroups', 'yes'],
+      ['RestrictAddressFamilies', 'AF_INET AF_INET6 AF_UNIX'],
+      ['LockPersonality', 'yes'],
+      ['RestrictRealtime', 'yes'],
+      ['DevicePolicy', 'closed'],
+    ] as const) {
+      expect(d.get(key), key).toEqual([value]);
+    }
+    expect(d.has('PrivateDevices')).toBe(false);
+    const devices = (d.get('DeviceAllow') ?? []).map((entry) => entry.split(' ')[0]);
+    expect(devices).toEqual(
+      expect.arrayContaining(['char-i2c', 'char-fb', 'char-input', 'char-video4linux']),
+    );
+    expect(d.get('ReadWritePaths')?.[0]).toContain('/sys/class/gpio');
+  });
+
+  it('starts the file the install script installs, with the default config path', async () => {
+    const installer = await readFile(INSTALLER_PATH, 'utf8');
+    expect(installer).toContain('readonly APP_DIR=/opt/coffee-iot/agent');
+    expect(installer).toContain('readonly ENTRY=coffee-iot-agent.mjs');
+    expect(directives(unit).get('ExecStart')).toEqual([
+      `/usr/bin/node ${INSTALLED_ENTRY} --config /etc/coffee-iot/agent.json`,
+    ]);
+  });
+});
