@@ -1,0 +1,176 @@
+import { execFile } from 'node:child_process';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const DEVICE = fileURLToPath(new URL('../../device/', import.meta.url));
+const INSTALLER = join(DEVICE, 'scripts', 'install-pi.sh');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function which(command: string): Promise<boolean> {
+  return run('sh', ['-c', `command -v ${command}`]).then((result) => result.code === 0);
+}
+
+// shellcheck is a developer convenience here; CI installs only what .ci/run lists.
+const hasShellcheck = await which('shellcheck');
+
+describe('install-pi.sh', () => {
+  let dir: string;
+  let bundle: string;
+  let root: string;
+  let fakeBin: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'coffee-iot-install-'));
+    bundle = join(dir, 'bundle');
+    root = join(dir, 'root');
+    fakeBin = join(dir, 'bin');
+    await mkdir(bundle);
+    await mkdir(fakeBin);
+    // The layout `npm run bundle` produces, with a stand-in for the bundled agent.
+    await copyFile(INSTALLER, join(bundle, 'install-pi.sh'));
+    await copyFile(
+      join(DEVICE, 'systemd', 'coffee-iot-agent.service'),
+      join(bundle, 'coffee-iot-agent.service'),
+    );
+    await copyFile(join(DEVICE, 'scripts', 'agent.example.json'), join(bundle, 'agent.example.json'));
+    await writeFile(join(bundle, 'coffee-iot-agent.mjs'), '// agent\n');
+    await writeFile(
+      join(bundle, 'package.json'),
+      JSON.stringify({
+        name: 'coffee-iot-agent',
+        version: '0.1.0',
+        dependencies: { mqtt: '^5.16.0' },
+        optionalDependencies: { 'aws-iot-device-sdk-v2': '^1.28.0', 'node-sense-hat': '^0.0.2' },
+      }),
+    );
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function fakeCommand(name: string, script: string): Promise<void> {
+    await writeFile(join(fakeBin, name), `#!/bin/sh\n${script}\n`);
+    await chmod(join(fakeBin, name), 0o755);
+  }
+
+  function install(...args: string[]): Promise<Run> {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PATH: `${fakeBin}${delimiter}${process.env.PATH ?? ''}`,
+    };
+    delete env.DESTDIR;
+    return run(
+      'bash',
+      [join(bundle, 'install-pi.sh'), '--destdir', root, '--skip-npm-install', ...args],
+      env,
+    );
+  }
+
+  it('parses (bash -n)', async () => {
+    const result = await run('bash', ['-n', INSTALLER]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it.runIf(hasShellcheck)('is shellcheck-clean', async () => {
+    const result = await run('shellcheck', [INSTALLER]);
+    expect(result.stdout).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('installs the agent, command, unit and example config under DESTDIR', async () => {
+    const result = await install();
+    expect(result.stderr).not.toMatch(/error/);
+    expect(result.code).toBe(0);
+    expect(await readFile(join(root, 'opt/coffee-iot/agent/coffee-iot-agent.mjs'), 'utf8')).toBe(
+      '// agent\n',
+    );
+    const wrapper = join(root, 'usr/local/bin/coffee-iot-agent');
+    expect(await readFile(wrapper, 'utf8')).toContain(
+      `exec '${process.execPath}' '/opt/coffee-iot/agent/coffee-iot-agent.mjs' "$@"`,
+    );
+    expect((await stat(wrapper)).mode & 0o777).toBe(0o755);
+    const unit = await readFile(join(root, 'etc/systemd/system/coffee-iot-agent.service'), 'utf8');
+    expect(unit).toContain(
+      `ExecStart=${process.execPath} /opt/coffee-iot/agent/coffee-iot-agent.mjs --config /etc/coffee-iot/agent.json`,
+    );
+    expect(JSON.parse(await readFile(join(root, 'etc/coffee-iot/agent.json'), 'utf8')).thingName).toBe(
+      'coffee-pi-01',
+    );
+    expect(result.stdout).toMatch(
+      /skipped \(DESTDIR\): useradd --system .* coffee-iot|user coffee-iot exists/,
+    );
+    expect(result.stdout).toMatch(/systemctl enable --now coffee-iot-agent/);
+  });
+
+  it('never overwrites an existing agent.json', async () => {
+    await mkdir(join(root, 'etc/coffee-iot'), { recursive: true });
+    await writeFile(join(root, 'etc/coffee-iot/agent.json'), '{"thingName":"mine"}');
+    const result = await install();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('keeping the existing /etc/coffee-iot/agent.json');
+    expect(await readFile(join(root, 'etc/coffee-iot/agent.json'), 'utf8')).toBe('{"thingName":"mine"}');
+  });
+
+  it('replaces a previous version of the agent', async () => {
+    expect((await install()).code).toBe(0);
+    await writeFile(join(bundle, 'coffee-iot-agent.mjs'), '// agent v2\n');
+    expect((await install()).code).toBe(0);
+    expect(await readFile(join(root, 'opt/coffee-iot/agent/coffee-iot-agent.mjs'), 'utf8')).toBe(
+      '// agent v2\n',
+    );
+  });
+
+  it.each(['18.19.0', '21.7.3'])('refuses Node %s with a clear message', async (version) => {
+    await fakeCommand('node', `if [ "$1" = -v ]; then echo v${version}; else echo ${version}; fi`);
+    const result = await install();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`needs Node.js 20 or 22+ (found v${version}`);
+  });
+
+  it('accepts Node 22', async () => {
+    await fakeCommand('node', 'if [ "$1" = -v ]; then echo v22.11.0; else echo 22.11.0; fi');
+    const result = await install();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('using node v22.11.0');
+  });
+
+  it('on 32-bit ARM says MQTT.js will be used and leaves out aws-crt', async () => {
+    await fakeCommand('uname', 'echo armv7l');
+    const result = await install();
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/armv7l \(32-bit ARM\).*MQTT\.js transport/);
+    const manifest = JSON.parse(await readFile(join(root, 'opt/coffee-iot/agent/package.json'), 'utf8'));
+    expect(manifest.optionalDependencies).toEqual({ 'node-sense-hat': '^0.0.2' });
+  });
+
+  it('refuses to run from a folder that is not a bundle', async () => {
+    const result = await run('bash', [INSTALLER, '--destdir', root, '--skip-npm-install']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${dirname(INSTALLER)}/coffee-iot-agent.mjs is missing: run 'npm run bundle -w device'`,
+    );
+  });
+
+  it('rejects unknown arguments', async () => {
+    const result = await install('--frobnicate');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('unknown argument: --frobnicate');
+  });
+});
