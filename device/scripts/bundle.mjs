@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// Builds device/dist-bundle/: the agent as one ESM file plus what install-pi.sh needs on a
+// Pi (package.json for the native runtime deps, systemd unit, installer, example config).
+// Native and Pi-only modules stay external: they must be compiled or fetched for the Pi's
+// own architecture by `npm install` there, not bundled from this machine.
+import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+
+const deviceDir = dirname(dirname(fileURLToPath(import.meta.url)));
+const rootDir = dirname(deviceDir);
+// `--out DIR` lets tests build elsewhere; the default is what install docs refer to.
+const { values: cliOptions } = parseArgs({ options: { out: { type: 'string' } } });
+const outDir = resolve(cliOptions.out ?? join(deviceDir, 'dist-bundle'));
+const ENTRY = 'coffee-iot-agent.mjs';
+
+// Imported at run time from /opt/coffee-iot/agent/node_modules.
+const EXTERNALS = ['better-sqlite3', 'aws-iot-device-sdk-v2', 'aws-crt', 'mqtt', 'node-sense-hat', 'pino'];
+// Not installable everywhere: aws-crt has no 32-bit ARM binary, node-sense-hat needs the HAT
+// toolchain. The agent imports both lazily and falls back (MQTT.js) or explains (--mock).
+const OPTIONAL = new Set(['aws-iot-device-sdk-v2', 'node-sense-hat']);
+// aws-crt comes with aws-iot-device-sdk-v2 at the version that SDK was built against.
+const PROVIDED_BY = { 'aws-crt': 'aws-iot-device-sdk-v2' };
+
+class BundleError extends Error {
+  name = 'BundleError';
+}
+
+const readJson = async (path) => JSON.parse(await readFile(path, 'utf8'));
+
+const launcher = `import { main } from './src/cli.ts';
+process.exitCode = await main(process.argv.slice(2));
+`;
+
+async function bundleAgent() {
+  const result = await build({
+    stdin: { contents: launcher, resolveDir: deviceDir, sourcefile: 'launcher.ts', loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    outfile: join(outDir, ENTRY),
+    external: EXTERNALS,
+    // Workspace packages resolve to their TypeScript sources, as in the tests.
+    conditions: ['coffee-iot-source'],
+    // CommonJS dependencies bundled into ESM (ajv) call require() for Node built-ins.
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __coffeeIotCreateRequire } from 'node:module';\nconst require = __coffeeIotCreateRequire(import.meta.url);",
+    },
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  return result.metafile;
+}
+
+/**
+ * The externals the bundle imports, each at the version device/package.json pins, plus every
+ * optional dependency: those are loaded lazily, sometimes by a name esbuild cannot see.
+ */
+function runtimeDependencies(metafile, devicePackage) {
+  const imported = new Set(Object.keys(devicePackage.optionalDependencies ?? {}));
+  for (const input of Object.values(metafile.inputs)) {
+    for (const entry of input.imports)
+      if (entry.external && EXTERNALS.includes(entry.path)) imported.add(entry.path);
+  }
+  const declared = { ...devicePackage.dependencies, ...devicePackage.optionalDependencies };
+  const dependencies = {};
+  const optionalDependencies = {};
+  for (const name of [...imported].sort()) {
+    const owner = PROVIDED_BY[name] ?? name;
+    const version = declared[owner];
+    if (!version)
+      throw new BundleError(`the bundle imports ${name} but device/package.json does not declare ${owner}`);
+    (OPTIONAL.has(owner) ? optionalDependencies : dependencies)[owner] = version;
+  }
+  return { dependencies, optionalDependencies };
+}
+
+async function main() {
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const metafile = await bundleAgent();
+  await chmod(join(outDir, ENTRY), 0o755);
+
+  const devicePackage = await readJson(join(deviceDir, 'package.json'));
+  const rootPackage = await readJson(join(rootDir, 'package.json'));
+  const packageJson = {
+    name: 'coffee-iot-agent',
+    version: devicePackage.version,
+    private: true,
+    description: devicePackage.description,
+    type: 'module',
+    bin: { 'coffee-iot-agent': `./${ENTRY}` },
+    engines: devicePackage.engines,
+    ...runtimeDependencies(metafile, devicePackage),
+    // node-sense-hat pulls node-gyp 6, which crashes on Node 20 (see DESIGN.md).
+    overrides: rootPackage.overrides,
+  };
+  await writeFile(join(outDir, 'package.json'), `${JSON.stringify(packageJson, null, 2)}\n`);
+
+  await copyFile(
+    join(deviceDir, 'systemd', 'coffee-iot-agent.service'),
+    join(outDir, 'coffee-iot-agent.service'),
+  );
+  await copyFile(join(deviceDir, 'scripts', 'agent.example.json'), join(outDir, 'agent.example.json'));
+  await copyFile(join(deviceDir, 'scripts', 'install-pi.sh'), join(outDir, 'install-pi.sh'));
+  await chmod(join(outDir, 'install-pi.sh'), 0o755);
+
+  const size = (await readFile(join(outDir, ENTRY))).length;
+  process.stdout.write(
+    `bundle: ${outDir}/ (${ENTRY} ${(size / 1024).toFixed(0)} KiB; ` +
+      `runtime deps: ${Object.keys({ ...packageJson.dependencies, ...packageJson.optionalDependencies }).join(', ')})\n`,
+  );
+}
+
+await main();
