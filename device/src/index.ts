@@ -22,4 +22,18 @@ export { type SpoolAppend, SqliteSpool, type SqliteSpoolOptions } from './spool/
 export { runStatusCommand } from './status/status-command.js';
 export * from './status/status-file.js';
 export { assessStatus, renderStatus, type StatusAssessment } from './status/status-report.js';
+export {
+  type AwsCrtTransportDeps,
+  type AwsIotSdk,
+  type AwsIotSdkLoader,
+  createAwsCrtTransport,
+  loadAwsIotSdk,
+} from './transport/aws-crt-transport.js';
+export { MqttConnectionLostError } from './transport/connection-lost.js';
+export { MqttJsTransport, type MqttJsTransportDeps } from './transport/mqttjs-transport.js';
+export {
+  createTransport,
+  type TransportChoice,
+  type TransportSelectionDeps,
+} from './transport/select-transport.js';
 export * from './transport/transport-port.js';
