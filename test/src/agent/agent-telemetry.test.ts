@@ -13,102 +13,107 @@ const THING = 'coffee-pi-e2e';
 const TELEMETRY = `dt/coffee-iot/${THING}/telemetry`;
 const HEALTH = `dt/coffee-iot/${THING}/health`;
 
-describe.each(TRANSPORTS)('agent over %s against mosquitto with mutual TLS', (transport) => {
-  let broker: MosquittoBroker;
-  let subscriber: TestSubscriber;
-  let workDir: string;
-  let agent: AgentProcess | undefined;
+describe.each(TRANSPORTS)(
+  'agent over %s against mosquitto with mutual TLS',
+  { timeout: 45_000 },
+  (transport) => {
+    let broker: MosquittoBroker;
+    let subscriber: TestSubscriber;
+    let workDir: string;
+    let agent: AgentProcess | undefined;
 
-  beforeAll(async () => {
-    broker = await MosquittoBroker.create({ thingNames: [THING, 'observer'] });
-    await broker.start();
-    const observer = clientFiles(broker.pki.trusted.clients, 'observer');
-    subscriber = await TestSubscriber.connect({
-      host: broker.host,
-      port: broker.port,
-      clientId: `observer-${transport}`,
-      ...observer,
-      caPath: broker.pki.trusted.caPath,
-      topics: [TELEMETRY, HEALTH],
+    beforeAll(async () => {
+      broker = await MosquittoBroker.create({ thingNames: [THING, 'observer'] });
+      await broker.start();
+      const observer = clientFiles(broker.pki.trusted.clients, 'observer');
+      subscriber = await TestSubscriber.connect({
+        host: broker.host,
+        port: broker.port,
+        clientId: `observer-${transport}`,
+        ...observer,
+        caPath: broker.pki.trusted.caPath,
+        topics: [TELEMETRY, HEALTH],
+      });
     });
-  });
-  afterEach(async () => {
-    if (agent?.running) await agent.kill();
-    agent = undefined;
-    subscriber.clear();
-    await rm(workDir, { recursive: true, force: true });
-  });
-  afterAll(async () => {
-    await subscriber?.close();
-    await broker?.cleanup();
-  });
-
-  async function startAgent(overrides: Record<string, unknown> = {}): Promise<AgentProcess> {
-    workDir = await mkdtemp(join(tmpdir(), 'coffee-iot-agent-'));
-    const config = agentConfigFor(broker, THING, join(workDir, 'state'), transport, overrides);
-    const started = await AgentProcess.withConfig(workDir, config);
-    started.start();
-    agent = started;
-    return started;
-  }
-
-  it('delivers one schema-valid reading a second with increasing seq, and health on connect', async () => {
-    const running = await startAgent();
-    const payloads = await subscriber.waitForCount(TELEMETRY, 5, 15_000).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${running.transcript()}`);
+    afterEach(async () => {
+      if (agent?.running) await agent.kill();
+      agent = undefined;
+      subscriber.clear();
+      await rm(workDir, { recursive: true, force: true });
     });
-    const envelopes = payloads.map((p) => JSON.parse(p));
-    for (const envelope of envelopes) expect(validateTelemetryEnvelope(envelope)).toMatchObject({ ok: true });
-    expect(envelopes.every((e) => e.deviceId === THING && e.readings.length === 1)).toBe(true);
+    afterAll(async () => {
+      await subscriber?.close();
+      await broker?.cleanup();
+    });
 
-    const seqs = seqsOf(payloads);
-    expect(seqs.slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
-    const times = envelopes.map((e) => Date.parse(e.readings[0].ts));
-    // Ticks sit on the wall-clock grid (whole seconds) give or take scheduling jitter, with no
-    // accumulating drift: reading i is i seconds after the first.
-    const first = times[0] ?? 0;
-    for (let i = 1; i < times.length; i += 1) {
-      expect(Math.abs((times[i] ?? 0) - first - i * 1000)).toBeLessThan(150);
+    async function startAgent(overrides: Record<string, unknown> = {}): Promise<AgentProcess> {
+      workDir = await mkdtemp(join(tmpdir(), 'coffee-iot-agent-'));
+      const config = agentConfigFor(broker, THING, join(workDir, 'state'), transport, overrides);
+      const started = await AgentProcess.withConfig(workDir, config);
+      started.start();
+      agent = started;
+      return started;
     }
-    const [health] = await subscriber.waitForCount(HEALTH, 1, 5000);
-    expect(JSON.parse(health ?? '{}')).toMatchObject({ deviceId: THING, transport, v: 1 });
-  });
 
-  it('stops on SIGTERM within 5 s, with nothing left unacknowledged', async () => {
-    const running = await startAgent();
-    await subscriber.waitForCount(TELEMETRY, 3, 15_000);
-    const { code, elapsedMs } = await running.terminate();
-    expect(code).toBe(0);
-    expect(elapsedMs).toBeLessThan(5000);
-    const stopped = running.logsMatching('agent stopped')[0];
-    expect(stopped?.spoolDepth).toBe(0);
-  });
+    it('delivers one schema-valid reading a second with increasing seq, and health on connect', async () => {
+      const running = await startAgent();
+      const payloads = await subscriber.waitForCount(TELEMETRY, 5, 15_000).catch((error: unknown) => {
+        throw new Error(`${String(error)}\n${running.transcript()}`);
+      });
+      const envelopes = payloads.map((p) => JSON.parse(p));
+      for (const envelope of envelopes)
+        expect(validateTelemetryEnvelope(envelope)).toMatchObject({ ok: true });
+      expect(envelopes.every((e) => e.deviceId === THING && e.readings.length === 1)).toBe(true);
 
-  it.each([
-    ['the broker certificate is from another CA', { rootCa: 'foreign-ca' }],
-    ['the client certificate is unknown to the broker', { cert: 'foreign-cert', key: 'foreign-key' }],
-  ])('when %s: a clear connect error and backoff, not a hot loop', async (_case, which) => {
-    const foreign = clientFiles(broker.pki.foreign.clients, THING);
-    const overrides: Record<string, unknown> = {};
-    if ('rootCa' in which) overrides.rootCa = broker.pki.foreign.caPath;
-    if ('cert' in which) Object.assign(overrides, { cert: foreign.certPath, key: foreign.keyPath });
-    const running = await startAgent({
-      ...overrides,
-      reconnect: { minMs: 1000, maxMs: 4000, stableAfterMs: 5000 },
+      const seqs = seqsOf(payloads);
+      expect(seqs.slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
+      const times = envelopes.map((e) => Date.parse(e.readings[0].ts));
+      // Ticks sit on the wall-clock grid (whole seconds) give or take scheduling jitter, with no
+      // accumulating drift: reading i is i seconds after the first.
+      const first = times[0] ?? 0;
+      for (let i = 1; i < times.length; i += 1) {
+        expect(Math.abs((times[i] ?? 0) - first - i * 1000)).toBeLessThan(150);
+      }
+      const [health] = await subscriber.waitForCount(HEALTH, 1, 5000);
+      expect(JSON.parse(health ?? '{}')).toMatchObject({ deviceId: THING, transport, v: 1 });
     });
 
-    await new Promise((resolve) => setTimeout(resolve, 8000)); // observe the agent's retry rhythm in real time
-    const failures = running.logsMatching('mqtt connect failed');
-    expect(failures.length, running.transcript()).toBeGreaterThanOrEqual(2);
-    // Backoff: 8 s with delays of at least 0.5, 1, 2, 2 s allows at most 6 attempts.
-    expect(failures.length).toBeLessThanOrEqual(6);
-    const delays = failures.map((line) => Number(line.retryInMs));
-    expect(delays.every((d) => d >= 500)).toBe(true);
-    expect(String(failures[0]?.error)).toMatch(
-      /tls|certificate|handshake|ssl|socket|closed|reset|refused|timed out/i,
-    );
-    expect(subscriber.payloadsOn(TELEMETRY)).toEqual([]);
-    const { code } = await running.terminate();
-    expect(code).toBe(0);
-  });
-});
+    it('stops on SIGTERM within 5 s, with nothing left unacknowledged', async () => {
+      const running = await startAgent();
+      await subscriber.waitForCount(TELEMETRY, 3, 15_000);
+      const { code, elapsedMs } = await running.terminate();
+      expect(code).toBe(0);
+      expect(elapsedMs).toBeLessThan(5000);
+      const stopped = running.logsMatching('agent stopped')[0];
+      expect(stopped?.spoolDepth).toBe(0);
+    });
+
+    it.each([
+      ['the broker certificate is from another CA', { rootCa: 'foreign-ca' }],
+      ['the client certificate is unknown to the broker', { cert: 'foreign-cert', key: 'foreign-key' }],
+    ])('when %s: a clear connect error and backoff, not a hot loop', async (_case, which) => {
+      const foreign = clientFiles(broker.pki.foreign.clients, THING);
+      const overrides: Record<string, unknown> = {};
+      if ('rootCa' in which) overrides.rootCa = broker.pki.foreign.caPath;
+      if ('cert' in which) Object.assign(overrides, { cert: foreign.certPath, key: foreign.keyPath });
+      const running = await startAgent({
+        ...overrides,
+        reconnect: { minMs: 1000, maxMs: 4000, stableAfterMs: 5000 },
+      });
+
+      await new Promise((resolve) => setTimeout(resolve, 8000)); // observe the agent's retry rhythm in real time
+      const failures = running.logsMatching('mqtt connect failed');
+      expect(failures.length, running.transcript()).toBeGreaterThanOrEqual(2);
+      // Backoff: 8 s with delays of at least 0.5, 1, 2, 2 s allows at most 6 attempts.
+      expect(failures.length).toBeLessThanOrEqual(6);
+      const delays = failures.map((line) => Number(line.retryInMs));
+      expect(delays.every((d) => d >= 500)).toBe(true);
+      expect(String(failures[0]?.error)).toMatch(
+        /tls|certificate|handshake|ssl|socket|closed|reset|refused|timed out/i,
+      );
+      expect(subscriber.payloadsOn(TELEMETRY)).toEqual([]);
+      const { code } = await running.terminate();
+      expect(code).toBe(0);
+    });
+  },
+);
