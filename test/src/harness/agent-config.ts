@@ -45,5 +45,9 @@ export function seqsOf(payloads: readonly string[]): number[] {
 /** First arrival of each seq, in arrival order (at-least-once delivery may repeat some). */
 export function firstArrivals(seqs: readonly number[]): number[] {
   const seen = new Set<number>();
-  return seqs.filter((seq) => (seen.has(seq) ? false : (seen.add(seq), true)));
+  return seqs.filter((seq) => {
+    if (seen.has(seq)) return false;
+    seen.add(seq);
+    return true;
+  });
 }
