@@ -124,9 +124,12 @@ export class AwsCrtTransport implements MqttTransport {
         );
         throw error;
       }
-      throw new MqttConnectError(`cannot connect to ${this.where}: ${explainConnectFailure(error)}`, {
-        cause: toError(error),
-      });
+      throw new MqttConnectError(
+        `cannot connect to ${this.where}: ${explainConnectFailure(error, this.options)}`,
+        {
+          cause: toError(error),
+        },
+      );
     }
     if (attempt.abandoned) {
       await this.closeNative(attempt.connection, 'disconnect() during connect');
@@ -273,27 +276,17 @@ function pingTimeoutMs(options: MqttConnectionOptions): number {
  * aws-crt's connect errors name a C error code; add what it usually means for a device, so the
  * log says what to fix rather than only what broke.
  */
-function explainConnectFailure(error: unknown): string {
+function explainConnectFailure(error: unknown, options: MqttConnectionOptions): string {
   const message = describeCrtError(error);
+  const rejectedCert = `did the broker reject client certificate ${options.certPath}?`;
+  const untrustedServer = `is the broker certificate signed by CA ${options.caPath}?`;
   const hints: [string, string][] = [
-    [
-      'AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE',
-      'TLS handshake failed (is the broker certificate signed by the configured CA?)',
-    ],
-    [
-      'AWS_IO_SOCKET_CLOSED',
-      'the broker closed the connection before CONNACK (did it reject the client certificate?)',
-    ],
+    ['AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE', `TLS handshake failed (${untrustedServer})`],
+    ['AWS_IO_SOCKET_CLOSED', `the broker closed the connection before CONNACK (${rejectedCert})`],
     // With TLS 1.3 the server checks the client certificate after the client's handshake is done,
     // so a rejected certificate shows up as a failed read or an alert, not a handshake failure.
-    [
-      'AWS_IO_TLS_ERROR_READ_FAILURE',
-      'TLS failed right after the handshake (did the broker reject the client certificate?)',
-    ],
-    [
-      'AWS_IO_TLS_ERROR_ALERT_RECEIVED',
-      'the broker sent a TLS alert (did it reject the client certificate?)',
-    ],
+    ['AWS_IO_TLS_ERROR_READ_FAILURE', `TLS failed right after the handshake (${rejectedCert})`],
+    ['AWS_IO_TLS_ERROR_ALERT_RECEIVED', `the broker sent a TLS alert (${rejectedCert})`],
     ['AWS_IO_SOCKET_CONNECTION_REFUSED', 'connection refused (nothing listening on that port?)'],
     ['AWS_IO_SOCKET_TIMEOUT', 'TCP connect timed out (network or firewall?)'],
     ['AWS_IO_DNS', 'the endpoint name does not resolve'],

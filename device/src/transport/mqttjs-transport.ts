@@ -199,9 +199,12 @@ export class MqttJsTransport implements MqttTransport {
       this.log.debug({ err: error }, 'MQTT.js client error');
       this.timers.clearTimeout(timer);
       reject(
-        new MqttConnectError(`cannot connect to ${this.where}: ${explainConnectFailure(error)}`, {
-          cause: error,
-        }),
+        new MqttConnectError(
+          `cannot connect to ${this.where}: ${explainConnectFailure(error, this.options)}`,
+          {
+            cause: error,
+          },
+        ),
       );
     });
     client.once('close', () => {
@@ -209,7 +212,8 @@ export class MqttJsTransport implements MqttTransport {
       // Only reached without an 'error' first, e.g. the broker closed the socket after the handshake.
       reject(
         new MqttConnectError(
-          `the broker closed the connection to ${this.where} before CONNACK (did it reject the client certificate?)`,
+          `the broker closed the connection to ${this.where} before CONNACK ` +
+            `(did it reject client certificate ${this.options.certPath}?)`,
           { cause: lastError },
         ),
       );
@@ -244,18 +248,20 @@ export class MqttJsTransport implements MqttTransport {
   }
 }
 
-/** Node's TLS errors are terse codes; say what they usually mean for a device. */
-function explainConnectFailure(error: Error): string {
+/** Node's TLS errors are terse codes; say what they usually mean for a device and which file to check. */
+function explainConnectFailure(error: Error, options: MqttConnectionOptions): string {
   const code = (error as NodeJS.ErrnoException).code ?? '';
   const message = error.message;
-  if (
-    /certificate|CERT|self.signed|unable to (get|verify)/i.test(`${code} ${message}`) &&
-    !/alert/i.test(message)
-  ) {
-    return `TLS: the broker certificate is not trusted by the configured CA or does not match the endpoint name: ${message}`;
-  }
+  // A TLS alert is the broker's verdict on our certificate; other certificate errors are our
+  // verdict on the broker's.
   if (/alert/i.test(message)) {
-    return `TLS: the broker rejected the client certificate: ${message}`;
+    return `TLS: the broker rejected client certificate ${options.certPath}: ${message}`;
+  }
+  if (/certificate|CERT|self.signed|unable to (get|verify)/i.test(`${code} ${message}`)) {
+    return (
+      `TLS: the broker certificate is not signed by CA ${options.caPath} ` +
+      `or does not name "${options.endpoint}": ${message}`
+    );
   }
   if (code === 'ECONNREFUSED') return `connection refused (nothing listening on that port?): ${message}`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the endpoint name does not resolve: ${message}`;
