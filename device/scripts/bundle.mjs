@@ -96,8 +96,13 @@ async function main() {
     bin: { 'coffee-iot-agent': `./${ENTRY}` },
     engines: devicePackage.engines,
     ...runtimeDependencies(metafile, devicePackage),
-    // node-sense-hat pulls node-gyp 6, which crashes on Node 20 (see DESIGN.md).
-    overrides: rootPackage.overrides,
+    // node-sense-hat pulls node-gyp 6, which crashes on Node 20 (see DESIGN.md). The root
+    // pins it as "$node-gyp" (a reference to its own devDependency); the bundle has no such
+    // dependency, so it gets the concrete range.
+    overrides: { 'node-gyp': rootPackage.devDependencies['node-gyp'] },
+    // npm 11 skips dependency install scripts unless allowed; on the Pi these must build
+    // (better-sqlite3 and aws-crt fetch or compile their binaries, nodeimu is the HAT driver).
+    allowScripts: { 'better-sqlite3': true, 'aws-crt': true, nodeimu: true },
   };
   await writeFile(join(outDir, 'package.json'), `${JSON.stringify(packageJson, null, 2)}\n`);
 
