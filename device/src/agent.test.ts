@@ -6,6 +6,7 @@ import { systemClock, systemTimers } from './ports/clock.js';
 import { silentLogger } from './ports/logger.js';
 import { FakeTransport } from './testing/fake-transport.js';
 import { MemorySpool } from './testing/memory-spool.js';
+import { sampleReading } from './testing/readings.js';
 
 const BOOT = '11111111-1111-4111-8111-111111111111';
 
@@ -28,18 +29,7 @@ function fakeSampler(spool: MemorySpool, onReading: () => void, events: string[]
     stats: () => ({ sensorErrors: 0 }),
     start() {
       timer = setInterval(() => {
-        spool.append(
-          {
-            ts: new Date().toISOString(),
-            temperature: 21,
-            humidity: 40,
-            pressure: 1013,
-            pitch: 0,
-            roll: 0,
-            yaw: 0,
-          },
-          BOOT,
-        );
+        spool.append(sampleReading(Date.now()), BOOT);
         onReading();
       }, 1000);
     },

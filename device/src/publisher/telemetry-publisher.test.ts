@@ -4,6 +4,7 @@ import { systemClock, systemTimers } from '../ports/clock.js';
 import { silentLogger } from '../ports/logger.js';
 import { FakeTransport } from '../testing/fake-transport.js';
 import { MemorySpool } from '../testing/memory-spool.js';
+import { sampleReading } from '../testing/readings.js';
 import { type PublishLimits, TelemetryPublisher } from './telemetry-publisher.js';
 
 const BOOT = '11111111-1111-4111-8111-111111111111';
@@ -16,18 +17,7 @@ const IOT_LIMITS: PublishLimits = {
 
 function addReadings(spool: MemorySpool, count: number): void {
   for (let i = 0; i < count; i += 1) {
-    spool.append(
-      {
-        ts: new Date(Date.now()).toISOString(),
-        temperature: 21,
-        humidity: 40,
-        pressure: 1013,
-        pitch: 0,
-        roll: 0,
-        yaw: 0,
-      },
-      BOOT,
-    );
+    spool.append(sampleReading(Date.now()), BOOT);
   }
 }
 

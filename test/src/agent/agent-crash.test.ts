@@ -1,14 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../device/src/ports/logger.js';
 import { SqliteSpool } from '../../../device/src/spool/sqlite-spool.js';
+import { sampleReading } from '../../../device/src/testing/readings.js';
 import { agentConfigFor, firstArrivals, seqsOf } from '../harness/agent-config.js';
 import { AgentProcess } from '../harness/agent-process.js';
-import { MosquittoBroker } from '../harness/mosquitto.js';
-import { TestSubscriber } from '../harness/subscriber.js';
-import { clientFiles } from '../harness/test-pki.js';
+import { type ObservedMosquitto, startObservedMosquitto } from '../harness/observed-mosquitto.js';
 
 const THING = 'coffee-pi-crash';
 const TELEMETRY = `dt/coffee-iot/${THING}/telemetry`;
@@ -16,30 +13,17 @@ const BACKLOG = 3000;
 const KILLS = 4;
 
 describe('agent killed with SIGKILL during a catch-up', { timeout: 180_000 }, () => {
-  let broker: MosquittoBroker;
-  let subscriber: TestSubscriber;
-  let workDir: string;
+  let stack: ObservedMosquitto;
 
   beforeAll(async () => {
-    broker = await MosquittoBroker.create({ thingNames: [THING, 'observer'] });
-    await broker.start();
-    subscriber = await TestSubscriber.connect({
-      host: broker.host,
-      port: broker.port,
-      clientId: 'crash-observer',
-      ...clientFiles(broker.pki.trusted.clients, 'observer'),
-      caPath: broker.pki.trusted.caPath,
-      topics: [TELEMETRY],
-    });
-    workDir = await mkdtemp(join(tmpdir(), 'coffee-iot-crash-'));
+    stack = await startObservedMosquitto(THING, 'crash-observer', [TELEMETRY]);
   });
   afterAll(async () => {
-    await subscriber?.close();
-    await broker?.cleanup();
-    await rm(workDir, { recursive: true, force: true });
+    await stack?.cleanup();
   });
 
   it('delivers every spooled seq after the last restart', async () => {
+    const { broker, subscriber, workDir } = stack;
     const stateDir = join(workDir, 'state');
     // A backlog as after an outage, written by the real spool.
     const spool = new SqliteSpool({
@@ -50,15 +34,7 @@ describe('agent killed with SIGKILL during a catch-up', { timeout: 180_000 }, ()
     const start = Date.now() - BACKLOG * 1000;
     spool.appendMany(
       Array.from({ length: BACKLOG }, (_, i) => ({
-        reading: {
-          ts: new Date(start + i * 1000).toISOString(),
-          temperature: 21,
-          humidity: 40,
-          pressure: 1013,
-          pitch: 0,
-          roll: 0,
-          yaw: 0,
-        },
+        reading: sampleReading(start + i * 1000),
         bootId: '00000000-0000-4000-8000-000000000000',
       })),
     );

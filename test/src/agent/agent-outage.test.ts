@@ -1,44 +1,27 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentConfigFor, firstArrivals, seqsOf, TRANSPORTS } from '../harness/agent-config.js';
 import { AgentProcess } from '../harness/agent-process.js';
-import { MosquittoBroker } from '../harness/mosquitto.js';
-import { TestSubscriber } from '../harness/subscriber.js';
-import { clientFiles } from '../harness/test-pki.js';
+import { type ObservedMosquitto, startObservedMosquitto } from '../harness/observed-mosquitto.js';
 
 const THING = 'coffee-pi-outage';
 const TELEMETRY = `dt/coffee-iot/${THING}/telemetry`;
 const OUTAGE_MS = 30_000;
 
 describe.each(TRANSPORTS)('agent over %s through a 30 s broker outage', { timeout: 120_000 }, (transport) => {
-  let broker: MosquittoBroker;
-  let subscriber: TestSubscriber;
+  let stack: ObservedMosquitto;
   let agent: AgentProcess;
-  let workDir: string;
 
   beforeAll(async () => {
-    broker = await MosquittoBroker.create({ thingNames: [THING, 'observer'] });
-    await broker.start();
-    subscriber = await TestSubscriber.connect({
-      host: broker.host,
-      port: broker.port,
-      clientId: `outage-observer-${transport}`,
-      ...clientFiles(broker.pki.trusted.clients, 'observer'),
-      caPath: broker.pki.trusted.caPath,
-      topics: [TELEMETRY],
-    });
-    workDir = await mkdtemp(join(tmpdir(), 'coffee-iot-outage-'));
+    stack = await startObservedMosquitto(THING, `outage-observer-${transport}`, [TELEMETRY]);
   });
   afterAll(async () => {
     if (agent?.running) await agent.kill();
-    await subscriber?.close();
-    await broker?.cleanup();
-    await rm(workDir, { recursive: true, force: true });
+    await stack?.cleanup();
   });
 
   it('delivers every seq, in order, none missing, after the broker comes back', async () => {
+    const { broker, subscriber, workDir } = stack;
     agent = await AgentProcess.withConfig(
       workDir,
       agentConfigFor(broker, THING, join(workDir, 'state'), transport),

@@ -1,13 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStatusFile } from '../../../device/src/status/status-file.js';
 import { agentConfigFor, seqsOf } from '../harness/agent-config.js';
 import { AgentProcess } from '../harness/agent-process.js';
-import { MosquittoBroker } from '../harness/mosquitto.js';
-import { TestSubscriber } from '../harness/subscriber.js';
-import { clientFiles } from '../harness/test-pki.js';
+import { type ObservedMosquitto, startObservedMosquitto } from '../harness/observed-mosquitto.js';
 
 const THING = 'coffee-pi-cap';
 const TELEMETRY = `dt/coffee-iot/${THING}/telemetry`;
@@ -15,32 +11,19 @@ const HEALTH = `dt/coffee-iot/${THING}/health`;
 const CAP = 5;
 
 describe('spool cap over a long outage', { timeout: 60_000 }, () => {
-  let broker: MosquittoBroker;
-  let subscriber: TestSubscriber;
-  let workDir: string;
+  let stack: ObservedMosquitto;
   let agent: AgentProcess;
 
   beforeAll(async () => {
-    broker = await MosquittoBroker.create({ thingNames: [THING, 'observer'] });
-    await broker.start();
-    subscriber = await TestSubscriber.connect({
-      host: broker.host,
-      port: broker.port,
-      clientId: 'cap-observer',
-      ...clientFiles(broker.pki.trusted.clients, 'observer'),
-      caPath: broker.pki.trusted.caPath,
-      topics: [TELEMETRY, HEALTH],
-    });
-    workDir = await mkdtemp(join(tmpdir(), 'coffee-iot-cap-'));
+    stack = await startObservedMosquitto(THING, 'cap-observer', [TELEMETRY, HEALTH]);
   });
   afterAll(async () => {
     if (agent?.running) await agent.kill();
-    await subscriber?.close();
-    await broker?.cleanup();
-    await rm(workDir, { recursive: true, force: true });
+    await stack?.cleanup();
   });
 
   it('drops the oldest, counts them, and reports the count in health and status', async () => {
+    const { broker, subscriber, workDir } = stack;
     const stateDir = join(workDir, 'state');
     // The agent starts while the broker is down: every reading waits in a spool capped at 5.
     await broker.stop();
