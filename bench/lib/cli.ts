@@ -1,0 +1,35 @@
+import { parseArgs } from 'node:util';
+import { TRANSPORTS, type TransportUnderTest } from '../../test/src/harness/agent-config.js';
+
+export interface BenchArgs {
+  transports: TransportUnderTest[];
+  minutes: number;
+  /** catch-up: attach strace to mosquitto for broker-side publish times (off: --no-strace). */
+  strace: boolean;
+}
+
+/** `--transport aws-crt|mqtt.js|both`, `--minutes N` (fractional allowed), `--no-strace`. */
+export function parseBenchArgs(defaults: {
+  transport: 'both' | TransportUnderTest;
+  minutes?: number;
+}): BenchArgs {
+  const { values } = parseArgs({
+    options: {
+      transport: { type: 'string', default: defaults.transport },
+      minutes: { type: 'string', default: String(defaults.minutes ?? 0) },
+      'no-strace': { type: 'boolean', default: false },
+    },
+  });
+  const transport = values.transport;
+  const transports = transport === 'both' ? [...TRANSPORTS] : TRANSPORTS.filter((t) => t === transport);
+  if (transports.length === 0) usage(`--transport must be aws-crt, mqtt.js or both (got ${transport})`);
+  const minutes = Number(values.minutes);
+  if (!(Number.isFinite(minutes) && minutes >= 0))
+    usage(`--minutes must be a number ≥ 0 (got ${values.minutes})`);
+  return { transports, minutes, strace: !values['no-strace'] };
+}
+
+function usage(problem: string): never {
+  console.error(problem);
+  process.exit(2);
+}
