@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './limits.js';
+export * from './photos.js';
 export * from './telemetry.js';
 export * from './topics.js';
 export * from './validate.js';

@@ -50,3 +50,20 @@ export interface HealthMessage {
   sensorErrors: number;
   lastPubackAt: string | null;
 }
+
+export type CoffeeTrigger = 'button' | 'joystick' | 'keyboard' | 'http';
+export type CoffeeOutcome = 'captured' | 'camera_failed' | 'skipped';
+
+/** What the device publishes on `{prefix}/{thing}/coffee`, one per press. */
+export interface CoffeeEvent {
+  v: 1;
+  deviceId: string;
+  bootId: string;
+  eventId: string;
+  pressedAt: string;
+  capturedAt?: string;
+  trigger: CoffeeTrigger;
+  outcome: CoffeeOutcome;
+  photoKey: string | null;
+  reason: string | null;
+}

@@ -1,8 +1,9 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ContractValidationError } from './errors.js';
+import coffeeEventSchema from './schemas/coffee-event-v1.schema.json' with { type: 'json' };
 import healthSchema from './schemas/health-v1.schema.json' with { type: 'json' };
 import telemetrySchema from './schemas/telemetry-v1.schema.json' with { type: 'json' };
-import type { HealthMessage, TelemetryEnvelope } from './telemetry.js';
+import type { CoffeeEvent, HealthMessage, TelemetryEnvelope } from './telemetry.js';
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
@@ -10,6 +11,7 @@ export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems
 const ajv = new Ajv({ allErrors: true, strict: true });
 const telemetryValidator = ajv.compile<TelemetryEnvelope>(telemetrySchema);
 const healthValidator = ajv.compile<HealthMessage>(healthSchema);
+const coffeeEventValidator = ajv.compile<CoffeeEvent>(coffeeEventSchema);
 
 /** Turns Ajv errors into "path: message" lines that name the offending field. */
 export function describeAjvErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
@@ -38,6 +40,10 @@ export function validateHealthMessage(value: unknown): ValidationResult<HealthMe
   return check(healthValidator, value);
 }
 
+export function validateCoffeeEvent(value: unknown): ValidationResult<CoffeeEvent> {
+  return check(coffeeEventValidator, value);
+}
+
 /** Parses a JSON payload and validates it; throws ContractValidationError naming every problem. */
 export function parseTelemetryEnvelope(payload: string | Uint8Array): TelemetryEnvelope {
   const text = typeof payload === 'string' ? payload : new TextDecoder().decode(payload);
@@ -52,4 +58,4 @@ export function parseTelemetryEnvelope(payload: string | Uint8Array): TelemetryE
   return result.value;
 }
 
-export { healthSchema, telemetrySchema };
+export { coffeeEventSchema, healthSchema, telemetrySchema };
