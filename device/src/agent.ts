@@ -6,6 +6,7 @@ import { toHealthMessage } from './health/health-message.js';
 import { PeriodicTask } from './health/periodic-task.js';
 import type { Clock, Timers } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
+import { PublishRateLimiter, type PublishSlot } from './publisher/rate-limiter.js';
 import { type PublishLimits, TelemetryPublisher } from './publisher/telemetry-publisher.js';
 import type { ReadingSpool } from './spool/spool-port.js';
 import type { MqttTransport } from './transport/transport-port.js';
@@ -61,8 +62,11 @@ export class Agent {
   private readonly status: PeriodicTask | null;
   private readonly spoolLimits: PeriodicTask;
   private readonly healthTopic: string;
+  private readonly rateLimiter: PublishRateLimiter;
   private startedAtMs = 0;
   private stopped: Promise<void> | null = null;
+  /** Aborted when shutdown starts, so a health publish waiting for a rate slot gives up. */
+  private readonly shutdownSignal = new AbortController();
 
   constructor(private readonly deps: AgentDependencies) {
     const { settings, clock, timers, logger } = deps;
@@ -76,7 +80,10 @@ export class Agent {
       thingName: settings.thingName,
       kind: 'health',
     });
+    // One limiter for every publish on the connection: IoT Core counts health messages too.
+    this.rateLimiter = new PublishRateLimiter(settings.publish.maxPublishesPerSecond, 1000, clock, timers);
     this.publisher = new TelemetryPublisher({
+      rateLimiter: this.rateLimiter,
       spool: deps.spool,
       deviceId: settings.thingName,
       topic,
@@ -176,18 +183,27 @@ export class Agent {
 
   private async publishHealth(): Promise<void> {
     if (this.supervisor.state !== 'connected') return;
+    let slot: PublishSlot;
+    try {
+      slot = await this.rateLimiter.acquire(this.shutdownSignal.signal);
+    } catch {
+      return; // shutting down: a health message now would describe a stopping agent anyway
+    }
     const message = toHealthMessage(this.snapshot());
     try {
       await this.deps.transport.publish(this.healthTopic, JSON.stringify(message));
     } catch (error) {
       // Health is a snapshot of now, not data: it is not spooled, but a miss is still logged.
       this.deps.logger.warn({ err: error }, 'health message not delivered');
+    } finally {
+      slot.settle();
     }
   }
 
   private async shutdown(): Promise<void> {
     const { logger } = this.deps;
     logger.info('agent stopping');
+    this.shutdownSignal.abort(new Error('agent stopping'));
     await this.sampler.stop();
     await Promise.all([this.health.stop(), this.status?.stop(), this.spoolLimits.stop()]);
     await this.publisher.stop(this.deps.settings.drainMs);

@@ -5,6 +5,7 @@ import { silentLogger } from '../ports/logger.js';
 import { FakeTransport } from '../testing/fake-transport.js';
 import { MemorySpool } from '../testing/memory-spool.js';
 import { sampleReading } from '../testing/readings.js';
+import { PublishRateLimiter } from './rate-limiter.js';
 import { type PublishLimits, TelemetryPublisher } from './telemetry-publisher.js';
 
 const BOOT = '11111111-1111-4111-8111-111111111111';
@@ -44,6 +45,12 @@ describe('TelemetryPublisher', () => {
       deviceId: 'pi-1',
       topic: TOPIC,
       limits: overrides.limits ?? IOT_LIMITS,
+      rateLimiter: new PublishRateLimiter(
+        (overrides.limits ?? IOT_LIMITS).maxPublishesPerSecond,
+        1000,
+        systemClock,
+        systemTimers,
+      ),
       batchMs: overrides.batchMs ?? 0,
       clock: systemClock,
       timers: systemTimers,
@@ -189,6 +196,30 @@ describe('TelemetryPublisher', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(done).toBe(true);
     expect(spool.stats().depth).toBe(1); // unacknowledged stays spooled
+  });
+
+  it('stops promptly even while waiting for a rate slot held by an unacknowledged publish', async () => {
+    const limits: PublishLimits = { maxPublishesPerSecond: 1, maxPayloadBytes: 128 * 1024, maxInFlight: 10 };
+    const publisher = createPublisher({ limits });
+    transport.autoAck = false;
+    await transport.connect();
+    publisher.start();
+    publisher.attach(transport);
+    addReadings(spool, 1);
+    publisher.notify();
+    await vi.advanceTimersByTimeAsync(0);
+    addReadings(spool, 1); // the loop now waits for the broker to confirm the first
+    publisher.notify();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(transport.pending).toHaveLength(1);
+
+    let stopped = false;
+    void publisher.stop(500).then(() => {
+      stopped = true;
+    });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(stopped).toBe(true);
+    expect(spool.stats().depth).toBe(2);
   });
 
   it('drops and counts a reading that can never fit the payload limit, instead of blocking', async () => {

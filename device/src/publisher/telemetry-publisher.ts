@@ -3,11 +3,11 @@ import type { Logger } from '../ports/logger.js';
 import type { ReadingSpool } from '../spool/spool-port.js';
 import type { MqttTransport } from '../transport/transport-port.js';
 import { packNextEnvelope } from './envelope.js';
-import { SlidingWindowRateLimiter } from './rate-limiter.js';
+import type { PublishRateLimiter, PublishSlot } from './rate-limiter.js';
 import { Wakeup } from './wakeup.js';
 
 export interface PublishLimits {
-  /** Publishes allowed in any one-second window (IoT Core: 100 per connection). */
+  /** Publishes the broker may receive in any one-second window (IoT Core: 100 per connection). */
   maxPublishesPerSecond: number;
   /** Largest payload in bytes (IoT Core: 128 KB). */
   maxPayloadBytes: number;
@@ -20,6 +20,8 @@ export interface TelemetryPublisherOptions {
   deviceId: string;
   topic: string;
   limits: PublishLimits;
+  /** Shared by everything that publishes on the connection: IoT Core counts them all. */
+  rateLimiter: PublishRateLimiter;
   /** 0 = publish each reading as soon as it is spooled; > 0 = hold live readings this long to batch them. */
   batchMs: number;
   clock: Clock;
@@ -54,11 +56,12 @@ export class TelemetryPublisher {
   private cursor = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly wakeup = new Wakeup();
-  private readonly limiter: SlidingWindowRateLimiter;
   private running = false;
   private stopping = false;
   private loopDone: Promise<void> = Promise.resolve();
   private batchTimer: TimerHandle | undefined;
+  /** Aborted by stop() so a wait for a rate-limit slot cannot hold shutdown up. */
+  private stopSignal = new AbortController();
   private readonly counters: Omit<PublisherStats, 'inFlight'> = {
     publishedMessages: 0,
     acknowledgedReadings: 0,
@@ -67,14 +70,7 @@ export class TelemetryPublisher {
     lastPubackAtMs: null,
   };
 
-  constructor(private readonly options: TelemetryPublisherOptions) {
-    this.limiter = new SlidingWindowRateLimiter(
-      options.limits.maxPublishesPerSecond,
-      1000,
-      options.clock,
-      options.timers,
-    );
-  }
+  constructor(private readonly options: TelemetryPublisherOptions) {}
 
   stats(): PublisherStats {
     return { ...this.counters, inFlight: this.inFlight.size };
@@ -84,6 +80,7 @@ export class TelemetryPublisher {
     if (this.running) return;
     this.running = true;
     this.stopping = false;
+    this.stopSignal = new AbortController();
     this.loopDone = this.loop().catch((error: unknown) => {
       // The loop only throws on a programming or spool error; make it loud, not silent.
       this.options.logger.fatal({ err: error }, 'telemetry publisher stopped on an unexpected error');
@@ -120,6 +117,7 @@ export class TelemetryPublisher {
     if (!this.running) return;
     this.stopping = true;
     this.clearBatchTimer();
+    this.stopSignal.abort(new Error('publisher stopping'));
     this.wakeup.wake();
     await this.loopDone.catch(() => undefined);
     this.running = false;
@@ -164,14 +162,23 @@ export class TelemetryPublisher {
         await this.wakeup.wait();
         continue;
       }
-      await this.limiter.acquire();
+      let slot: PublishSlot;
+      try {
+        slot = await this.options.rateLimiter.acquire(this.stopSignal.signal);
+      } catch (error) {
+        if (this.stopping) break;
+        throw error;
+      }
       // The connection may have changed while we waited for a slot: re-read from the spool.
-      if (this.stopping || transport !== this.transport) continue;
-      this.send(transport, envelope.payload, envelope.seqs);
+      if (this.stopping || transport !== this.transport) {
+        slot.settle();
+        continue;
+      }
+      this.send(transport, envelope.payload, envelope.seqs, slot);
     }
   }
 
-  private send(transport: MqttTransport, payload: string, seqs: number[]): void {
+  private send(transport: MqttTransport, payload: string, seqs: number[], slot: PublishSlot): void {
     const generation = this.generation;
     this.cursor = seqs[seqs.length - 1] as number;
     this.counters.publishedMessages += 1;
@@ -197,6 +204,7 @@ export class TelemetryPublisher {
     );
     this.inFlight.add(publish);
     void publish.finally(() => {
+      slot.settle();
       this.inFlight.delete(publish);
       this.wakeup.wake();
     });
