@@ -8,10 +8,20 @@ import type { CoffeeEvent, HealthMessage, TelemetryEnvelope } from './telemetry.
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
 // One Ajv instance for all contracts; allErrors so a bad message reports every problem at once.
-const ajv = new Ajv({ allErrors: true, strict: true });
-const telemetryValidator = ajv.compile<TelemetryEnvelope>(telemetrySchema);
-const healthValidator = ajv.compile<HealthMessage>(healthSchema);
-const coffeeEventValidator = ajv.compile<CoffeeEvent>(coffeeEventSchema);
+// Created and compiled on first use: the device imports this package for topics and types
+// and should not pay for validators it never runs.
+let ajv: Ajv | undefined;
+function lazyValidator<T>(schema: object): () => ValidateFunction<T> {
+  let validator: ValidateFunction<T> | undefined;
+  return () => {
+    ajv ??= new Ajv({ allErrors: true, strict: true });
+    validator ??= ajv.compile<T>(schema);
+    return validator;
+  };
+}
+const telemetryValidator = lazyValidator<TelemetryEnvelope>(telemetrySchema);
+const healthValidator = lazyValidator<HealthMessage>(healthSchema);
+const coffeeEventValidator = lazyValidator<CoffeeEvent>(coffeeEventSchema);
 
 /** Turns Ajv errors into "path: message" lines that name the offending field. */
 export function describeAjvErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
@@ -27,7 +37,8 @@ export function describeAjvErrors(errors: readonly ErrorObject[] | null | undefi
   });
 }
 
-function check<T>(validator: ValidateFunction<T>, value: unknown): ValidationResult<T> {
+function check<T>(getValidator: () => ValidateFunction<T>, value: unknown): ValidationResult<T> {
+  const validator = getValidator();
   if (validator(value)) return { ok: true, value };
   return { ok: false, problems: describeAjvErrors(validator.errors) };
 }

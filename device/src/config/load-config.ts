@@ -17,8 +17,13 @@ import { checkPemFiles } from './file-checks.js';
 import { semanticProblems } from './semantic-checks.js';
 
 // allErrors: report every mistake at once; useDefaults fills what no source set.
-const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true });
-const validateConfig = ajv.compile(agentConfigSchema);
+/**
+ * Compiled per load, not at import: configuration is read once at start-up, and a validator
+ * held by a module constant would stay in the agent's heap for the life of the process.
+ */
+function compileConfigValidator() {
+  return new Ajv({ allErrors: true, strict: true, useDefaults: true }).compile(agentConfigSchema);
+}
 
 const PATH_KEYS = ['cert', 'key', 'rootCa', 'stateDir'] as const;
 
@@ -86,6 +91,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   }
   const originOf = (path: string) => origins.get(path)?.origin;
 
+  const validateConfig = compileConfigValidator();
   if (!validateConfig(document)) {
     const schemaProblems = describeSchemaErrors(validateConfig.errors ?? [], document, originOf);
     const missingRequired = (validateConfig.errors ?? []).some((error) => error.keyword === 'required');

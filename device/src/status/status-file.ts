@@ -1,6 +1,6 @@
 import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { errnoCode } from '../config/config-fs.js';
 import type { ConnectionState } from '../connection/connection-supervisor.js';
 import type { TransportName } from '../transport/transport-port.js';
@@ -70,7 +70,13 @@ const statusSchema = {
     startedAt: { type: 'string' },
   },
 };
-const validateStatus = new Ajv({ allErrors: true, allowUnionTypes: true }).compile<AgentStatus>(statusSchema);
+// Compiled on first read: the running agent only writes the file and should not carry a
+// second Ajv instance in its heap (memory budget on a Pi).
+let statusValidator: ValidateFunction<AgentStatus> | undefined;
+function validateStatus(value: unknown): value is AgentStatus {
+  statusValidator ??= new Ajv({ allErrors: true, allowUnionTypes: true }).compile<AgentStatus>(statusSchema);
+  return statusValidator(value);
+}
 
 export function statusFilePath(stateDir: string): string {
   return join(stateDir, STATUS_FILE_NAME);
@@ -111,7 +117,7 @@ export async function readStatusFile(stateDir: string): Promise<AgentStatus | nu
     throw new StatusFileError(`${path} is not JSON: ${String(error)}`, { cause: error });
   }
   if (!validateStatus(parsed)) {
-    const problems = (validateStatus.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message}`);
+    const problems = (statusValidator?.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message}`);
     throw new StatusFileError(`${path} is not a status file: ${problems.join('; ')}`);
   }
   return parsed;

@@ -1,7 +1,6 @@
 import type { Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { type AwsIotSdkLoader, createAwsCrtTransport, loadAwsIotSdk } from './aws-crt-transport.js';
-import { MqttJsTransport } from './mqttjs-transport.js';
 import {
   type MqttConnectionOptions,
   type MqttTransport,
@@ -35,7 +34,11 @@ export async function createTransport(
       loadSdk: deps.loadAwsIotSdk ?? loadAwsIotSdk,
       timers: deps.timers,
     });
-  const mqttJs = () => new MqttJsTransport(options, { logger, timers: deps.timers });
+  // Imported on demand: MQTT.js is a sizeable module tree the aws-crt agent never uses.
+  const mqttJs = async () => {
+    const { MqttJsTransport } = await import('./mqttjs-transport.js');
+    return new MqttJsTransport(options, { logger, timers: deps.timers });
+  };
 
   switch (choice) {
     case 'aws-crt':
