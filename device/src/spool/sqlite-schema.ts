@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { SpoolVersionError } from './spool-errors.js';
 
 /** Bumped with every schema change; stored in SQLite's `user_version`. */
-export const SPOOL_SCHEMA_VERSION = 1;
+export const SPOOL_SCHEMA_VERSION = 2;
 
 const SCHEMA_V1 = `
   CREATE TABLE readings (
@@ -21,6 +21,22 @@ const SCHEMA_V1 = `
 `;
 
 /**
+ * v2: discrete events (coffee presses) that go out one per message on their own topic,
+ * kept in the same durable file as the readings with the same guarantees.
+ */
+const SCHEMA_V2 = `
+  CREATE TABLE events (
+    -- AUTOINCREMENT: ids are never reused, so an acknowledged id cannot come back.
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    boot_id TEXT NOT NULL,
+    json TEXT NOT NULL
+  );
+  INSERT INTO meta (key, value) VALUES ('events_dropped', 0);
+`;
+
+/**
  * Creates the schema in a new file, accepts the current version, and refuses a file from a
  * newer agent or a SQLite database that is not a spool (rather than writing into either).
  */
@@ -33,6 +49,13 @@ export function migrate(db: Database, path: string): void {
     );
   }
   if (version === SPOOL_SCHEMA_VERSION) return;
+  if (version === 1) {
+    db.transaction(() => {
+      db.exec(SCHEMA_V2);
+      db.pragma(`user_version = ${SPOOL_SCHEMA_VERSION}`);
+    })();
+    return;
+  }
   const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as {
     n: number;
   };
@@ -43,6 +66,7 @@ export function migrate(db: Database, path: string): void {
   }
   db.transaction(() => {
     db.exec(SCHEMA_V1);
+    db.exec(SCHEMA_V2);
     db.pragma(`user_version = ${SPOOL_SCHEMA_VERSION}`);
   })();
 }

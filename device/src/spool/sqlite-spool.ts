@@ -4,6 +4,7 @@ import type { TelemetryReading } from '@coffee-iot/shared';
 import Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
+import { SqliteEventQueue } from './event-queue.js';
 import {
   SpoolClosedError,
   SpoolConfigError,
@@ -22,7 +23,12 @@ export interface SqliteSpoolOptions {
   logger: Logger;
   /** For age-based expiry. */
   clock?: Clock;
+  /** Most queued events per kind before the oldest are dropped (default 10,000). */
+  maxEvents?: number;
 }
+
+/** Ten thousand presses: months of coffee offline, a few MB at most. */
+const DEFAULT_MAX_EVENTS = 10_000;
 
 export interface SpoolAppend {
   reading: Omit<TelemetryReading, 'seq'>;
@@ -65,6 +71,8 @@ export class SqliteSpool implements ReadingSpool {
     fromHead: Statement<[], { seq: number; takenAtMs: number; bytes: number }>;
     deleteThrough: Statement<[number]>;
   };
+  /** Coffee events, in the same durable file (schema v2). */
+  readonly coffeeEvents: SqliteEventQueue;
   private readonly runInTransaction: (work: () => unknown) => unknown;
   private counters: Counters;
   private closed = false;
@@ -89,6 +97,12 @@ export class SqliteSpool implements ReadingSpool {
       deleteThrough: db.prepare('DELETE FROM readings WHERE seq <= ?'),
     };
     this.runInTransaction = db.transaction((work: () => unknown) => work());
+    this.coffeeEvents = new SqliteEventQueue(
+      db,
+      'coffee',
+      options.maxEvents ?? DEFAULT_MAX_EVENTS,
+      this.logger,
+    );
     this.counters = loadCounters(db);
     this.logger.info({ path: options.path, ...this.counters }, 'spool opened');
   }
