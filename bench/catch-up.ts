@@ -20,7 +20,7 @@ import { busiestBucket, busiestWindow, shortestSpan } from './lib/stats.js';
 
 const READINGS = 86_400;
 const GOAL = { seconds: 30, maxBytes: 131_072, perSecond: 100 };
-/** As the agent: default publish.maxPayloadBytes, and TelemetryPublisher's rows per fetch. */
+/** As the agent: default publish.maxPayloadBytes, and SpoolPublisher's rows per fetch. */
 const MAX_PAYLOAD_BYTES = 131_072;
 const ROWS_PER_FETCH = 1000;
 

@@ -7,7 +7,7 @@ import { PeriodicTask } from './health/periodic-task.js';
 import type { Clock, Timers } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
 import { PublishRateLimiter, type PublishSlot } from './publisher/rate-limiter.js';
-import { type PublishLimits, TelemetryPublisher } from './publisher/telemetry-publisher.js';
+import { type PublishLimits, SpoolPublisher } from './publisher/spool-publisher.js';
 import type { ReadingSpool } from './spool/spool-port.js';
 import type { MqttTransport } from './transport/transport-port.js';
 
@@ -56,7 +56,7 @@ export interface AgentDependencies {
  */
 export class Agent {
   private readonly supervisor: ConnectionSupervisor;
-  private readonly publisher: TelemetryPublisher;
+  private readonly publisher: SpoolPublisher;
   private readonly sampler: SamplerHandle;
   private readonly health: PeriodicTask;
   private readonly status: PeriodicTask | null;
@@ -82,9 +82,9 @@ export class Agent {
     });
     // One limiter for every publish on the connection: IoT Core counts health messages too.
     this.rateLimiter = new PublishRateLimiter(settings.publish.maxPublishesPerSecond, 1000, clock, timers);
-    this.publisher = new TelemetryPublisher({
+    this.publisher = new SpoolPublisher({
       rateLimiter: this.rateLimiter,
-      spool: deps.spool,
+      queue: deps.spool,
       deviceId: settings.thingName,
       topic,
       limits: settings.publish,

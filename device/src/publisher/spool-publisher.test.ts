@@ -6,7 +6,7 @@ import { FakeTransport } from '../testing/fake-transport.js';
 import { MemorySpool } from '../testing/memory-spool.js';
 import { sampleReading } from '../testing/readings.js';
 import { PublishRateLimiter } from './rate-limiter.js';
-import { type PublishLimits, TelemetryPublisher } from './telemetry-publisher.js';
+import { type PublishLimits, SpoolPublisher } from './spool-publisher.js';
 
 const BOOT = '11111111-1111-4111-8111-111111111111';
 const TOPIC = 'dt/coffee-iot/pi-1/telemetry';
@@ -26,7 +26,7 @@ function publishedSeqs(transport: FakeTransport): number[] {
   return transport.acknowledged.flatMap((m) => parseTelemetryEnvelope(m.payload).readings.map((r) => r.seq));
 }
 
-describe('TelemetryPublisher', () => {
+describe('SpoolPublisher', () => {
   let spool: MemorySpool;
   let transport: FakeTransport;
 
@@ -40,8 +40,8 @@ describe('TelemetryPublisher', () => {
   });
 
   function createPublisher(overrides: Partial<{ limits: PublishLimits; batchMs: number }> = {}) {
-    return new TelemetryPublisher({
-      spool,
+    return new SpoolPublisher({
+      queue: spool,
       deviceId: 'pi-1',
       topic: TOPIC,
       limits: overrides.limits ?? IOT_LIMITS,

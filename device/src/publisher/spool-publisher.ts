@@ -1,8 +1,8 @@
 import type { Clock, TimerHandle, Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import type { ReadingSpool } from '../spool/spool-port.js';
+import type { SpooledReading } from '../spool/spool-port.js';
 import type { MqttTransport } from '../transport/transport-port.js';
-import { packNextEnvelope } from './envelope.js';
+import { type PackResult, packNextEnvelope } from './envelope.js';
 import type { PublishRateLimiter, PublishSlot } from './rate-limiter.js';
 import { Wakeup } from './wakeup.js';
 
@@ -15,8 +15,25 @@ export interface PublishLimits {
   maxInFlight: number;
 }
 
-export interface TelemetryPublisherOptions {
-  spool: ReadingSpool;
+/** What the publisher drains: the readings spool or an event queue. */
+export interface PublishQueue {
+  /** Oldest entries with seq > afterSeq, ascending. */
+  readAfter(afterSeq: number, limit: number): SpooledReading[];
+  /** Deletes entries the broker acknowledged. */
+  acknowledge(seqs: readonly number[]): void;
+}
+
+/** Turns the waiting entries into the next message; telemetry packs many readings per envelope. */
+export type MessagePacker = (
+  deviceId: string,
+  rows: readonly SpooledReading[],
+  maxPayloadBytes: number,
+) => PackResult;
+
+export interface SpoolPublisherOptions {
+  queue: PublishQueue;
+  /** Default: telemetry envelopes (packNextEnvelope). */
+  pack?: MessagePacker;
   deviceId: string;
   topic: string;
   limits: PublishLimits;
@@ -43,12 +60,13 @@ export interface PublisherStats {
 const ROWS_PER_FETCH = 1000;
 
 /**
- * Moves readings from the durable spool to the broker, oldest first, in order.
+ * Moves queued messages from the durable spool to the broker, oldest first, in order:
+ * telemetry readings packed into envelopes, or coffee events one per message.
  * A reading leaves the spool only when the broker has acknowledged the envelope holding it;
  * when a connection drops, everything unacknowledged is sent again from the spool on the
  * next connection (at-least-once: consumers dedupe on (deviceId, seq)).
  */
-export class TelemetryPublisher {
+export class SpoolPublisher {
   private transport: MqttTransport | null = null;
   /** Bumped on every connection change so stale publish results do not move the cursor. */
   private generation = 0;
@@ -70,7 +88,11 @@ export class TelemetryPublisher {
     lastPubackAtMs: null,
   };
 
-  constructor(private readonly options: TelemetryPublisherOptions) {}
+  private readonly pack: MessagePacker;
+
+  constructor(private readonly options: SpoolPublisherOptions) {
+    this.pack = options.pack ?? packNextEnvelope;
+  }
 
   stats(): PublisherStats {
     return { ...this.counters, inFlight: this.inFlight.size };
@@ -146,7 +168,7 @@ export class TelemetryPublisher {
         await this.wakeup.wait();
         continue;
       }
-      const rows = this.options.spool.readAfter(this.cursor, ROWS_PER_FETCH);
+      const rows = this.options.queue.readAfter(this.cursor, ROWS_PER_FETCH);
       if (rows.length === 0) {
         await this.wakeup.wait();
         continue;
@@ -185,7 +207,7 @@ export class TelemetryPublisher {
     const publish = transport.publish(this.options.topic, payload).then(
       () => {
         // A PUBACK is final whatever happened to the connection since: the broker has it.
-        this.options.spool.acknowledge(seqs);
+        this.options.queue.acknowledge(seqs);
         this.counters.acknowledgedReadings += seqs.length;
         this.counters.lastPubackAtMs = this.options.clock.now();
       },
@@ -232,7 +254,7 @@ export class TelemetryPublisher {
 
   private dropOversized(rows: readonly { seq: number; json: string }[]): void {
     const seqs = rows.map((row) => row.seq);
-    this.options.spool.acknowledge(seqs);
+    this.options.queue.acknowledge(seqs);
     this.counters.oversizedDropped += seqs.length;
     this.options.logger.error(
       { seqs, maxPayloadBytes: this.options.limits.maxPayloadBytes },
