@@ -1,3 +1,4 @@
+export * from './camera/index.js';
 export * from './config/agent-config.js';
 export { ConfigError } from './config/config-error.js';
 export { type ConfigFs, nodeConfigFs } from './config/config-fs.js';
