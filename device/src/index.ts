@@ -4,6 +4,8 @@ export { ConfigError } from './config/config-error.js';
 export { type ConfigFs, nodeConfigFs } from './config/config-fs.js';
 export { CONFIG_KEYS, type ConfigKey } from './config/config-keys.js';
 export { type ConfigSources, loadConfig } from './config/load-config.js';
+export * from './credentials/index.js';
+export * from './outbox/index.js';
 export * from './ports/clock.js';
 export * from './ports/logger.js';
 export * from './sampler.js';
@@ -38,3 +40,4 @@ export {
   type TransportSelectionDeps,
 } from './transport/select-transport.js';
 export * from './transport/transport-port.js';
+export * from './upload/index.js';
