@@ -1,3 +1,4 @@
+export * from './button/index.js';
 export * from './camera/index.js';
 export * from './config/agent-config.js';
 export { ConfigError } from './config/config-error.js';
@@ -5,6 +6,7 @@ export { type ConfigFs, nodeConfigFs } from './config/config-fs.js';
 export { CONFIG_KEYS, type ConfigKey } from './config/config-keys.js';
 export { type ConfigSources, loadConfig } from './config/load-config.js';
 export * from './credentials/index.js';
+export * from './leds/index.js';
 export * from './outbox/index.js';
 export * from './ports/clock.js';
 export * from './ports/logger.js';
@@ -40,4 +42,5 @@ export {
   type TransportSelectionDeps,
 } from './transport/select-transport.js';
 export * from './transport/transport-port.js';
+export * from './triggers/index.js';
 export * from './upload/index.js';
