@@ -40,13 +40,8 @@ describe('coffee event v1', () => {
 
   it('accepts a captured press and a camera failure', () => {
     expect(validateCoffeeEvent(captured).ok).toBe(true);
-    const failed = {
-      ...captured,
-      outcome: 'camera_failed',
-      photoKey: null,
-      reason: 'rpicam-still timed out',
-    };
-    delete (failed as Partial<typeof captured>).capturedAt;
+    const { capturedAt: _notCaptured, ...pressed } = captured;
+    const failed = { ...pressed, outcome: 'camera_failed', photoKey: null, reason: 'rpicam-still timed out' };
     expect(validateCoffeeEvent(failed).ok).toBe(true);
   });
 
