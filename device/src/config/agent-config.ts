@@ -44,6 +44,69 @@ export interface SensorsConfig {
   temperatureCompensation: TemperatureCompensationConfig;
 }
 
+/** Button press → countdown → photo. */
+export interface CoffeeConfig {
+  /** LED countdown before the photo, seconds (0 = no countdown). */
+  countdownSeconds: number;
+  /** Presses this soon after a capture finished are skipped (and reported). */
+  cooldownMs: number;
+}
+
+export interface ButtonConfig {
+  /** BCM number of the GPIO the button is wired to; unset = no GPIO button. */
+  pin?: number;
+  /** true: button to ground with a pull-up (pressed = low). */
+  activeLow: boolean;
+  debounceMs: number;
+  /** The Sense HAT joystick's middle press is a second trigger. */
+  joystick: boolean;
+}
+
+export interface CameraConfig {
+  width: number;
+  height: number;
+  quality: number;
+  rotation: number;
+  hflip: boolean;
+  vflip: boolean;
+  timeoutMs: number;
+  settleMs: number;
+  /** Mock mode: photos (JPEG/PNG) to serve instead of the bundled demo photos. */
+  mockDir?: string;
+}
+
+export interface OutboxConfig {
+  maxPhotos: number;
+  maxBytes: number;
+  keepUploaded: boolean;
+}
+
+export interface UploadConfig {
+  /** Unset = photos wait in the outbox (nothing is uploaded). */
+  bucket?: string;
+  region: string;
+  /** S3-compatible endpoint URL (local stack); unset = AWS. */
+  endpoint?: string;
+  forcePathStyle: boolean;
+  requestTimeoutMs: number;
+  backoff: { minMs: number; maxMs: number };
+  /** Local stack only (requires mock): the embedded S3 stand-in's fixed dev key pair. */
+  devStaticCredentials: boolean;
+}
+
+/** AWS IoT credential provider: temporary credentials for the device certificate. */
+export interface CredentialsConfig {
+  /** `aws iot describe-endpoint --endpoint-type iot:CredentialProvider`. */
+  endpoint?: string;
+  roleAlias?: string;
+  refreshBeforeExpiryMs: number;
+}
+
+export interface ControlConfig {
+  /** Loopback HTTP port for `POST /press`; 0 = off. */
+  port: number;
+}
+
 /** The validated agent configuration, every default applied. Paths are absolute. */
 export interface AgentConfig {
   thingName: string;
@@ -70,6 +133,13 @@ export interface AgentConfig {
   mock: boolean;
   /** Makes mock readings reproducible. */
   mockSeed?: number;
+  coffee: CoffeeConfig;
+  button: ButtonConfig;
+  camera: CameraConfig;
+  outbox: OutboxConfig;
+  upload: UploadConfig;
+  credentials: CredentialsConfig;
+  control: ControlConfig;
 }
 
 export interface LoadedConfig {

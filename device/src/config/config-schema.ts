@@ -189,5 +189,144 @@ export const agentConfigSchema: SchemaNode = {
       undefined,
       'integer 0-4294967295 that makes mock readings reproducible',
     ),
+    coffee: object(
+      {
+        countdownSeconds: integer(0, 9, 3, 'LED countdown before the photo in seconds, 0-9 (0 = none)'),
+        cooldownMs: integer(
+          0,
+          600_000,
+          2000,
+          'milliseconds after a capture during which presses are skipped, 0-600000',
+        ),
+      },
+      'coffee button flow',
+    ),
+    button: object(
+      {
+        pin: integer(0, 27, undefined, 'BCM number of the button GPIO, 0-27 (unset = no GPIO button)'),
+        activeLow: {
+          type: 'boolean',
+          default: true,
+          description: 'true or false (true: button to ground with a pull-up, pressed = low)',
+        },
+        debounceMs: integer(1, 1000, 50, 'debounce in milliseconds, 1-1000'),
+        joystick: {
+          type: 'boolean',
+          default: true,
+          description: "true or false (the Sense HAT joystick's middle press also brews)",
+        },
+      },
+      'coffee button wiring',
+    ),
+    camera: object(
+      {
+        width: integer(64, 4656, 1280, 'photo width in pixels, 64-4656'),
+        height: integer(64, 3496, 720, 'photo height in pixels, 64-3496'),
+        quality: integer(1, 100, 90, 'JPEG quality, 1-100'),
+        rotation: integer(0, 180, 0, '0 or 180 (camera mounted upside down)'),
+        hflip: { type: 'boolean', default: false, description: 'true or false' },
+        vflip: { type: 'boolean', default: false, description: 'true or false' },
+        timeoutMs: integer(
+          1000,
+          120_000,
+          10_000,
+          'milliseconds a capture may take before it is killed, 1000-120000',
+        ),
+        settleMs: integer(0, 10_000, 1000, 'milliseconds for exposure to settle before the shot, 0-10000'),
+        mockDir: path('directory of JPEG/PNG photos for the mock camera (default: bundled demo photos)'),
+      },
+      'camera (rpicam-still, or libcamera-still on Bullseye)',
+    ),
+    outbox: object(
+      {
+        maxPhotos: integer(
+          1,
+          1_000_000,
+          2000,
+          'photos kept waiting for upload, 1-1000000 (oldest dropped first)',
+        ),
+        maxBytes: integer(
+          MiB,
+          64 * 1024 * MiB,
+          1024 * MiB,
+          'bytes of photos kept waiting, 1048576-68719476736',
+        ),
+        keepUploaded: {
+          type: 'boolean',
+          default: false,
+          description: 'true or false (true keeps uploaded photos in outbox/sent/)',
+        },
+      },
+      'photo outbox limits; the oldest photos are dropped (and counted) first',
+    ),
+    upload: object(
+      {
+        bucket: {
+          type: 'string',
+          pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+          description: 'S3 bucket name for photos (unset = photos wait in the outbox)',
+        },
+        region: {
+          type: 'string',
+          pattern: '^[a-z]{2}(-[a-z]+)+-\\d$',
+          default: 'us-east-1',
+          description: 'AWS region of the bucket, e.g. eu-west-1',
+        },
+        endpoint: {
+          type: 'string',
+          pattern: '^https?://[^\\s/]+(/.*)?$',
+          description: 'S3-compatible endpoint URL, e.g. http://127.0.0.1:4568 (unset = AWS)',
+        },
+        forcePathStyle: { type: 'boolean', default: false, description: 'true or false (path-style URLs)' },
+        requestTimeoutMs: integer(1000, 600_000, 30_000, 'milliseconds one upload may take, 1000-600000'),
+        backoff: object(
+          {
+            minMs: integer(
+              100,
+              600_000,
+              1000,
+              'first retry delay after a failed upload in milliseconds, 100-600000',
+            ),
+            maxMs: integer(1000, 3_600_000, 300_000, 'longest retry delay in milliseconds, 1000-3600000'),
+          },
+          'upload retry backoff',
+        ),
+        devStaticCredentials: {
+          type: 'boolean',
+          default: false,
+          description: "true or false (local stack only, needs mock: the embedded S3's fixed dev keys)",
+        },
+      },
+      'photo upload to S3',
+    ),
+    credentials: object(
+      {
+        endpoint: {
+          type: 'string',
+          maxLength: 253,
+          pattern: HOST_PATTERN,
+          description:
+            'AWS IoT credential provider host (aws iot describe-endpoint --endpoint-type iot:CredentialProvider)',
+        },
+        roleAlias: {
+          type: 'string',
+          pattern: '^[\\w=,@-]{1,128}$',
+          description: 'IoT role alias whose role may PutObject to the photo bucket',
+        },
+        refreshBeforeExpiryMs: integer(
+          10_000,
+          3_000_000,
+          300_000,
+          'milliseconds before expiry to fetch new credentials, 10000-3000000',
+        ),
+      },
+      'temporary AWS credentials from the IoT credential provider (no static keys on the device)',
+    ),
+    control: object(
+      {
+        port: integer(0, 65535, 0, 'loopback HTTP port for POST /press, 0-65535 (0 = off)'),
+      },
+      'local control port',
+    ),
   },
 };

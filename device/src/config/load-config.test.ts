@@ -88,7 +88,45 @@ describe('loadConfig', () => {
       sensors: { temperatureCompensation: { enabled: true, factor: 1.5 } },
       healthIntervalSeconds: 60,
       mock: false,
+      coffee: { countdownSeconds: 3, cooldownMs: 2000 },
+      button: { activeLow: true, debounceMs: 50, joystick: true },
+      camera: {
+        width: 1280,
+        height: 720,
+        quality: 90,
+        rotation: 0,
+        hflip: false,
+        vflip: false,
+        timeoutMs: 10_000,
+        settleMs: 1000,
+      },
+      outbox: { maxPhotos: 2000, maxBytes: 1024 * 1024 * 1024, keepUploaded: false },
+      upload: {
+        region: 'us-east-1',
+        forcePathStyle: false,
+        requestTimeoutMs: 30_000,
+        backoff: { minMs: 1000, maxMs: 300_000 },
+        devStaticCredentials: false,
+      },
+      credentials: { refreshBeforeExpiryMs: 300_000 },
+      control: { port: 0 },
     });
+  });
+
+  it('requires the IoT credential provider when photos are uploaded, and keeps dev keys to mock mode', () => {
+    const problems = problemsOf(
+      sources({ ...VALID, upload: { bucket: 'coffee-photos' }, camera: { rotation: 90 } }),
+    ).join('\n');
+    expect(problems).toMatch(/credentials\.endpoint: required when upload\.bucket is set/);
+    expect(problems).toMatch(/credentials\.roleAlias: required when upload\.bucket is set/);
+    expect(problems).toMatch(/camera\.rotation: expected 0 or 180, got 90/);
+    const devKeys = problemsOf(
+      sources({ ...VALID, upload: { bucket: 'coffee-photos', devStaticCredentials: true } }),
+    );
+    expect(devKeys.join('\n')).toMatch(
+      /upload\.devStaticCredentials: only for the local stack \(mock: true\)/,
+    );
+    expect(devKeys.join('\n')).toMatch(/needs upload\.endpoint/);
   });
 
   it('reports every problem at once', () => {

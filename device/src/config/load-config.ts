@@ -25,7 +25,7 @@ function compileConfigValidator() {
   return new Ajv({ allErrors: true, strict: true, useDefaults: true }).compile(agentConfigSchema);
 }
 
-const PATH_KEYS = ['cert', 'key', 'rootCa', 'stateDir'] as const;
+const PATH_KEYS = ['cert', 'key', 'rootCa', 'stateDir', 'camera.mockDir'] as const;
 
 export interface ConfigSources {
   /** `--config FILE`; when absent, COFFEE_IOT_CONFIG, then /etc/coffee-iot/agent.json. */
@@ -60,10 +60,14 @@ function absolutize(
   file: string,
 ) {
   for (const key of PATH_KEYS) {
-    const value = document[key];
+    const [group, leaf] = key.includes('.') ? (key.split('.') as [string, string]) : [undefined, key];
+    const parent = group === undefined ? document : document[group];
+    if (typeof parent !== 'object' || parent === null) continue;
+    const holder = parent as Record<string, unknown>;
+    const value = holder[leaf];
     if (typeof value !== 'string' || value === '' || isAbsolute(value)) continue;
     const fromFile = origins.get(key)?.origin === file;
-    document[key] = resolve(fromFile ? dirname(file) : cwd, value);
+    holder[leaf] = resolve(fromFile ? dirname(file) : cwd, value);
   }
 }
 

@@ -46,5 +46,46 @@ export function semanticProblems(
       )}`,
     );
   }
+  problems.push(...coffeeProblems(document, originOf));
+  return problems;
+}
+
+function valueAt(document: Record<string, unknown>, group: string, key: string): unknown {
+  const parent = document[group];
+  return typeof parent === 'object' && parent !== null ? (parent as Record<string, unknown>)[key] : undefined;
+}
+
+/** Camera and upload rules that span several keys. */
+function coffeeProblems(
+  document: Record<string, unknown>,
+  originOf: (path: string) => string | undefined,
+): string[] {
+  const problems: string[] = [];
+  const rotation = numberAt(document, 'camera', 'rotation');
+  if (rotation !== undefined && rotation !== 0 && rotation !== 180) {
+    problems.push(
+      `camera.rotation: expected 0 or 180, got ${rotation}${suffix(originOf('camera.rotation'))}`,
+    );
+  }
+  const bucket = valueAt(document, 'upload', 'bucket');
+  const devStatic = valueAt(document, 'upload', 'devStaticCredentials') === true;
+  if (devStatic) {
+    if (document.mock !== true) {
+      problems.push(
+        `upload.devStaticCredentials: only for the local stack (mock: true); a device gets temporary credentials from credentials.endpoint${suffix(originOf('upload.devStaticCredentials'))}`,
+      );
+    }
+    if (typeof valueAt(document, 'upload', 'endpoint') !== 'string') {
+      problems.push('upload.devStaticCredentials: needs upload.endpoint (the local S3 stand-in)');
+    }
+  } else if (typeof bucket === 'string') {
+    for (const key of ['endpoint', 'roleAlias'] as const) {
+      if (typeof valueAt(document, 'credentials', key) !== 'string') {
+        problems.push(
+          `credentials.${key}: required when upload.bucket is set (photos are uploaded with temporary credentials from the AWS IoT credential provider)`,
+        );
+      }
+    }
+  }
   return problems;
 }
