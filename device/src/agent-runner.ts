@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, type AgentSettings } from './agent.js';
 import { readAgentVersion } from './agent-version.js';
+import { openCoffeeStation } from './coffee/open-coffee-station.js';
 import type { AgentConfig } from './config/agent-config.js';
 import type { AgentSnapshot } from './health/agent-snapshot.js';
 import { type Clock, systemClock, systemTimers, type Timers } from './ports/clock.js';
@@ -68,6 +69,21 @@ export function toAgentStatus(snapshot: AgentSnapshot, pid: number): AgentStatus
     lastPubackAt: iso(snapshot.lastPubackAtMs),
     agentVersion: snapshot.agentVersion,
     startedAt: new Date(snapshot.startedAtMs).toISOString(),
+    ...(snapshot.coffee
+      ? {
+          coffee: {
+            presses: snapshot.coffee.presses,
+            skippedPresses: snapshot.coffee.skippedPresses,
+            captureFailures: snapshot.coffee.captureFailures,
+            outboxDepth: snapshot.coffee.outboxDepth,
+            oldestPendingPhotoAt: iso(snapshot.coffee.oldestPendingPhotoAtMs),
+            outboxDropped: snapshot.coffee.outboxDropped,
+            uploaded: snapshot.coffee.uploaded,
+            uploadFailures: snapshot.coffee.uploadFailures,
+            pendingEvents: snapshot.coffee.pendingEvents,
+          },
+        }
+      : {}),
   };
 }
 
@@ -110,7 +126,22 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
     { timers },
   );
 
-  const agent = new Agent({
+  // Late-bound: the station queues events that the agent's publisher sends.
+  let agent: Agent | undefined;
+  const { station } = await openCoffeeStation({
+    config,
+    bootId,
+    logger,
+    clock,
+    timers,
+    queueEvent: (event) => {
+      spool.coffeeEvents.append(JSON.stringify(event), clock.now(), bootId);
+      agent?.coffeeEventQueued();
+    },
+  });
+
+  agent = new Agent({
+    coffee: { station, events: spool.coffeeEvents },
     settings: agentSettings(config),
     spool,
     transport,
@@ -137,17 +168,18 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
     logger,
   });
 
+  const running = agent;
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const unsubscribe = hooks.onShutdownSignal((received) => {
       unsubscribe();
       resolve(received);
     });
-    agent.start();
+    void running.start();
   });
   logger.info({ signal }, 'shutdown requested');
   let deadline: ReturnType<Timers['setTimeout']> | undefined;
   const outcome = await Promise.race([
-    agent.stop().then(() => 'stopped' as const),
+    running.stop().then(() => 'stopped' as const),
     new Promise<'deadline'>((resolve) => {
       deadline = timers.setTimeout(() => resolve('deadline'), SHUTDOWN_DEADLINE_MS);
     }),

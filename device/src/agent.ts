@@ -1,4 +1,6 @@
 import { buildTopic } from '@coffee-iot/shared';
+import { packOneEvent } from './coffee/coffee-event.js';
+import type { CoffeeStation } from './coffee/coffee-station.js';
 import type { BackoffPolicy } from './connection/backoff.js';
 import { ConnectionSupervisor } from './connection/connection-supervisor.js';
 import type { AgentSnapshot } from './health/agent-snapshot.js';
@@ -7,7 +9,7 @@ import { PeriodicTask } from './health/periodic-task.js';
 import type { Clock, Timers } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
 import { PublishRateLimiter, type PublishSlot } from './publisher/rate-limiter.js';
-import { type PublishLimits, SpoolPublisher } from './publisher/spool-publisher.js';
+import { type PublishLimits, type PublishQueue, SpoolPublisher } from './publisher/spool-publisher.js';
 import type { ReadingSpool } from './spool/spool-port.js';
 import type { MqttTransport } from './transport/transport-port.js';
 
@@ -39,6 +41,11 @@ export interface AgentDependencies {
   transport: MqttTransport;
   /** Builds the sampler; `onReading` must be called after each reading is spooled. */
   createSampler: (onReading: () => void) => SamplerHandle;
+  /** The coffee button, when enabled, and the durable queue its events wait in. */
+  coffee?: {
+    station: CoffeeStation;
+    events: PublishQueue & { stats(): { depth: number } };
+  };
   /** Persists the snapshot for `coffee-iot-agent status`; optional in tests. */
   writeStatus?: (snapshot: AgentSnapshot) => void | Promise<void>;
   bootId: string;
@@ -57,6 +64,7 @@ export interface AgentDependencies {
 export class Agent {
   private readonly supervisor: ConnectionSupervisor;
   private readonly publisher: SpoolPublisher;
+  private readonly eventPublisher: SpoolPublisher | null;
   private readonly sampler: SamplerHandle;
   private readonly health: PeriodicTask;
   private readonly status: PeriodicTask | null;
@@ -93,6 +101,21 @@ export class Agent {
       timers,
       logger: logger.child({ component: 'publisher' }),
     });
+    const { coffee } = deps;
+    this.eventPublisher = coffee
+      ? new SpoolPublisher({
+          rateLimiter: this.rateLimiter,
+          queue: coffee.events,
+          pack: packOneEvent,
+          deviceId: settings.thingName,
+          topic: buildTopic({ prefix: settings.topicPrefix, thingName: settings.thingName, kind: 'coffee' }),
+          limits: settings.publish,
+          batchMs: 0,
+          clock,
+          timers,
+          logger: logger.child({ component: 'coffee-publisher' }),
+        })
+      : null;
     this.supervisor = new ConnectionSupervisor({
       transport: deps.transport,
       backoff: settings.reconnect,
@@ -102,10 +125,16 @@ export class Agent {
       ...(deps.random ? { random: deps.random } : {}),
       onConnected: (transport) => {
         this.publisher.attach(transport);
+        this.eventPublisher?.attach(transport);
+        coffee?.station.connectionChanged(true);
         // A fresh connection is the moment an operator most wants to see the device's state.
         void this.publishHealth();
       },
-      onDisconnected: () => this.publisher.detach(),
+      onDisconnected: () => {
+        this.publisher.detach();
+        this.eventPublisher?.detach();
+        coffee?.station.connectionChanged(false);
+      },
     });
     this.sampler = deps.createSampler(() => this.publisher.notify());
     this.health = new PeriodicTask(
@@ -135,7 +164,12 @@ export class Agent {
       : null;
   }
 
-  start(): void {
+  /** A coffee event was queued in the spool: publish it. */
+  coffeeEventQueued(): void {
+    this.eventPublisher?.notify();
+  }
+
+  async start(): Promise<void> {
     this.startedAtMs = this.deps.clock.now();
     this.deps.logger.info(
       {
@@ -148,11 +182,18 @@ export class Agent {
       'agent starting',
     );
     this.publisher.start();
+    this.eventPublisher?.start();
     this.supervisor.start();
     this.sampler.start();
     this.health.start();
     this.spoolLimits.start();
     this.status?.start(true);
+    try {
+      await this.deps.coffee?.station.start();
+    } catch (error) {
+      // The coffee button is the second job; telemetry, already running, must not stop for it.
+      this.deps.logger.error({ err: error }, 'coffee button could not start; telemetry continues');
+    }
   }
 
   /** Orderly shutdown: stop sampling, drain in-flight PUBACKs briefly, disconnect, close the spool. */
@@ -177,7 +218,10 @@ export class Agent {
       oldestUnsentAtMs: spool.oldestTakenAtMs,
       droppedReadings: spool.dropped + published.oversizedDropped,
       sensorErrors: this.sampler.stats().sensorErrors,
-      lastPubackAtMs: published.lastPubackAtMs,
+      lastPubackAtMs: latest(published.lastPubackAtMs, this.eventPublisher?.stats().lastPubackAtMs ?? null),
+      ...(this.deps.coffee
+        ? { coffee: this.deps.coffee.station.snapshot(this.deps.coffee.events.stats().depth) }
+        : {}),
     };
   }
 
@@ -204,9 +248,14 @@ export class Agent {
     const { logger } = this.deps;
     logger.info('agent stopping');
     this.shutdownSignal.abort(new Error('agent stopping'));
+    // No new presses first; a capture in progress is aborted and still recorded.
+    await this.deps.coffee?.station.stop();
     await this.sampler.stop();
     await Promise.all([this.health.stop(), this.status?.stop(), this.spoolLimits.stop()]);
-    await this.publisher.stop(this.deps.settings.drainMs);
+    await Promise.all([
+      this.publisher.stop(this.deps.settings.drainMs),
+      this.eventPublisher?.stop(this.deps.settings.drainMs),
+    ]);
     await this.supervisor.stop();
     const final = this.snapshot();
     if (this.deps.writeStatus) {
@@ -219,4 +268,10 @@ export class Agent {
     this.deps.spool.close();
     logger.info({ spoolDepth: final.spoolDepth, dropped: final.droppedReadings }, 'agent stopped');
   }
+}
+
+function latest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
 }

@@ -49,6 +49,12 @@ export interface HealthMessage {
   droppedReadings: number;
   sensorErrors: number;
   lastPubackAt: string | null;
+  outboxDepth?: number;
+  oldestPendingPhotoAgeSeconds?: number | null;
+  outboxDropped?: number;
+  captureFailures?: number;
+  uploadFailures?: number;
+  skippedPresses?: number;
 }
 
 export type CoffeeTrigger = 'button' | 'joystick' | 'keyboard' | 'http';

@@ -17,4 +17,19 @@ export interface AgentSnapshot {
   droppedReadings: number;
   sensorErrors: number;
   lastPubackAtMs: number | null;
+  /** Present when the coffee button is enabled. */
+  coffee?: CoffeeSnapshot;
+}
+
+export interface CoffeeSnapshot {
+  outboxDepth: number;
+  oldestPendingPhotoAtMs: number | null;
+  outboxDropped: number;
+  captureFailures: number;
+  uploadFailures: number;
+  skippedPresses: number;
+  presses: number;
+  uploaded: number;
+  /** Coffee events waiting in the spool for their PUBACK. */
+  pendingEvents: number;
 }

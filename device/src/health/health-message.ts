@@ -1,5 +1,5 @@
 import type { HealthMessage } from '@coffee-iot/shared';
-import type { AgentSnapshot } from './agent-snapshot.js';
+import type { AgentSnapshot, CoffeeSnapshot } from './agent-snapshot.js';
 
 /** Maps a snapshot to the health v1 contract (shared/src/schemas/health-v1.schema.json). */
 export function toHealthMessage(snapshot: AgentSnapshot): HealthMessage {
@@ -19,5 +19,20 @@ export function toHealthMessage(snapshot: AgentSnapshot): HealthMessage {
     droppedReadings: snapshot.droppedReadings,
     sensorErrors: snapshot.sensorErrors,
     lastPubackAt: snapshot.lastPubackAtMs === null ? null : new Date(snapshot.lastPubackAtMs).toISOString(),
+    ...(snapshot.coffee ? coffeeHealth(snapshot.coffee, snapshot.nowMs) : {}),
+  };
+}
+
+function coffeeHealth(coffee: CoffeeSnapshot, nowMs: number): Partial<HealthMessage> {
+  return {
+    outboxDepth: coffee.outboxDepth,
+    oldestPendingPhotoAgeSeconds:
+      coffee.oldestPendingPhotoAtMs === null
+        ? null
+        : Math.max(0, Math.round((nowMs - coffee.oldestPendingPhotoAtMs) / 1000)),
+    outboxDropped: coffee.outboxDropped,
+    captureFailures: coffee.captureFailures,
+    uploadFailures: coffee.uploadFailures,
+    skippedPresses: coffee.skippedPresses,
   };
 }

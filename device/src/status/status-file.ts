@@ -24,6 +24,20 @@ export interface AgentStatus {
   lastPubackAt: string | null;
   agentVersion: string;
   startedAt: string;
+  /** Present when the coffee button is enabled. */
+  coffee?: CoffeeStatus;
+}
+
+export interface CoffeeStatus {
+  presses: number;
+  skippedPresses: number;
+  captureFailures: number;
+  outboxDepth: number;
+  oldestPendingPhotoAt: string | null;
+  outboxDropped: number;
+  uploaded: number;
+  uploadFailures: number;
+  pendingEvents: number;
 }
 
 export const STATUS_FILE_NAME = 'status.json';

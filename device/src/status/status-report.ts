@@ -92,7 +92,15 @@ export function renderStatus(assessment: StatusAssessment, statusFile: string, n
     `dropped:         ${status.droppedReadings} reading${status.droppedReadings === 1 ? '' : 's'}`,
     `sensor errors:   ${status.sensorErrors}`,
     `last PUBACK:     ${when(status.lastPubackAt, now, 'never')}`,
-    `status file:     ${statusFile}`,
   );
+  const { coffee } = status;
+  if (coffee) {
+    lines.push(
+      `coffee presses:  ${coffee.presses} (${coffee.skippedPresses} skipped, ${coffee.captureFailures} camera failures)`,
+      `photo outbox:    ${coffee.outboxDepth} waiting, oldest ${when(coffee.oldestPendingPhotoAt, now, 'none')}, ${coffee.outboxDropped} dropped`,
+      `uploads:         ${coffee.uploaded} done, ${coffee.uploadFailures} failed attempts`,
+    );
+  }
+  lines.push(`status file:     ${statusFile}`);
   return `${lines.join('\n')}\n`;
 }

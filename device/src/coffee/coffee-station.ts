@@ -1,0 +1,102 @@
+import type { PressTrigger } from '../button/button-port.js';
+import type { CoffeeSnapshot } from '../health/agent-snapshot.js';
+import type { LedMatrix } from '../leds/led-port.js';
+import type { Logger } from '../ports/logger.js';
+import type { CoffeeFlow } from './coffee-flow.js';
+
+/** The long-lived parts of the coffee button, built by `openCoffeeStation`. */
+export interface CoffeeStationParts {
+  flow: CoffeeFlow;
+  triggers: readonly PressTrigger[];
+  leds: LedMatrix;
+  outbox: {
+    start(): Promise<void>;
+    stop(): Promise<void>;
+    stats(): { depth: number; oldestCapturedAtMs: number | null; dropped: number };
+  };
+  /** null when no bucket is configured: photos wait in the outbox. */
+  uploads: {
+    start(): void;
+    stop(): Promise<void>;
+    notify(): void;
+    stats(): { uploaded: number; uploadFailures: number };
+  } | null;
+  logger: Logger;
+}
+
+/**
+ * Button(s) → coffee flow → outbox → uploads, with start/stop in dependency order. A trigger
+ * that cannot start (no GPIO, no joystick) is logged and left out: the others, and
+ * telemetry, keep working.
+ */
+export class CoffeeStation {
+  private readonly unsubscribes: Array<() => void> = [];
+  private readonly started: PressTrigger[] = [];
+
+  constructor(private readonly parts: CoffeeStationParts) {}
+
+  async start(): Promise<void> {
+    const { outbox, uploads, flow, triggers, logger } = this.parts;
+    await outbox.start();
+    uploads?.start();
+    for (const trigger of triggers) {
+      this.unsubscribes.push(
+        trigger.onPress((press) => {
+          void flow.press(press.source, press.atMs);
+        }),
+      );
+      try {
+        await trigger.start();
+        this.started.push(trigger);
+        logger.info({ trigger: trigger.name }, 'coffee trigger ready');
+      } catch (error) {
+        logger.warn(
+          { trigger: trigger.name, err: error },
+          'coffee trigger unavailable; the others keep working',
+        );
+      }
+    }
+  }
+
+  /** A photo reached the outbox: wake the uploads. */
+  photoQueued(): void {
+    this.parts.uploads?.notify();
+  }
+
+  /** Shows the connection state on the LEDs (an "offline" icon while the broker is away). */
+  connectionChanged(connected: boolean): void {
+    void (connected ? this.parts.leds.clear() : this.parts.leds.showIcon('offline'));
+  }
+
+  async stop(): Promise<void> {
+    for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
+    for (const trigger of this.started.splice(0)) {
+      try {
+        await trigger.stop();
+      } catch (error) {
+        this.parts.logger.error({ trigger: trigger.name, err: error }, 'coffee trigger did not stop cleanly');
+      }
+    }
+    await this.parts.flow.stop();
+    await this.parts.uploads?.stop();
+    await this.parts.outbox.stop();
+    await this.parts.leds.close();
+  }
+
+  snapshot(pendingEvents: number): CoffeeSnapshot {
+    const flow = this.parts.flow.stats();
+    const outbox = this.parts.outbox.stats();
+    const uploads = this.parts.uploads?.stats() ?? { uploaded: 0, uploadFailures: 0 };
+    return {
+      outboxDepth: outbox.depth,
+      oldestPendingPhotoAtMs: outbox.oldestCapturedAtMs,
+      outboxDropped: outbox.dropped,
+      captureFailures: flow.captureFailures,
+      uploadFailures: uploads.uploadFailures,
+      skippedPresses: flow.skipped,
+      presses: flow.presses,
+      uploaded: uploads.uploaded,
+      pendingEvents,
+    };
+  }
+}

@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CoffeeEvent } from '@coffee-iot/shared';
+import type { PressTrigger } from '../button/button-port.js';
+import { JoystickButton } from '../button/joystick-button.js';
+import { OnoffButton } from '../button/onoff-button.js';
+import type { Camera } from '../camera/camera-port.js';
+import { MockCamera } from '../camera/mock-camera.js';
+import { RpicamCamera } from '../camera/rpicam-camera.js';
+import type { AgentConfig } from '../config/agent-config.js';
+import { IotCredentialProvider } from '../credentials/iot-credential-provider.js';
+import { runCountdown } from '../leds/countdown.js';
+import type { LedMatrix } from '../leds/led-port.js';
+import { SafeLedMatrix } from '../leds/safe-leds.js';
+import { openSenseHatLeds } from '../leds/sense-hat-leds.js';
+import { TerminalLeds } from '../leds/terminal-leds.js';
+import { FilePhotoOutbox } from '../outbox/photo-outbox.js';
+import type { Clock, Timers } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import { HttpControl } from '../triggers/http-control.js';
+import { KeyboardTrigger } from '../triggers/keyboard-trigger.js';
+import { S3PhotoUploader } from '../upload/s3-photo-uploader.js';
+import { UploadWorker } from '../upload/upload-worker.js';
+import { CoffeeFlow } from './coffee-flow.js';
+import { CoffeeStation } from './coffee-station.js';
+
+/** s3rver's built-in key pair: the local stack's S3 stand-in accepts nothing else. */
+const LOCAL_S3_DEV_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export interface OpenCoffeeStationOptions {
+  config: AgentConfig;
+  bootId: string;
+  logger: Logger;
+  clock: Clock;
+  timers: Timers;
+  /** Durably queues a coffee event (the spool's coffee queue) and wakes its publisher. */
+  queueEvent: (event: CoffeeEvent) => void;
+  /** Stand-ins for tests; otherwise config.mock decides. */
+  camera?: Camera;
+  triggers?: PressTrigger[];
+}
+
+export interface OpenedCoffeeStation {
+  station: CoffeeStation;
+  /** The loopback control port when enabled (`POST /press`). */
+  control: HttpControl | null;
+}
+
+/**
+ * Builds the coffee button from the configuration: real hardware on a Pi, mock camera,
+ * keyboard and terminal LEDs with --mock. Hardware that cannot be opened is logged and
+ * left out; it never stops the agent.
+ */
+export async function openCoffeeStation(options: OpenCoffeeStationOptions): Promise<OpenedCoffeeStation> {
+  const { config, logger, clock, timers } = options;
+  const log = logger.child({ component: 'coffee' });
+  const captureDir = join(config.stateDir, 'capture');
+  await prepareCaptureDir(captureDir, log);
+
+  const leds = new SafeLedMatrix(await openLeds(config, log), log);
+  const camera = options.camera ?? openCamera(config);
+  const outbox = new FilePhotoOutbox({
+    stateDir: config.stateDir,
+    limits: { maxPhotos: config.outbox.maxPhotos, maxBytes: config.outbox.maxBytes },
+    keepUploaded: config.outbox.keepUploaded,
+    deviceId: config.thingName,
+    logger: log.child({ part: 'outbox' }),
+  });
+  const uploads = openUploads(config, outbox, log, clock, timers);
+  const control =
+    config.control.port > 0 ? new HttpControl({ logger: log, port: config.control.port, clock }) : null;
+  const triggers = options.triggers ?? openTriggers(config, log, clock, timers);
+  if (control) triggers.push(control);
+
+  let station: CoffeeStation | undefined;
+  const flow = new CoffeeFlow({
+    deviceId: config.thingName,
+    bootId: options.bootId,
+    camera,
+    outbox: {
+      stagingPath: (eventId) => join(captureDir, `${eventId}.jpg`),
+      add: async (entry) => {
+        await outbox.add(entry);
+        station?.photoQueued();
+      },
+    },
+    countdown: (signal) => runCountdown(leds, config.coffee.countdownSeconds, timers, signal),
+    showError: () => void leds.showIcon('error'),
+    queueEvent: options.queueEvent,
+    cooldownMs: config.coffee.cooldownMs,
+    clock,
+    logger: log,
+    newEventId: randomUUID,
+  });
+  station = new CoffeeStation({ flow, triggers, leds, outbox, uploads, logger: log });
+  return { station, control };
+}
+
+function openCamera(config: AgentConfig): Camera {
+  const settings = {
+    width: config.camera.width,
+    height: config.camera.height,
+    quality: config.camera.quality,
+    rotation: config.camera.rotation as 0 | 180,
+    hflip: config.camera.hflip,
+    vflip: config.camera.vflip,
+    timeoutMs: config.camera.timeoutMs,
+    settleMs: config.camera.settleMs,
+  };
+  if (config.mock)
+    return new MockCamera({ settings, ...(config.camera.mockDir ? { mockDir: config.camera.mockDir } : {}) });
+  return new RpicamCamera({ settings });
+}
+
+async function openLeds(config: AgentConfig, logger: Logger): Promise<LedMatrix> {
+  if (config.mock) return new TerminalLeds();
+  try {
+    return await openSenseHatLeds();
+  } catch (error) {
+    logger.warn({ err: error }, 'Sense HAT LEDs unavailable; the countdown runs without them');
+    return new TerminalLeds({ isTTY: false });
+  }
+}
+
+function openTriggers(config: AgentConfig, logger: Logger, clock: Clock, timers: Timers): PressTrigger[] {
+  const triggers: PressTrigger[] = [];
+  if (config.button.pin !== undefined) {
+    triggers.push(
+      new OnoffButton({
+        pin: config.button.pin,
+        activeLow: config.button.activeLow,
+        debounceMs: config.button.debounceMs,
+        logger,
+        clock,
+        timers,
+      }),
+    );
+  }
+  if (config.mock) triggers.push(new KeyboardTrigger({ logger, clock }));
+  else if (config.button.joystick) triggers.push(new JoystickButton({ logger, clock, timers }));
+  return triggers;
+}
+
+function openUploads(
+  config: AgentConfig,
+  outbox: FilePhotoOutbox,
+  logger: Logger,
+  clock: Clock,
+  timers: Timers,
+): UploadWorker | null {
+  const { upload, credentials } = config;
+  if (upload.bucket === undefined) {
+    logger.warn('upload.bucket is not set: photos wait in the outbox and are not uploaded');
+    return null;
+  }
+  const uploader = new S3PhotoUploader({
+    bucket: upload.bucket,
+    region: upload.region,
+    ...(upload.endpoint ? { endpoint: upload.endpoint } : {}),
+    forcePathStyle: upload.forcePathStyle || upload.endpoint !== undefined,
+    requestTimeoutMs: upload.requestTimeoutMs,
+    logger: logger.child({ part: 's3' }),
+    ...(upload.devStaticCredentials
+      ? { devStaticCredentials: LOCAL_S3_DEV_CREDENTIALS }
+      : {
+          credentials: new IotCredentialProvider({
+            // Checked at load: a bucket without devStaticCredentials requires both.
+            endpoint: credentials.endpoint as string,
+            roleAlias: credentials.roleAlias as string,
+            thingName: config.thingName,
+            certPath: config.cert,
+            keyPath: config.key,
+            caPath: config.rootCa,
+            refreshBeforeExpiryMs: credentials.refreshBeforeExpiryMs,
+            clock,
+            logger: logger.child({ part: 'credentials' }),
+          }),
+        }),
+  });
+  return new UploadWorker({
+    outbox,
+    uploader,
+    backoff: upload.backoff,
+    clock,
+    timers,
+    logger: logger.child({ part: 'uploads' }),
+    onUploaded: (eventId, key, latencyMs) => logger.info({ eventId, key, latencyMs }, 'photo uploaded'),
+  });
+}
+
+/**
+ * The camera writes here before the outbox takes the photo over. What is left after a crash
+ * was never handed to the outbox (its press already has a camera_failed or no event): removed,
+ * and said so.
+ */
+async function prepareCaptureDir(dir: string, logger: Logger): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o750 });
+  for (const name of await readdir(dir)) {
+    await rm(join(dir, name), { force: true });
+    logger.warn({ file: name }, 'removed an unfinished capture left by a previous run');
+  }
+}
