@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Builds device/dist-bundle/: the agent as one ESM file plus what install-pi.sh needs on a
-// Pi (package.json for the native runtime deps, systemd unit, installer, example config).
+// Pi (package.json for the native runtime deps, systemd unit, installer, example config, and
+// the demo photos the mock camera uses).
 // Native and Pi-only modules stay external: they must be compiled or fetched for the Pi's
 // own architecture by `npm install` there, not bundled from this machine.
-import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,12 +16,25 @@ const rootDir = dirname(deviceDir);
 const { values: cliOptions } = parseArgs({ options: { out: { type: 'string' } } });
 const outDir = resolve(cliOptions.out ?? join(deviceDir, 'dist-bundle'));
 const ENTRY = 'coffee-iot-agent.mjs';
+// Where defaultDemoPhotoDir() (src/camera/mock-camera.ts) looks next to the bundled agent:
+// ./assets/demo-photos/ relative to the entry file.
+const DEMO_PHOTOS = join('assets', 'demo-photos');
 
 // Imported at run time from /opt/coffee-iot/agent/node_modules.
-const EXTERNALS = ['better-sqlite3', 'aws-iot-device-sdk-v2', 'aws-crt', 'mqtt', 'node-sense-hat', 'pino'];
+const EXTERNALS = [
+  'better-sqlite3',
+  'aws-iot-device-sdk-v2',
+  'aws-crt',
+  'mqtt',
+  'node-sense-hat',
+  'onoff',
+  'sense-hat-led',
+  'pino',
+];
 // Not installable everywhere: aws-crt has no 32-bit ARM binary, node-sense-hat needs the HAT
-// toolchain. The agent imports both lazily and falls back (MQTT.js) or explains (--mock).
-const OPTIONAL = new Set(['aws-iot-device-sdk-v2', 'node-sense-hat']);
+// toolchain, onoff (epoll) and sense-hat-led (ioctl) compile Linux-only addons. The agent
+// imports them lazily and falls back (MQTT.js) or explains (--mock).
+const OPTIONAL = new Set(['aws-iot-device-sdk-v2', 'node-sense-hat', 'onoff', 'sense-hat-led']);
 // aws-crt comes with aws-iot-device-sdk-v2 at the version that SDK was built against.
 const PROVIDED_BY = { 'aws-crt': 'aws-iot-device-sdk-v2' };
 
@@ -74,9 +88,23 @@ function runtimeDependencies(metafile, devicePackage) {
     const version = declared[owner];
     if (!version)
       throw new BundleError(`the bundle imports ${name} but device/package.json does not declare ${owner}`);
-    (OPTIONAL.has(owner) ? optionalDependencies : dependencies)[owner] = version;
+    const optional = OPTIONAL.has(owner) || owner in (devicePackage.optionalDependencies ?? {});
+    (optional ? optionalDependencies : dependencies)[owner] = version;
   }
   return { dependencies, optionalDependencies };
+}
+
+/** The mock camera's demo photos (PNGs) and their PROVENANCE.md; returns the photo count. */
+async function copyDemoPhotos() {
+  const from = join(deviceDir, DEMO_PHOTOS);
+  const to = join(outDir, DEMO_PHOTOS);
+  const files = (await readdir(from)).filter((name) => /\.png$/i.test(name) || name === 'PROVENANCE.md');
+  const photos = files.filter((name) => name !== 'PROVENANCE.md');
+  if (photos.length === 0) throw new BundleError(`no demo photos (*.png) in ${from}`);
+  if (!files.includes('PROVENANCE.md')) throw new BundleError(`${from}/PROVENANCE.md is missing`);
+  await mkdir(to, { recursive: true });
+  for (const name of files) await copyFile(join(from, name), join(to, name));
+  return photos.length;
 }
 
 async function main() {
@@ -101,8 +129,10 @@ async function main() {
     // dependency, so it gets the concrete range.
     overrides: { 'node-gyp': rootPackage.devDependencies['node-gyp'] },
     // npm 11 skips dependency install scripts unless allowed; on the Pi these must build
-    // (better-sqlite3 and aws-crt fetch or compile their binaries, nodeimu is the HAT driver).
-    allowScripts: { 'better-sqlite3': true, 'aws-crt': true, nodeimu: true },
+    // (better-sqlite3 and aws-crt fetch or compile their binaries, nodeimu is the HAT driver,
+    // epoll is onoff's GPIO interrupt addon, ioctl is what sense-hat-led drives the LEDs with).
+    // The root package.json denies the last three: a laptop never compiles Pi-only modules.
+    allowScripts: { 'better-sqlite3': true, 'aws-crt': true, nodeimu: true, epoll: true, ioctl: true },
   };
   await writeFile(join(outDir, 'package.json'), `${JSON.stringify(packageJson, null, 2)}\n`);
 
@@ -113,11 +143,13 @@ async function main() {
   await copyFile(join(deviceDir, 'scripts', 'agent.example.json'), join(outDir, 'agent.example.json'));
   await copyFile(join(deviceDir, 'scripts', 'install-pi.sh'), join(outDir, 'install-pi.sh'));
   await chmod(join(outDir, 'install-pi.sh'), 0o755);
+  const photos = await copyDemoPhotos();
 
   const size = (await readFile(join(outDir, ENTRY))).length;
   process.stdout.write(
     `bundle: ${outDir}/ (${ENTRY} ${(size / 1024).toFixed(0)} KiB; ` +
-      `runtime deps: ${Object.keys({ ...packageJson.dependencies, ...packageJson.optionalDependencies }).join(', ')})\n`,
+      `runtime deps: ${Object.keys({ ...packageJson.dependencies, ...packageJson.optionalDependencies }).join(', ')}; ` +
+      `${photos} demo photos)\n`,
   );
 }
 

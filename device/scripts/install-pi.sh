@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the coffee-iot agent bundle (made by `npm run bundle -w device`) on a Raspberry Pi:
-# system user, agent in /opt/coffee-iot/agent with its native dependencies, the
-# /usr/local/bin/coffee-iot-agent command, the systemd unit and an example
+# system user, agent in /opt/coffee-iot/agent with its native dependencies and demo photos,
+# the /usr/local/bin/coffee-iot-agent command, the systemd unit and an example
 # /etc/coffee-iot/agent.json (never overwritten).
 #
 #   sudo ./install-pi.sh [--bundle DIR] [--destdir DIR] [--skip-npm-install] [--dry-run]
@@ -13,13 +13,17 @@ set -euo pipefail
 
 readonly SERVICE=coffee-iot-agent
 readonly AGENT_USER=coffee-iot
-readonly HARDWARE_GROUPS=(i2c gpio video)
+# i2c: Sense HAT sensors; gpio: the coffee button; video: LED matrix framebuffer and camera;
+# input: the Sense HAT joystick (/dev/input/eventN).
+readonly HARDWARE_GROUPS=(i2c gpio video input)
 readonly APP_DIR=/opt/coffee-iot/agent
 readonly CONFIG_DIR=/etc/coffee-iot
 readonly STATE_DIR=/var/lib/coffee-iot
 readonly UNIT_DIR=/etc/systemd/system
 readonly BIN_LINK=/usr/local/bin/coffee-iot-agent
 readonly ENTRY=coffee-iot-agent.mjs
+# The mock camera's photos, next to the entry file (where the agent looks for them).
+readonly DEMO_PHOTOS=assets/demo-photos
 
 bundle_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 destdir="${DESTDIR:-}"
@@ -144,10 +148,12 @@ check_arch() {
 
 check_bundle() {
   local file
-  for file in "$ENTRY" package.json coffee-iot-agent.service agent.example.json; do
+  for file in "$ENTRY" package.json coffee-iot-agent.service agent.example.json "$DEMO_PHOTOS/PROVENANCE.md"; do
     [[ -f "$bundle_dir/$file" ]] ||
       die "$bundle_dir/$file is missing: run 'npm run bundle -w device' and use device/dist-bundle/install-pi.sh"
   done
+  compgen -G "$bundle_dir/$DEMO_PHOTOS/*.png" >/dev/null ||
+    die "$bundle_dir/$DEMO_PHOTOS has no demo photos: run 'npm run bundle -w device' again"
 }
 
 create_user() {
@@ -183,6 +189,9 @@ install_app() {
   run rm -rf "$staging"
   run mkdir -p "$staging"
   run install -m 0644 "$bundle_dir/$ENTRY" "$bundle_dir/package.json" "$staging/"
+  run mkdir -p "$staging/$DEMO_PHOTOS"
+  run install -m 0644 "$bundle_dir/$DEMO_PHOTOS/PROVENANCE.md" "$bundle_dir/$DEMO_PHOTOS/"*.png \
+    "$staging/$DEMO_PHOTOS/"
   if [[ "$transport" == mqttjs ]]; then
     # Otherwise npm tries to compile aws-crt from source, which fails on 32-bit ARM.
     run npm pkg delete optionalDependencies.aws-iot-device-sdk-v2 --prefix "$staging"
@@ -190,7 +199,7 @@ install_app() {
   if ((skip_npm)); then
     note 'skipping npm install (--skip-npm-install)'
   else
-    note 'installing runtime dependencies (better-sqlite3, mqtt, pino, aws-iot-device-sdk-v2, node-sense-hat); native modules may compile for a few minutes'
+    note 'installing runtime dependencies (better-sqlite3, mqtt, pino, aws-iot-device-sdk-v2, node-sense-hat, onoff, sense-hat-led); native modules may compile for a few minutes'
     if ! command -v make >/dev/null || ! command -v g++ >/dev/null; then
       note 'no compiler found: if a native module has no prebuilt binary, install build-essential and python3, then run this again'
     fi
@@ -245,6 +254,16 @@ install_config() {
   fi
 }
 
+# The camera programs come from apt, not npm; the agent reports a missing one as a camera
+# failure at every press, so say it now.
+check_camera() {
+  if command -v rpicam-still >/dev/null || command -v libcamera-still >/dev/null; then
+    note 'camera program found'
+  else
+    note 'no camera program (rpicam-still or libcamera-still) found: sudo apt install rpicam-apps (Bookworm) or libcamera-apps (Bullseye)'
+  fi
+}
+
 reload_systemd() {
   if ! command -v systemctl >/dev/null; then
     note 'systemctl not found: skipping daemon-reload'
@@ -273,6 +292,15 @@ coffee-iot agent installed. Next steps:
   4. Watch it:
        journalctl -u $SERVICE -f
        coffee-iot-agent status
+
+Hardware notes:
+  - Camera: the agent runs rpicam-still (libcamera-still as a fallback). Install it with
+       sudo apt install rpicam-apps      (Bookworm)
+       sudo apt install libcamera-apps   (Bullseye)
+  - Coffee button: sysfs GPIO (onoff) cannot set pull-up resistors. For a button wired
+    between the pin and ground, add this line to /boot/firmware/config.txt
+    (/boot/config.txt on Bullseye), with button.pin's BCM number, and reboot:
+       gpio=<pin>=ip,pu
 EOF
 }
 
@@ -289,6 +317,7 @@ main() {
   install_command "$node_bin"
   install_unit "$node_bin"
   install_config
+  check_camera
   reload_systemd
   next_steps
 }

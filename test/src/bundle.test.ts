@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,13 +37,14 @@ describe('Pi bundle (npm run bundle -w device)', () => {
     await rm(out, { recursive: true, force: true });
   });
 
-  it('contains the agent, its package.json, the unit, the installer and an example config', async () => {
+  it('contains the agent, its package.json, the unit, the installer, an example config and demo photos', async () => {
     for (const file of [
       'coffee-iot-agent.mjs',
       'package.json',
       'coffee-iot-agent.service',
       'install-pi.sh',
       'agent.example.json',
+      'assets/demo-photos/PROVENANCE.md',
     ]) {
       expect((await stat(join(out, file))).isFile(), file).toBe(true);
     }
@@ -55,17 +56,57 @@ describe('Pi bundle (npm run bundle -w device)', () => {
     const manifest = JSON.parse(await readFile(join(out, 'package.json'), 'utf8'));
     expect(manifest.type).toBe('module');
     expect(manifest.version).toBe(device.version);
-    // Optional: aws-crt has no 32-bit ARM binary and node-sense-hat needs the HAT.
+    // Optional: aws-crt has no 32-bit ARM binary, node-sense-hat needs the HAT, onoff (epoll)
+    // and sense-hat-led (ioctl) compile Linux-only addons.
     expect(manifest.optionalDependencies).toEqual({
       'aws-iot-device-sdk-v2':
         device.dependencies['aws-iot-device-sdk-v2'] ?? device.optionalDependencies['aws-iot-device-sdk-v2'],
       'node-sense-hat': device.optionalDependencies['node-sense-hat'],
+      onoff: device.optionalDependencies.onoff,
+      'sense-hat-led': device.optionalDependencies['sense-hat-led'],
     });
+    expect(manifest.optionalDependencies.onoff).toMatch(/^\^6\./);
+    expect(manifest.optionalDependencies['sense-hat-led']).toMatch(/^\^1\.2/);
     for (const [name, version] of Object.entries(manifest.dependencies as Record<string, string>)) {
       expect(device.dependencies[name], name).toBe(version);
     }
+    expect(Object.keys(manifest.dependencies)).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/^(onoff|sense-hat-led|node-sense-hat)$/)]),
+    );
     expect(manifest.overrides).toEqual({ 'node-gyp': expect.stringMatching(/^\^11\./) });
-    expect(manifest.allowScripts).toEqual({ 'better-sqlite3': true, 'aws-crt': true, nodeimu: true });
+    // On the Pi the GPIO (epoll) and LED (ioctl) addons must build; the laptop tree denies them.
+    expect(manifest.allowScripts).toEqual({
+      'better-sqlite3': true,
+      'aws-crt': true,
+      nodeimu: true,
+      epoll: true,
+      ioctl: true,
+    });
+  });
+
+  it('keeps the Pi-only driver modules external', async () => {
+    const agent = await readFile(join(out, 'coffee-iot-agent.mjs'), 'utf8');
+    // Bundled, onoff would drag in epoll's compiled addon path from this machine.
+    expect(agent).not.toMatch(/node_modules\/(onoff|epoll|sense-hat-led|ioctl)\//);
+  });
+
+  it('carries the demo photos and their provenance where the mock camera looks', async () => {
+    // defaultDemoPhotoDir() (src/camera/mock-camera.ts) tries ./assets/demo-photos/ next to the
+    // bundled entry file.
+    const source = join(ROOT, 'device/assets/demo-photos');
+    const bundled = join(out, 'assets/demo-photos');
+    const photos = (await readdir(source)).filter((name) => name.endsWith('.png')).sort();
+    expect(photos.length).toBeGreaterThan(0);
+    expect((await readdir(bundled)).sort()).toEqual([...photos, 'PROVENANCE.md'].sort());
+    for (const name of [...photos, 'PROVENANCE.md']) {
+      const [copy, original] = await Promise.all([
+        readFile(join(bundled, name)),
+        readFile(join(source, name)),
+      ]);
+      expect(copy.equals(original), name).toBe(true);
+    }
+    const mockCamera = await readFile(join(ROOT, 'device/src/camera/mock-camera.ts'), 'utf8');
+    expect(mockCamera).toContain("'./assets/demo-photos/'");
   });
 
   it('runs: prints help', async () => {

@@ -28,6 +28,8 @@ function which(command: string): Promise<boolean> {
 
 // shellcheck is a developer convenience here; CI installs only what .ci/run lists.
 const hasShellcheck = await which('shellcheck');
+// A development machine with the camera programs installed cannot show the "missing" note.
+const hostHasCamera = (await which('rpicam-still')) || (await which('libcamera-still'));
 
 describe('install-pi.sh', () => {
   let dir: string;
@@ -50,13 +52,21 @@ describe('install-pi.sh', () => {
     );
     await copyFile(join(DEVICE, 'scripts', 'agent.example.json'), join(bundle, 'agent.example.json'));
     await writeFile(join(bundle, 'coffee-iot-agent.mjs'), '// agent\n');
+    await mkdir(join(bundle, 'assets/demo-photos'), { recursive: true });
+    await writeFile(join(bundle, 'assets/demo-photos/coffee.png'), 'png stand-in\n');
+    await writeFile(join(bundle, 'assets/demo-photos/PROVENANCE.md'), '# Provenance\n');
     await writeFile(
       join(bundle, 'package.json'),
       JSON.stringify({
         name: 'coffee-iot-agent',
         version: '0.1.0',
         dependencies: { mqtt: '^5.16.0' },
-        optionalDependencies: { 'aws-iot-device-sdk-v2': '^1.28.0', 'node-sense-hat': '^0.0.2' },
+        optionalDependencies: {
+          'aws-iot-device-sdk-v2': '^1.28.0',
+          'node-sense-hat': '^0.0.2',
+          onoff: '^6.0.3',
+          'sense-hat-led': '^1.2.0',
+        },
       }),
     );
   });
@@ -119,6 +129,52 @@ describe('install-pi.sh', () => {
     expect(result.stdout).toMatch(/systemctl enable --now coffee-iot-agent/);
   });
 
+  it('adds the coffee-iot user to the hardware groups, input (joystick) included', async () => {
+    const result = await install();
+    expect(result.code).toBe(0);
+    // printf %q escapes the commas: "i2c\,gpio\,video\,input".
+    const groups = /usermod --append --groups (\S+) coffee-iot/.exec(result.stdout)?.[1];
+    expect(groups?.replaceAll('\\', '').split(',').sort()).toEqual(['gpio', 'i2c', 'input', 'video']);
+    const installer = await readFile(INSTALLER, 'utf8');
+    expect(installer).toContain('readonly HARDWARE_GROUPS=(i2c gpio video input)');
+  });
+
+  it('installs the demo photos next to the agent, where the mock camera looks', async () => {
+    const result = await install();
+    expect(result.code).toBe(0);
+    const photos = join(root, 'opt/coffee-iot/agent/assets/demo-photos');
+    expect(await readFile(join(photos, 'coffee.png'), 'utf8')).toBe('png stand-in\n');
+    expect(await readFile(join(photos, 'PROVENANCE.md'), 'utf8')).toBe('# Provenance\n');
+    expect((await stat(join(photos, 'coffee.png'))).mode & 0o777).toBe(0o644);
+  });
+
+  it('refuses a bundle without demo photos', async () => {
+    await rm(join(bundle, 'assets/demo-photos/coffee.png'));
+    const result = await install();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('assets/demo-photos has no demo photos');
+  });
+
+  it('says how to install the camera programs and set the button pull-up', async () => {
+    const result = await install();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('sudo apt install rpicam-apps      (Bookworm)');
+    expect(result.stdout).toContain('sudo apt install libcamera-apps   (Bullseye)');
+    expect(result.stdout).toContain('/boot/firmware/config.txt');
+    expect(result.stdout).toContain('gpio=<pin>=ip,pu');
+  });
+
+  it('points out a missing camera program, and not a present one', async () => {
+    if (!hostHasCamera) {
+      const missing = await install();
+      expect(missing.stdout).toMatch(/no camera program \(rpicam-still or libcamera-still\) found/);
+    }
+    await fakeCommand('rpicam-still', 'exit 0');
+    const present = await install();
+    expect(present.stdout).toContain('camera program found');
+    expect(present.stdout).not.toMatch(/no camera program/);
+  });
+
   it('never overwrites an existing agent.json', async () => {
     await mkdir(join(root, 'etc/coffee-iot'), { recursive: true });
     await writeFile(join(root, 'etc/coffee-iot/agent.json'), '{"thingName":"mine"}');
@@ -157,7 +213,11 @@ describe('install-pi.sh', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/armv7l \(32-bit ARM\).*MQTT\.js transport/);
     const manifest = JSON.parse(await readFile(join(root, 'opt/coffee-iot/agent/package.json'), 'utf8'));
-    expect(manifest.optionalDependencies).toEqual({ 'node-sense-hat': '^0.0.2' });
+    expect(manifest.optionalDependencies).toEqual({
+      'node-sense-hat': '^0.0.2',
+      onoff: '^6.0.3',
+      'sense-hat-led': '^1.2.0',
+    });
   });
 
   it('refuses to run from a folder that is not a bundle', async () => {

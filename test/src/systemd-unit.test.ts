@@ -97,7 +97,7 @@ describe('coffee-iot-agent.service', () => {
     const d = directives(unit);
     expect(d.get('User')).toEqual(['coffee-iot']);
     expect(d.get('Group')).toEqual(['coffee-iot']);
-    expect(d.get('SupplementaryGroups')?.[0]?.split(' ').sort()).toEqual(['gpio', 'i2c', 'video']);
+    expect(d.get('SupplementaryGroups')?.[0]?.split(' ').sort()).toEqual(['gpio', 'i2c', 'input', 'video']);
     expect(d.get('Restart')).toEqual(['always']);
     expect(d.get('RestartPreventExitStatus')).toEqual(['2']);
     expect(d.get('KillSignal')).toEqual(['SIGTERM']);
@@ -130,6 +130,16 @@ describe('coffee-iot-agent.service', () => {
       expect.arrayContaining(['char-i2c', 'char-fb', 'char-input', 'char-video4linux']),
     );
     expect(d.get('ReadWritePaths')?.[0]).toContain('/sys/class/gpio');
+  });
+
+  it('lets the joystick be read but not written (the agent opens /dev/input/eventN O_RDONLY)', () => {
+    expect(directives(unit).get('DeviceAllow')).toContain('char-input r');
+  });
+
+  it('names the same hardware groups the install script adds the user to', async () => {
+    const installer = await readFile(INSTALLER_PATH, 'utf8');
+    const groups = /^readonly HARDWARE_GROUPS=\(([^)]*)\)$/m.exec(installer)?.[1]?.split(' ').sort();
+    expect(groups).toEqual(directives(unit).get('SupplementaryGroups')?.[0]?.split(' ').sort());
   });
 
   it('starts the file the install script installs, with the default config path', async () => {
