@@ -1,5 +1,6 @@
 import { parseTelemetryEnvelope } from '@coffee-iot/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { packOneEvent } from '../coffee/coffee-event.js';
 import { systemClock, systemTimers } from '../ports/clock.js';
 import { silentLogger } from '../ports/logger.js';
 import { FakeTransport } from '../testing/fake-transport.js';
@@ -220,6 +221,30 @@ describe('SpoolPublisher', () => {
     await vi.advanceTimersByTimeAsync(500);
     expect(stopped).toBe(true);
     expect(spool.stats().depth).toBe(2);
+  });
+
+  it('publishes with the packing strategy it is given (coffee events go out one per message)', async () => {
+    const publisher = new SpoolPublisher({
+      queue: spool,
+      pack: packOneEvent,
+      deviceId: 'pi-1',
+      topic: 'dt/coffee-iot/pi-1/coffee',
+      limits: IOT_LIMITS,
+      rateLimiter: new PublishRateLimiter(100, 1000, systemClock, systemTimers),
+      batchMs: 0,
+      clock: systemClock,
+      timers: systemTimers,
+      logger: silentLogger(),
+    });
+    addReadings(spool, 3);
+    await transport.connect();
+    publisher.start();
+    publisher.attach(transport);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.acknowledged.map((m) => (JSON.parse(m.payload) as { seq: number }).seq)).toEqual([
+      1, 2, 3,
+    ]);
+    await publisher.stop(100);
   });
 
   it('drops and counts a reading that can never fit the payload limit, instead of blocking', async () => {

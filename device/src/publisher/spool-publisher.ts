@@ -173,7 +173,7 @@ export class SpoolPublisher {
         await this.wakeup.wait();
         continue;
       }
-      const { envelope, oversized } = packNextEnvelope(
+      const { envelope, oversized } = this.pack(
         this.options.deviceId,
         rows,
         this.options.limits.maxPayloadBytes,
