@@ -6,10 +6,7 @@ import type { PressTrigger } from '../button/button-port.js';
 import { JoystickButton } from '../button/joystick-button.js';
 import { OnoffButton } from '../button/onoff-button.js';
 import type { Camera } from '../camera/camera-port.js';
-import { MockCamera } from '../camera/mock-camera.js';
-import { RpicamCamera } from '../camera/rpicam-camera.js';
 import type { AgentConfig } from '../config/agent-config.js';
-import { IotCredentialProvider } from '../credentials/iot-credential-provider.js';
 import { runCountdown } from '../leds/countdown.js';
 import type { LedMatrix } from '../leds/led-port.js';
 import { SafeLedMatrix } from '../leds/safe-leds.js';
@@ -20,7 +17,6 @@ import type { Clock, Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { HttpControl } from '../triggers/http-control.js';
 import { KeyboardTrigger } from '../triggers/keyboard-trigger.js';
-import { S3PhotoUploader } from '../upload/s3-photo-uploader.js';
 import { UploadWorker } from '../upload/upload-worker.js';
 import { CoffeeFlow } from './coffee-flow.js';
 import { CoffeeStation } from './coffee-station.js';
@@ -59,7 +55,7 @@ export async function openCoffeeStation(options: OpenCoffeeStationOptions): Prom
   await prepareCaptureDir(captureDir, log);
 
   const leds = new SafeLedMatrix(await openLeds(config, log), log);
-  const camera = options.camera ?? openCamera(config);
+  const camera = options.camera ?? (await openCamera(config));
   const outbox = new FilePhotoOutbox({
     stateDir: config.stateDir,
     limits: { maxPhotos: config.outbox.maxPhotos, maxBytes: config.outbox.maxBytes },
@@ -67,7 +63,7 @@ export async function openCoffeeStation(options: OpenCoffeeStationOptions): Prom
     deviceId: config.thingName,
     logger: log.child({ part: 'outbox' }),
   });
-  const uploads = openUploads(config, outbox, log, clock, timers);
+  const uploads = await openUploads(config, outbox, log, clock, timers);
   const control =
     config.control.port > 0 ? new HttpControl({ logger: log, port: config.control.port, clock }) : null;
   const triggers = options.triggers ?? openTriggers(config, log, clock, timers);
@@ -97,7 +93,11 @@ export async function openCoffeeStation(options: OpenCoffeeStationOptions): Prom
   return { station, control };
 }
 
-function openCamera(config: AgentConfig): Camera {
+/*
+ * The camera, S3 and credential modules are imported only when used: the AWS SDK alone adds
+ * ~9 MB of RSS, which an agent without a bucket (or a mock camera on a Pi) should not carry.
+ */
+async function openCamera(config: AgentConfig): Promise<Camera> {
   const settings = {
     width: config.camera.width,
     height: config.camera.height,
@@ -108,8 +108,11 @@ function openCamera(config: AgentConfig): Camera {
     timeoutMs: config.camera.timeoutMs,
     settleMs: config.camera.settleMs,
   };
-  if (config.mock)
+  if (config.mock) {
+    const { MockCamera } = await import('../camera/mock-camera.js');
     return new MockCamera({ settings, ...(config.camera.mockDir ? { mockDir: config.camera.mockDir } : {}) });
+  }
+  const { RpicamCamera } = await import('../camera/rpicam-camera.js');
   return new RpicamCamera({ settings });
 }
 
@@ -142,18 +145,20 @@ function openTriggers(config: AgentConfig, logger: Logger, clock: Clock, timers:
   return triggers;
 }
 
-function openUploads(
+async function openUploads(
   config: AgentConfig,
   outbox: FilePhotoOutbox,
   logger: Logger,
   clock: Clock,
   timers: Timers,
-): UploadWorker | null {
+): Promise<UploadWorker | null> {
   const { upload, credentials } = config;
   if (upload.bucket === undefined) {
     logger.warn('upload.bucket is not set: photos wait in the outbox and are not uploaded');
     return null;
   }
+  const { S3PhotoUploader } = await import('../upload/s3-photo-uploader.js');
+  const { IotCredentialProvider } = await import('../credentials/iot-credential-provider.js');
   const uploader = new S3PhotoUploader({
     bucket: upload.bucket,
     region: upload.region,
