@@ -1,4 +1,9 @@
-import { parseTelemetryEnvelope, type TelemetryReading, topicFilter } from '@coffee-iot/shared';
+import {
+  parseTelemetryEnvelope,
+  type TelemetryReading,
+  topicFilter,
+  validateCoffeeEvent,
+} from '@coffee-iot/shared';
 import type { Aedes } from 'aedes';
 
 export interface TelemetryPrinterOptions {
@@ -39,6 +44,16 @@ export class TelemetryPrinter {
     });
     await this.subscribe(topicFilter(topicPrefix, 'health'), (payload, topic) => {
       write(`health ${topic}: ${payload.toString('utf8')}`);
+    });
+    await this.subscribe(topicFilter(topicPrefix, 'coffee'), (payload) => {
+      const result = validateCoffeeEvent(JSON.parse(payload.toString('utf8')));
+      if (!result.ok) {
+        write(`invalid coffee event: ${result.problems.join('; ')}`);
+        return;
+      }
+      const event = result.value;
+      const detail = event.outcome === 'captured' ? `photo ${event.photoKey}` : (event.reason ?? '');
+      write(`☕ coffee ${event.outcome} (${event.trigger}) on ${event.deviceId}: ${detail}`);
     });
   }
 

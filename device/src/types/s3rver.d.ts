@@ -1,4 +1,4 @@
-// s3rver 3.7 ships no types; this covers what the tests use.
+// s3rver 3.7 ships no types; this covers what the local stack and the tests use.
 declare module 's3rver' {
   import type { Server } from 'node:http';
   import type { AddressInfo } from 'node:net';
@@ -19,5 +19,15 @@ declare module 's3rver' {
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
     readonly httpServer: Server;
+    /** S3 event notifications (ObjectCreated:Put, …) in the AWS record shape. */
+    on(event: 'event', listener: (event: S3rverEvent) => void): this;
+  }
+
+  export interface S3rverEvent {
+    Records: {
+      eventName: string;
+      eventTime: string;
+      s3: { bucket: { name: string }; object: { key: string; size: number; eTag?: string } };
+    }[];
   }
 }
