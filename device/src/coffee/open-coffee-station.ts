@@ -63,7 +63,7 @@ export async function openCoffeeStation(options: OpenCoffeeStationOptions): Prom
     deviceId: config.thingName,
     logger: log.child({ part: 'outbox' }),
   });
-  const uploads = await openUploads(config, outbox, log, clock, timers);
+  const uploads = await openUploads(config, outbox, log, clock, timers, leds);
   const control =
     config.control.port > 0 ? new HttpControl({ logger: log, port: config.control.port, clock }) : null;
   const triggers = options.triggers ?? openTriggers(config, log, clock, timers);
@@ -151,6 +151,7 @@ async function openUploads(
   logger: Logger,
   clock: Clock,
   timers: Timers,
+  leds: LedMatrix,
 ): Promise<UploadWorker | null> {
   const { upload, credentials } = config;
   if (upload.bucket === undefined) {
@@ -190,7 +191,9 @@ async function openUploads(
     clock,
     timers,
     logger: logger.child({ part: 'uploads' }),
-    onUploaded: (eventId, key, latencyMs) => logger.info({ eventId, key, latencyMs }, 'photo uploaded'),
+    // LED status: an "uploading" icon while a photo goes up, cleared once S3 has it.
+    onUploading: () => void leds.showIcon('uploading'),
+    onUploaded: () => void leds.clear(),
   });
 }
 

@@ -64,6 +64,25 @@ describe('UploadWorker', () => {
     expect(worker.stats()).toMatchObject({ uploaded: 3, uploadFailures: 0, lastUploadAtMs: T0 });
   });
 
+  it('announces each upload attempt before it starts (the LEDs show "uploading")', async () => {
+    const events: string[] = [];
+    await worker.stop();
+    worker = new UploadWorker({
+      outbox,
+      uploader,
+      backoff: BACKOFF,
+      clock: systemClock,
+      timers: systemTimers,
+      logger: silentLogger(),
+      onUploading: (id) => events.push(`uploading ${id} after ${uploader.attempts.length} attempts`),
+      onUploaded: (id) => events.push(`uploaded ${id}`),
+    });
+    addPhoto(1);
+    worker.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(events).toEqual([`uploading ${eventId(1)} after 0 attempts`, `uploaded ${eventId(1)}`]);
+  });
+
   it('sleeps while the outbox is empty and wakes on notify()', async () => {
     worker.start();
     await vi.advanceTimersByTimeAsync(60_000);

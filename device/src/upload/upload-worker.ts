@@ -22,6 +22,8 @@ export interface UploadWorkerOptions {
    * confirmation (what a person at the machine waits for; it includes any outage).
    */
   onUploaded?: (eventId: string, key: string, latencyMs: number) => void;
+  /** An upload attempt starts (the LEDs show an "uploading" icon). */
+  onUploading?: (eventId: string) => void;
 }
 
 export interface UploadWorkerStats {
@@ -142,6 +144,11 @@ export class UploadWorker {
         return this.failed(photo, error);
       }
       const startedAtMs = clock.now();
+      try {
+        this.options.onUploading?.(eventId);
+      } catch (error) {
+        logger.error({ err: error, eventId }, 'onUploading listener failed');
+      }
       let key: string;
       try {
         ({ key } = await uploader.upload({ ...photo, body }, controller.signal));
