@@ -1,12 +1,12 @@
-import { Writable } from 'node:stream';
 import type { TelemetryReading } from '@coffee-iot/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { delay, systemTimers, type Timers } from './ports/clock.js';
-import { createLogger, silentLogger } from './ports/logger.js';
+import { silentLogger } from './ports/logger.js';
 import { Sampler, type SamplerOptions } from './sampler.js';
 import { MockSensors } from './sensors/mock-sensors.js';
 import { SensorReadError, type SensorReader, type SensorSample } from './sensors/sensor-port.js';
 import { SpoolWriteError } from './spool/spool-errors.js';
+import { captureLogs } from './testing/capture-logs.js';
 import { MemorySpool } from './testing/memory-spool.js';
 
 const BOOT = '0b7c1f4e-2d3a-4c5b-8e9f-112233445566';
@@ -40,17 +40,6 @@ function timedSensors(durationMs: (n: number) => number = () => 0) {
     async close() {},
   };
   return { sensors, startedAt };
-}
-
-function captureLogs() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { logger: createLogger('info', stream), lines };
 }
 
 describe('Sampler', () => {
@@ -135,7 +124,7 @@ describe('Sampler', () => {
   });
 
   it('leaves CPU and ambient temperature out when they are unknown, and logs a CPU read failure', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     let cpu: () => Promise<number | null> = async () => null;
     const seen: TelemetryReading[] = [];
     const s = makeSampler({ sensors: timedSensors().sensors, logger, cpuTemperature: { read: () => cpu() } });
@@ -155,7 +144,7 @@ describe('Sampler', () => {
   });
 
   it('skips and counts the slots a slow read overran, instead of bursting to catch up', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     const { sensors, startedAt } = timedSensors((n) => (n === 2 ? 2500 : 10));
     const s = makeSampler({ sensors, logger });
     s.start();
@@ -203,7 +192,7 @@ describe('Sampler', () => {
   });
 
   it('counts and logs failed reads, and keeps sampling', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     const s = makeSampler({ sensors: new MockSensors({ failEvery: 3, clock: wallClock }), logger });
     s.start();
     await vi.advanceTimersByTimeAsync(9_000);
@@ -218,7 +207,7 @@ describe('Sampler', () => {
   });
 
   it('logs a long sensor outage once a minute, not once a second', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     const broken: SensorReader = {
       name: 'broken',
       read: async () => {
@@ -234,7 +223,7 @@ describe('Sampler', () => {
   });
 
   it('counts and logs a failed spool append (disk full) and keeps sampling', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     const spool = new MemorySpool();
     const append = spool.append.bind(spool);
     vi.spyOn(spool, 'append')
@@ -250,7 +239,7 @@ describe('Sampler', () => {
   });
 
   it('notifies every listener once the reading is stored, even if one of them throws', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     const s = makeSampler({ sensors: timedSensors().sensors, logger });
     const seqs: number[] = [];
     s.onReading(() => {

@@ -1,25 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLogger, silentLogger } from '../ports/logger.js';
+import { silentLogger } from '../ports/logger.js';
+import { captureLogs } from '../testing/capture-logs.js';
 import { ButtonUnavailableError, GpioMappingError } from './button-port.js';
 import { OnoffButton, type OnoffButtonOptions } from './onoff-button.js';
 import { fakeGpioSysfs, simulatedOnoff } from './simulated-drivers.js';
 
 const T0 = 1_700_000_000_000;
-
-function captureLogs() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { logger: createLogger('debug', stream), lines };
-}
 
 describe('OnoffButton', () => {
   let tmp: string;

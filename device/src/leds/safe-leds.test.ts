@@ -1,24 +1,12 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../ports/logger.js';
+import { captureLogs } from '../testing/capture-logs.js';
 import { LedError, type LedMatrix } from './led-port.js';
 import { RecordingLeds } from './recording-leds.js';
 import { SafeLedMatrix } from './safe-leds.js';
 
-function captureLogs() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { logger: createLogger('info', stream), lines };
-}
-
 describe('SafeLedMatrix', () => {
   it('swallows a failing LED call, counts it and logs it with the operation', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     const safe = new SafeLedMatrix(new RecordingLeds({ failOn: ['flash'] }), logger);
     await expect(safe.flash()).resolves.toBeUndefined();
     expect(safe.failures).toBe(1);
@@ -28,7 +16,7 @@ describe('SafeLedMatrix', () => {
   });
 
   it('catches synchronous throws too', async () => {
-    const { logger } = captureLogs();
+    const { logger } = captureLogs('info');
     const throwing = {
       showDigit: () => {
         throw new LedError('sync');
@@ -40,7 +28,7 @@ describe('SafeLedMatrix', () => {
   });
 
   it('logs the first failure of a streak and the recovery, not every failure', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     const inner = new RecordingLeds({ failOn: ['digit'] });
     const safe = new SafeLedMatrix(inner, logger);
     for (let i = 0; i < 5; i += 1) await safe.showDigit(3);
@@ -50,7 +38,7 @@ describe('SafeLedMatrix', () => {
   });
 
   it('passes successful calls through to the inner matrix', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('info');
     const inner = new RecordingLeds();
     const safe = new SafeLedMatrix(inner, logger);
     await safe.showDigit(2);

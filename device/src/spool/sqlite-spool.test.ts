@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { TelemetryReading } from '@coffee-iot/shared';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger, silentLogger } from '../ports/logger.js';
+import { silentLogger } from '../ports/logger.js';
+import { captureLogs } from '../testing/capture-logs.js';
 import {
   SpoolClosedError,
   SpoolConfigError,
@@ -34,17 +34,6 @@ function reading(atMs: number): Omit<TelemetryReading, 'seq'> {
 
 function readings(count: number, fromMs = T0): SpoolAppend[] {
   return Array.from({ length: count }, (_, i) => ({ reading: reading(fromMs + i * 1000), bootId: BOOT }));
-}
-
-function captureLogs() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { logger: createLogger('warn', stream), lines };
 }
 
 describe('SqliteSpool', () => {
@@ -130,7 +119,7 @@ describe('SqliteSpool', () => {
   });
 
   it('drops the oldest readings over maxReadings, counts them, persists the count and logs the range', () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('warn');
     const spool = openSpool({ ...NO_LIMITS, maxReadings: 3 }, { logger });
     spool.appendMany(readings(5));
     expect(spool.readAfter(0, 10).map((row) => row.seq)).toEqual([3, 4, 5]);
