@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** Kernel clock ticks per second, the unit of utime/stime in /proc/PID/stat. */
 export const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
@@ -34,6 +34,26 @@ export function sampleProc(pid: number): ProcSample {
     rssFileKb: kb('RssFile'),
     cpuTicks: utime + stime,
   };
+}
+
+/** VmHWM: the most RSS the process has had since it started, or since resetPeakRss(). */
+export function peakRssKb(pid: number): number {
+  const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmHWM in /proc/${pid}/status (process gone?)`);
+  return Number(match[1]);
+}
+
+/**
+ * Resets VmHWM to the current RSS (writing 5 to /proc/PID/clear_refs, Linux ≥ 4.0), so a later
+ * peakRssKb() is the peak since now, between samples too. false when not permitted.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Fields of /proc/PID/stat after the "(comm)", which may itself contain spaces. */

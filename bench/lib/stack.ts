@@ -1,4 +1,5 @@
 import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MosquittoBroker } from '../../test/src/harness/mosquitto.js';
@@ -15,7 +16,10 @@ export interface Arrival {
   seqs: number[];
 }
 
-/** A per-run mosquitto (mutual TLS), a subscriber on the telemetry topic and a scratch directory. */
+/**
+ * A per-run mosquitto (mutual TLS), a subscriber on the telemetry topic (or on `topics`) and a
+ * scratch directory.
+ */
 export interface BenchStack {
   broker: MosquittoBroker;
   subscriber: TestSubscriber;
@@ -23,7 +27,9 @@ export interface BenchStack {
   cleanup(): Promise<void>;
 }
 
-export async function startStack(options: { brokerDebugLog?: boolean } = {}): Promise<BenchStack> {
+export async function startStack(
+  options: { brokerDebugLog?: boolean; topics?: readonly string[] } = {},
+): Promise<BenchStack> {
   const broker = await MosquittoBroker.create({ thingNames: [THING, 'observer'] });
   // Debug logging makes mosquitto log every PUBLISH it receives: the broker-side view of the rate.
   if (options.brokerDebugLog) await appendFile(join(broker.dir, 'mosquitto.conf'), 'log_type debug\n');
@@ -34,7 +40,7 @@ export async function startStack(options: { brokerDebugLog?: boolean } = {}): Pr
     clientId: 'bench-observer',
     ...clientFiles(broker.pki.trusted.clients, 'observer'),
     caPath: broker.pki.trusted.caPath,
-    topics: [TELEMETRY],
+    topics: options.topics ?? [TELEMETRY],
   });
   const workDir = await mkdtemp(join(tmpdir(), 'coffee-iot-bench-'));
   return {
@@ -100,4 +106,13 @@ export function brokerPublishes(
     const match = pattern.exec(line);
     return match ? [{ second: Number(match[1]), topic: match[2] as string, bytes: Number(match[3]) }] : [];
   });
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a port the agent must be told in its config). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

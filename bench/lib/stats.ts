@@ -9,6 +9,14 @@ export function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/** Nearest-rank percentile (p in 0..100): the smallest value with at least p % of values at or below it. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] as number;
+}
+
 export function minMaxMedian(values: readonly number[]): { min: number; median: number; max: number } {
   return { min: Math.min(...values), median: median(values), max: Math.max(...values) };
 }
