@@ -1,32 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
-import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PHOTO_METADATA } from '@coffee-iot/shared';
+import { LOCAL_PHOTO_BUCKET, type LocalS3, startLocalS3 } from '../../device/src/dev/local-s3.js';
 
-export const BUCKET = 'coffee-photos';
+export const BUCKET = LOCAL_PHOTO_BUCKET;
 export const REGION = 'eu-west-1';
 /** The key pair s3rver accepts (it checks the access key id, not the signature). */
 const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-
-/**
- * s3rver 3.7 ships no types, so it is loaded untyped with this much of its shape (a Koa app,
- * hence an EventEmitter): the bench then type-checks without any project's declaration file.
- */
-interface S3rverInstance extends EventEmitter {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-  readonly httpServer: Server;
-}
-const S3rver = createRequire(import.meta.url)('s3rver') as new (options: {
-  address: string;
-  port: number;
-  silent: boolean;
-  directory: string;
-  configureBuckets: { name: string }[];
-}) => S3rverInstance;
 
 /** One object s3rver stored, stamped in this process the moment s3rver announced it. */
 export interface StoredObject {
@@ -37,14 +17,9 @@ export interface StoredObject {
   atEpochMs: number;
 }
 
-/** The part of an S3 event notification (as s3rver emits it) the bench reads. */
-interface S3Notification {
-  Records: { eventName: string; s3: { object: { key: string; size?: number } } }[];
-}
-
 /**
- * s3rver in-process on 127.0.0.1 with the photo bucket (started as test/src/upload/s3-stack.ts
- * starts it), plus the moment each object was stored. s3rver emits an `event` (an S3 event notification,
+ * The local stack's S3 (s3rver in-process on 127.0.0.1 with the photo bucket), plus the moment
+ * each object was stored. s3rver emits an `event` (an S3 event notification,
  * ObjectCreated:Put) right after it has written the object and its metadata to disk and before
  * it answers the PUT: the earliest moment the object is in S3, timed without polling.
  */
@@ -52,32 +27,19 @@ export class BenchS3 {
   readonly created: StoredObject[] = [];
   private readonly waiters = new Set<() => void>();
 
-  private constructor(
-    private readonly server: S3rverInstance,
-    readonly endpoint: string,
-  ) {
-    server.on('event', (notification: S3Notification) => {
-      const atMs = performance.now();
-      const atEpochMs = Date.now();
-      for (const record of notification.Records) {
-        if (!record.eventName.startsWith('ObjectCreated:')) continue;
-        const { key, size } = record.s3.object;
-        this.created.push({ key, bytes: size ?? 0, atMs, atEpochMs });
-      }
+  private constructor(private readonly s3: LocalS3) {
+    s3.onObjectCreated((key, bytes) => {
+      this.created.push({ key, bytes, atMs: performance.now(), atEpochMs: Date.now() });
       for (const check of [...this.waiters]) check();
     });
   }
 
+  get endpoint(): string {
+    return this.s3.endpoint;
+  }
+
   static async start(directory: string): Promise<BenchS3> {
-    const server = new S3rver({
-      address: '127.0.0.1',
-      port: 0,
-      silent: true,
-      directory,
-      configureBuckets: [{ name: BUCKET }],
-    });
-    const address = await server.run();
-    return new BenchS3(server, `http://127.0.0.1:${address.port}`);
+    return new BenchS3(await startLocalS3(directory, 0));
   }
 
   /** Objects stored so far whose key starts with `prefix`. */
@@ -106,11 +68,8 @@ export class BenchS3 {
     });
   }
 
-  async stop(): Promise<void> {
-    // Keep-alive sockets from the SDK would hold close() open.
-    const closed = this.server.close();
-    this.server.httpServer.closeAllConnections();
-    await closed;
+  stop(): Promise<void> {
+    return this.s3.stop();
   }
 }
 
