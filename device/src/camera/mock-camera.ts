@@ -1,9 +1,7 @@
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { type Clock, delay, systemClock, systemTimers, type Timers } from '../ports/clock.js';
 import { mulberry32, type Random } from '../sensors/prng.js';
 import {
@@ -214,9 +212,6 @@ export class MockCamera implements Camera {
   }
 
   private async prepareFrame(photo: string): Promise<Buffer> {
-    // Built (dist/): render in a worker so the encoder's heap leaves with it. From TypeScript
-    // sources (unit tests) there is no .js worker file: render here, same code.
-    if (existsSync(FRAME_WORKER)) return this.prepareFrameInWorker(photo);
     let source: ReturnType<typeof decodePhoto>;
     try {
       source = decodePhoto(await readFile(photo));
@@ -226,19 +221,4 @@ export class MockCamera implements Camera {
     const { width, height, quality } = this.settings;
     return encodeJpeg(orient(letterbox(source, width, height), this.settings), quality);
   }
-
-  private async prepareFrameInWorker(photo: string): Promise<Buffer> {
-    const worker = new Worker(FRAME_WORKER, { workerData: { photo, settings: this.settings } });
-    try {
-      const [frame] = (await once(worker, 'message')) as [Uint8Array];
-      return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
-    } catch (cause) {
-      // once() rejects with the worker's 'error': an unreadable or undecodable photo.
-      throw new CameraUnavailableError(`mock camera: cannot use ${photo} (${describe(cause)})`, { cause });
-    } finally {
-      await worker.terminate();
-    }
-  }
 }
-
-const FRAME_WORKER = fileURLToPath(new URL('./frame-worker.js', import.meta.url));
