@@ -1,4 +1,5 @@
 import { DEFAULT_TOPIC_PREFIX, IOT_CORE_LIMITS, THING_NAME_PATTERN } from '@coffee-iot/shared';
+import { DEFAULT_CAMERA_SETTINGS as CAMERA } from '../camera/camera-port.js';
 import { LOG_LEVELS } from '../ports/logger.js';
 import { TRANSPORT_NAMES } from '../transport/transport-port.js';
 
@@ -220,19 +221,24 @@ export const agentConfigSchema: SchemaNode = {
     ),
     camera: object(
       {
-        width: integer(64, 4656, 1280, 'photo width in pixels, 64-4656'),
-        height: integer(64, 3496, 720, 'photo height in pixels, 64-3496'),
-        quality: integer(1, 100, 90, 'JPEG quality, 1-100'),
-        rotation: integer(0, 180, 0, '0 or 180 (camera mounted upside down)'),
-        hflip: { type: 'boolean', default: false, description: 'true or false' },
-        vflip: { type: 'boolean', default: false, description: 'true or false' },
+        width: integer(64, 4656, CAMERA.width, 'photo width in pixels, 64-4656'),
+        height: integer(64, 3496, CAMERA.height, 'photo height in pixels, 64-3496'),
+        quality: integer(1, 100, CAMERA.quality, 'JPEG quality, 1-100'),
+        rotation: integer(0, 180, CAMERA.rotation, '0 or 180 (camera mounted upside down)'),
+        hflip: { type: 'boolean', default: CAMERA.hflip, description: 'true or false' },
+        vflip: { type: 'boolean', default: CAMERA.vflip, description: 'true or false' },
         timeoutMs: integer(
           1000,
           120_000,
-          10_000,
+          CAMERA.timeoutMs,
           'milliseconds a capture may take before it is killed, 1000-120000',
         ),
-        settleMs: integer(0, 10_000, 1000, 'milliseconds for exposure to settle before the shot, 0-10000'),
+        settleMs: integer(
+          0,
+          10_000,
+          CAMERA.settleMs,
+          'milliseconds for exposure to settle before the shot, 0-10000',
+        ),
         mockDir: path('directory of JPEG/PNG photos for the mock camera (default: bundled demo photos)'),
       },
       'camera (rpicam-still, or libcamera-still on Bullseye)',
