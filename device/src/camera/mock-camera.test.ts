@@ -166,6 +166,21 @@ describe('MockCamera', () => {
     expectColour(again.at(160, 120), RED);
   });
 
+  it('serves a JPEG that is already frame-sized and upright byte for byte, and re-renders it otherwise', async () => {
+    const photos = join(work, 'photos');
+    await mkdir(photos);
+    const frame = jpeg.encode({ width: 320, height: 240, data: paint(320, 240, () => BLUE) }, 70).data;
+    await writeFile(join(photos, 'frame.jpg'), frame);
+
+    const asIs = new MockCamera({ mockDir: photos, settings: { width: 320, height: 240 } });
+    expect((await captureBytes(asIs, 'same.jpg')).equals(frame)).toBe(true);
+
+    const turned = new MockCamera({ mockDir: photos, settings: { width: 320, height: 240, rotation: 180 } });
+    const rendered = await captureBytes(turned, 'turned.jpg');
+    expect(rendered.equals(frame)).toBe(false);
+    expectColour(decode(rendered).at(160, 120), BLUE);
+  });
+
   it('composites transparent pixels onto the grey', async () => {
     const photos = join(work, 'photos');
     await mkdir(photos);

@@ -13,6 +13,7 @@ import {
   type CapturedPhoto,
   resolveCameraSettings,
 } from './camera-port.js';
+import { checkJpeg } from './jpeg-check.js';
 import { decodePhoto, encodeJpeg, letterbox, orient } from './photo-canvas.js';
 import { commitPhoto, createTempPhoto, describe, removeQuietly } from './photo-file.js';
 
@@ -56,8 +57,9 @@ const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
  * beside a bundled agent (assets/demo-photos next to the bundle file).
  */
 export function defaultDemoPhotoDir(): string {
-  const candidates = ['../../assets/demo-photos/', './assets/demo-photos/'].map((relative) =>
-    fileURLToPath(new URL(relative, import.meta.url)),
+  // dist/demo-photos: the build's camera-sized JPEGs (served as they are); then the PNG sources.
+  const candidates = ['../demo-photos/', '../../assets/demo-photos/', './assets/demo-photos/'].map(
+    (relative) => fileURLToPath(new URL(relative, import.meta.url)),
   );
   return candidates.find((dir) => existsSync(dir)) ?? (candidates[0] as string);
 }
@@ -214,7 +216,15 @@ export class MockCamera implements Camera {
   private async prepareFrame(photo: string): Promise<Buffer> {
     let source: ReturnType<typeof decodePhoto>;
     try {
-      source = decodePhoto(await readFile(photo));
+      const bytes = await readFile(photo);
+      // Already what the camera would write (a JPEG of the frame size, nothing to turn): serve
+      // it as it is. Encoding in the agent costs ~200 ms and tens of MB of heap per photo.
+      const { rotation, hflip, vflip, width, height } = this.settings;
+      const jpeg = checkJpeg(bytes);
+      if (jpeg.ok && jpeg.width === width && jpeg.height === height && rotation === 0 && !hflip && !vflip) {
+        return bytes;
+      }
+      source = decodePhoto(bytes);
     } catch (cause) {
       throw new CameraUnavailableError(`mock camera: cannot use ${photo} (${describe(cause)})`, { cause });
     }
