@@ -1,10 +1,7 @@
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MosquittoBroker } from '../../test/src/harness/mosquitto.js';
-import { type ReceivedMessage, TestSubscriber } from '../../test/src/harness/subscriber.js';
-import { clientFiles } from '../../test/src/harness/test-pki.js';
+import { type ObservedMosquitto, startObservedMosquitto } from '../../test/src/harness/observed-mosquitto.js';
+import type { ReceivedMessage, TestSubscriber } from '../../test/src/harness/subscriber.js';
 
 export const THING = 'coffee-pi-bench';
 export const TELEMETRY = `dt/coffee-iot/${THING}/telemetry`;
@@ -16,43 +13,18 @@ export interface Arrival {
   seqs: number[];
 }
 
-/**
- * A per-run mosquitto (mutual TLS), a subscriber on the telemetry topic (or on `topics`) and a
- * scratch directory.
- */
-export interface BenchStack {
-  broker: MosquittoBroker;
-  subscriber: TestSubscriber;
-  workDir: string;
-  cleanup(): Promise<void>;
-}
+/** A per-run mosquitto (mutual TLS), a subscriber on the telemetry topic (or on `topics`) and a scratch directory. */
+export type BenchStack = ObservedMosquitto;
 
-export async function startStack(
+export function startStack(
   options: { brokerDebugLog?: boolean; topics?: readonly string[] } = {},
 ): Promise<BenchStack> {
-  const broker = await MosquittoBroker.create({ thingNames: [THING, 'observer'] });
-  // Debug logging makes mosquitto log every PUBLISH it receives: the broker-side view of the rate.
-  if (options.brokerDebugLog) await appendFile(join(broker.dir, 'mosquitto.conf'), 'log_type debug\n');
-  await broker.start();
-  const subscriber = await TestSubscriber.connect({
-    host: broker.host,
-    port: broker.port,
-    clientId: 'bench-observer',
-    ...clientFiles(broker.pki.trusted.clients, 'observer'),
-    caPath: broker.pki.trusted.caPath,
-    topics: options.topics ?? [TELEMETRY],
-  });
-  const workDir = await mkdtemp(join(tmpdir(), 'coffee-iot-bench-'));
-  return {
-    broker,
-    subscriber,
-    workDir,
-    async cleanup() {
-      await subscriber.close();
-      await broker.cleanup();
-      await rm(workDir, { recursive: true, force: true });
+  return startObservedMosquitto(THING, 'bench-observer', options.topics ?? [TELEMETRY], {
+    // Debug logging makes mosquitto log every PUBLISH it receives: the broker-side view of the rate.
+    beforeStart: async (broker) => {
+      if (options.brokerDebugLog) await appendFile(join(broker.dir, 'mosquitto.conf'), 'log_type debug\n');
     },
-  };
+  });
 }
 
 /**
@@ -109,10 +81,4 @@ export function brokerPublishes(
 }
 
 /** A TCP port free on 127.0.0.1 right now (for a port the agent must be told in its config). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort } from '../../test/src/harness/free-port.js';

@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,20 +12,13 @@ import { checkJpeg } from '../../../device/src/camera/jpeg-check.js';
 import { readStatusFile } from '../../../device/src/status/status-file.js';
 import { agentConfigFor } from '../harness/agent-config.js';
 import { AgentProcess } from '../harness/agent-process.js';
+import { freePort } from '../harness/free-port.js';
 import { type ObservedMosquitto, startObservedMosquitto } from '../harness/observed-mosquitto.js';
 import { BUCKET, getPhoto, type RunningS3, startS3rver } from '../upload/s3-stack.js';
 
 const THING = 'coffee-pi-brew';
 const COFFEE = `dt/coffee-iot/${THING}/coffee`;
 const HEALTH = `dt/coffee-iot/${THING}/health`;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('coffee button end to end: press → photo in S3 → coffee event over MQTT', {
   timeout: 60_000,

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 import type { TestBroker } from './test-broker.js';
 import { createTestPki, type TestPki } from './test-pki.js';
 
@@ -176,17 +176,6 @@ async function makeReadableByMosquitto(dir: string, pki: TestPki): Promise<void>
       if (name.endsWith('.key')) await chmod(join(pkiDir, name), 0o644);
     }
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, HOST);
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new MosquittoHarnessError('no free port found');
-  return address.port;
 }
 
 function canConnect(port: number): Promise<boolean> {

@@ -23,8 +23,11 @@ export async function startObservedMosquitto(
   thingName: string,
   observerId: string,
   topics: readonly string[],
+  options: { beforeStart?: (broker: MosquittoBroker) => Promise<void> } = {},
 ): Promise<ObservedMosquitto> {
   const broker = await MosquittoBroker.create({ thingNames: [thingName, 'observer'] });
+  // e.g. the benchmarks turn on mosquitto's debug log to time every PUBLISH it receives.
+  await options.beforeStart?.(broker);
   await broker.start();
   const subscriber = await TestSubscriber.connect({
     host: broker.host,
