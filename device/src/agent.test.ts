@@ -1,7 +1,10 @@
 import { parseTelemetryEnvelope, validateHealthMessage } from '@coffee-iot/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Agent, type AgentSettings, type SamplerHandle } from './agent.js';
+import { Agent, type AgentDependencies, type AgentSettings, type SamplerHandle } from './agent.js';
+import { CoffeeFlow } from './coffee/coffee-flow.js';
+import { CoffeeStation } from './coffee/coffee-station.js';
 import type { AgentSnapshot } from './health/agent-snapshot.js';
+import { RecordingLeds } from './leds/recording-leds.js';
 import { systemClock, systemTimers } from './ports/clock.js';
 import { silentLogger } from './ports/logger.js';
 import { FakeTransport } from './testing/fake-transport.js';
@@ -62,8 +65,9 @@ describe('Agent', () => {
     vi.useRealTimers();
   });
 
-  function createAgent(): Agent {
+  function createAgent(coffee?: AgentDependencies['coffee']): Agent {
     return new Agent({
+      ...(coffee ? { coffee } : {}),
       settings,
       spool,
       transport,
@@ -121,5 +125,41 @@ describe('Agent', () => {
     expect(statuses.at(-1)?.connection).toBe('stopped');
     expect(transport.connected).toBe(false);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('keeps publishing telemetry when the coffee button cannot start (e.g. the outbox disk is unwritable)', async () => {
+    const flow = new CoffeeFlow({
+      deviceId: 'coffee-pi-1',
+      bootId: BOOT,
+      camera: { capture: async () => undefined },
+      outbox: { stagingPath: () => '/nowhere.jpg', add: async () => undefined },
+      countdown: async () => undefined,
+      showError: () => undefined,
+      queueEvent: () => undefined,
+      cooldownMs: 0,
+      clock: systemClock,
+      logger: silentLogger(),
+      newEventId: () => '00000000-0000-4000-8000-000000000001',
+    });
+    const station = new CoffeeStation({
+      flow,
+      triggers: [],
+      leds: new RecordingLeds(),
+      outbox: {
+        start: async () => {
+          throw new Error('EROFS: read-only file system, mkdir /var/lib/coffee-iot/outbox');
+        },
+        stop: async () => undefined,
+        stats: () => ({ depth: 0, oldestCapturedAtMs: null, dropped: 0 }),
+      },
+      uploads: null,
+      logger: silentLogger(),
+    });
+    const agent = createAgent({ station, events: new MemorySpool() });
+    await agent.start();
+    await vi.advanceTimersByTimeAsync(5000);
+    const telemetry = transport.acknowledged.filter((m) => m.topic.endsWith('/telemetry'));
+    expect(telemetry).toHaveLength(5);
+    await agent.stop();
   });
 });

@@ -164,7 +164,8 @@ async function openUploads(
     bucket: upload.bucket,
     region: upload.region,
     ...(upload.endpoint ? { endpoint: upload.endpoint } : {}),
-    forcePathStyle: upload.forcePathStyle || upload.endpoint !== undefined,
+    // Unset lets the uploader apply its rule (path style whenever an endpoint is configured).
+    ...(upload.forcePathStyle ? { forcePathStyle: true } : {}),
     requestTimeoutMs: upload.requestTimeoutMs,
     logger: logger.child({ part: 's3' }),
     ...(upload.devStaticCredentials
