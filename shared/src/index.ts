@@ -1,3 +1,4 @@
+export * from './coffee-record.js';
 export * from './errors.js';
 export * from './limits.js';
 export * from './photos.js';

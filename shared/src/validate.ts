@@ -1,8 +1,10 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ContractValidationError } from './errors.js';
 import coffeeEventSchema from './schemas/coffee-event-v1.schema.json' with { type: 'json' };
+import coffeeRecordSchema from './schemas/coffee-record-v1.schema.json' with { type: 'json' };
 import healthSchema from './schemas/health-v1.schema.json' with { type: 'json' };
 import telemetrySchema from './schemas/telemetry-v1.schema.json' with { type: 'json' };
+import type { CoffeeRecord } from './coffee-record.js';
 import type { CoffeeEvent, HealthMessage, TelemetryEnvelope } from './telemetry.js';
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
@@ -22,6 +24,7 @@ function lazyValidator<T>(schema: object): () => ValidateFunction<T> {
 const telemetryValidator = lazyValidator<TelemetryEnvelope>(telemetrySchema);
 const healthValidator = lazyValidator<HealthMessage>(healthSchema);
 const coffeeEventValidator = lazyValidator<CoffeeEvent>(coffeeEventSchema);
+const coffeeRecordValidator = lazyValidator<CoffeeRecord>(coffeeRecordSchema);
 
 /** Turns Ajv errors into "path: message" lines that name the offending field. */
 export function describeAjvErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
@@ -55,6 +58,10 @@ export function validateCoffeeEvent(value: unknown): ValidationResult<CoffeeEven
   return check(coffeeEventValidator, value);
 }
 
+export function validateCoffeeRecord(value: unknown): ValidationResult<CoffeeRecord> {
+  return check(coffeeRecordValidator, value);
+}
+
 /** Parses a JSON payload and validates it; throws ContractValidationError naming every problem. */
 export function parseTelemetryEnvelope(payload: string | Uint8Array): TelemetryEnvelope {
   const text = typeof payload === 'string' ? payload : new TextDecoder().decode(payload);
@@ -69,4 +76,4 @@ export function parseTelemetryEnvelope(payload: string | Uint8Array): TelemetryE
   return result.value;
 }
 
-export { coffeeEventSchema, healthSchema, telemetrySchema };
+export { coffeeEventSchema, coffeeRecordSchema, healthSchema, telemetrySchema };

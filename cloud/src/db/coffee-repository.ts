@@ -1,0 +1,31 @@
+import type { CoffeeRecord } from '@coffee-iot/shared';
+
+/** A coffee as the pipeline writes it: the stream record plus the analyzer's raw answer. */
+export interface NewCoffee {
+  record: CoffeeRecord;
+  faceDetails: unknown;
+}
+
+export interface StoredCoffee {
+  record: CoffeeRecord;
+  /** When the record reached the ingest stream; null if it has not yet. */
+  streamedAt: string | null;
+}
+
+export type RecordCoffeeOutcome = 'inserted' | 'duplicate';
+
+/**
+ * The coffee database port. Implemented once over Kysely for MySQL and SQLite.
+ * Failures to reach the database throw DatabaseUnavailableError (transient: the event is retried).
+ */
+export interface CoffeeRepository {
+  findByPhotoKey(photoKey: string): Promise<StoredCoffee | null>;
+  /** In one transaction: the devices row is created or its last_seen_at moved on, and the coffee is
+   * inserted unless a row with the same photo key exists ('duplicate', nothing changed). */
+  recordCoffee(coffee: NewCoffee): Promise<RecordCoffeeOutcome>;
+  markStreamed(photoKeys: readonly string[], at: Date): Promise<void>;
+}
+
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+}

@@ -1,0 +1,179 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { createConnection } from 'mysql2/promise';
+import { freePort } from './free-port.js';
+
+const run = promisify(execFile);
+export const MARIADBD_BIN = process.env.MARIADBD_BIN ?? '/usr/sbin/mariadbd';
+export const MARIADB_INSTALL_DB_BIN = process.env.MARIADB_INSTALL_DB_BIN ?? '/usr/bin/mariadb-install-db';
+const HOST = '127.0.0.1';
+const READY_TIMEOUT_MS = 30_000;
+const READY_POLL_MS = 50;
+/** The account tests connect with over TCP; root stays on the socket. */
+export const MARIADB_USER = 'coffee';
+export const MARIADB_PASSWORD = 'coffee-test-password';
+
+export class MariaDbHarnessError extends Error {
+  override readonly name = 'MariaDbHarnessError';
+}
+
+export interface MariaDbConnection {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+/**
+ * A real MariaDB for integration tests: its own data directory in a temp folder, its own socket,
+ * a free TCP port on 127.0.0.1. Requires the Debian `mariadb-server` package (.ci/run installs it).
+ * `stop()` and `start()` keep the data directory, so a test can take the database away and back.
+ */
+export class MariaDbServer {
+  readonly host = HOST;
+  private process: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private output = '';
+  private databases = 0;
+
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+  ) {}
+
+  static async create(): Promise<MariaDbServer> {
+    const dir = await mkdtemp(join(tmpdir(), 'coffee-iot-mariadb-'));
+    const args = [
+      '--no-defaults',
+      `--datadir=${join(dir, 'data')}`,
+      '--auth-root-authentication-method=socket',
+      '--skip-test-db',
+      ...rootUserArgs(),
+    ];
+    try {
+      await run(MARIADB_INSTALL_DB_BIN, args);
+    } catch (cause) {
+      throw new MariaDbHarnessError(
+        `cannot initialise a MariaDB data directory with ${MARIADB_INSTALL_DB_BIN} (is mariadb-server installed?)`,
+        { cause },
+      );
+    }
+    return new MariaDbServer(dir, await freePort());
+  }
+
+  get socketPath(): string {
+    return join(this.dir, 'mariadb.sock');
+  }
+
+  async start(): Promise<void> {
+    if (this.process) throw new MariaDbHarnessError('MariaDB is already running');
+    const child = spawn(
+      MARIADBD_BIN,
+      [
+        '--no-defaults',
+        `--datadir=${join(this.dir, 'data')}`,
+        `--socket=${this.socketPath}`,
+        `--pid-file=${join(this.dir, 'mariadb.pid')}`,
+        `--port=${this.port}`,
+        `--bind-address=${HOST}`,
+        '--skip-name-resolve',
+        '--skip-log-bin',
+        // Test data is disposable: trade durability for speed and a small footprint.
+        '--innodb-buffer-pool-size=32M',
+        '--innodb-flush-log-at-trx-commit=2',
+        '--innodb-log-file-size=16M',
+        '--max-connections=200',
+        ...rootUserArgs(),
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    this.process = child;
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      this.output += chunk;
+    });
+    this.exited = new Promise<void>((resolve) => {
+      const gone = () => {
+        if (this.process === child) this.process = undefined;
+        resolve();
+      };
+      child.once('exit', gone);
+      child.once('error', (error) => {
+        this.output += `\n[harness] cannot run ${MARIADBD_BIN}: ${error.message}\n`;
+        gone();
+      });
+    });
+    await this.waitUntilReady(child);
+    await this.asRoot(
+      `CREATE USER IF NOT EXISTS '${MARIADB_USER}'@'%' IDENTIFIED BY '${MARIADB_PASSWORD}'`,
+      `GRANT ALL PRIVILEGES ON *.* TO '${MARIADB_USER}'@'%'`,
+    );
+  }
+
+  /** A fresh, empty database on this server, so suites and tests do not see each other's rows. */
+  async createDatabase(prefix = 'coffee'): Promise<MariaDbConnection> {
+    this.databases += 1;
+    const database = `${prefix}_${process.pid}_${this.databases}`;
+    await this.asRoot(`CREATE DATABASE \`${database}\``);
+    return { host: HOST, port: this.port, user: MARIADB_USER, password: MARIADB_PASSWORD, database };
+  }
+
+  /** SIGTERM and wait: MariaDB shuts down cleanly and keeps its data for start(). */
+  async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  logs(): string {
+    return this.output;
+  }
+
+  async cleanup(): Promise<void> {
+    await this.signal('SIGKILL');
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private async asRoot(...statements: string[]): Promise<void> {
+    const connection = await createConnection({ socketPath: this.socketPath, user: 'root' });
+    try {
+      for (const statement of statements) await connection.query(statement);
+    } finally {
+      await connection.end();
+    }
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.process;
+    if (!child) return;
+    child.kill(signal);
+    await this.exited;
+  }
+
+  private async waitUntilReady(child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (this.process !== child) {
+        throw new MariaDbHarnessError(`mariadbd exited during start-up:\n${this.output}`);
+      }
+      try {
+        const connection = await createConnection({ socketPath: this.socketPath, user: 'root' });
+        await connection.end();
+        return;
+      } catch {
+        // Not accepting connections yet: poll again.
+        await delay(READY_POLL_MS);
+      }
+    }
+    child.kill('SIGKILL');
+    throw new MariaDbHarnessError(`mariadbd not ready within ${READY_TIMEOUT_MS} ms:\n${this.output}`);
+  }
+}
+
+/** mariadbd refuses to run as root unless told so; CI runs as root. */
+function rootUserArgs(): string[] {
+  return process.getuid?.() === 0 ? ['--user=root'] : [];
+}
