@@ -1,0 +1,36 @@
+export {
+  assertPuttable,
+  chunkRecords,
+  findUnputtableRecords,
+  type IndexedRecord,
+  recordBytes,
+} from './chunk-records.js';
+export {
+  type IngestRecord,
+  type IngestStream,
+  type RejectedRecord,
+  StreamRecordRejectedError,
+  StreamUnavailableError,
+  type StreamUnavailableErrorOptions,
+} from './ingest-stream.js';
+export {
+  createKinesisClient,
+  createKinesisIngestStream,
+  type KinesisClientOptions,
+  type KinesisIngestStreamOptions,
+} from './kinesis-stream.js';
+export {
+  type PutAllRecordsOptions,
+  type PutRecordsResponse,
+  type PutRecordsResultEntry,
+  putAllRecords,
+  type SendPutRecords,
+} from './put-records.js';
+export { KINESIS_PUT_RECORDS_LIMITS, type PutRecordsLimits } from './put-records-limits.js';
+export {
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  type RetryTiming,
+  retryDelayMs,
+} from './retry-policy.js';
+export { isRetryableCallError } from './retryable-error.js';
