@@ -24,7 +24,11 @@ export const REKOGNITION_ANALYZER_NAME = 'rekognition';
  * role lacks s3:GetObject (or kms:Decrypt). A deployment fault must not turn a run of good photos
  * into permanent "unanalyzable" rows: it is retried and ends in the on-failure destination.
  */
-const PERMANENT = new Set(['InvalidImageFormatException', 'ImageTooLargeException', 'InvalidParameterException']);
+const PERMANENT = new Set([
+  'InvalidImageFormatException',
+  'ImageTooLargeException',
+  'InvalidParameterException',
+]);
 
 /**
  * The Rekognition adapter (the only module that imports its SDK): one DetectFaces per photo,
