@@ -1,0 +1,45 @@
+import { RekognitionClient } from '@aws-sdk/client-rekognition';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createRekognitionAnalyzer } from '../analysis/rekognition-analyzer.js';
+import { openMysqlDatabaseFromSecret } from '../db/secret-credentials.js';
+import { createCoffeeRepository } from '../db/sql-coffee-repository.js';
+import type { Logger } from '../logging/logger.js';
+import { createKinesisClient, createKinesisIngestStream } from '../stream/kinesis-stream.js';
+import type { PhotoHandlerConfig } from './photo-handler-config.js';
+import type { PhotoPipelineDeps } from './process-photos.js';
+import { createS3Client, createS3PhotoStore } from './s3-photo-store.js';
+
+/**
+ * Wires the photo pipeline to AWS: S3, Rekognition, Kinesis and Aurora (through RDS Proxy, with
+ * credentials from Secrets Manager over TLS verified against the RDS CA). Built once per Lambda
+ * container; the clients and the database pool are reused across invocations.
+ */
+export async function createAwsPhotoPipeline(
+  config: PhotoHandlerConfig,
+  logger: Logger,
+): Promise<PhotoPipelineDeps> {
+  const database = await openMysqlDatabaseFromSecret({
+    secrets: new SecretsManagerClient({}),
+    secretId: config.dbSecretArn,
+    hostOverride: config.dbHost,
+    databaseOverride: config.dbName,
+    ssl: 'rds',
+    poolSize: 2,
+  });
+  return {
+    store: createS3PhotoStore(createS3Client({})),
+    analyzer: createRekognitionAnalyzer({
+      client: new RekognitionClient({}),
+      thresholds: {
+        minFaceConfidence: config.minFaceConfidence,
+        minAttributeConfidence: config.minAttributeConfidence,
+      },
+    }),
+    coffees: createCoffeeRepository(database),
+    stream: createKinesisIngestStream({ client: createKinesisClient({}), streamName: config.streamName }),
+    logger,
+    now: () => new Date(),
+    deletePhotoAfterAnalysis: config.deletePhotoAfterAnalysis,
+    concurrency: config.concurrency,
+  };
+}

@@ -1,0 +1,37 @@
+import { EnvReader } from '../config/env.js';
+
+export interface PhotoHandlerConfig {
+  /** Ingest stream the coffee records go to. */
+  streamName: string;
+  /** Secrets Manager secret with the database credentials (RDS secret JSON). */
+  dbSecretArn: string;
+  /** RDS Proxy endpoint; when unset, the host in the secret. */
+  dbHost: string | undefined;
+  dbName: string | undefined;
+  /** Faces Rekognition is less sure of than this (percent) are not counted. */
+  minFaceConfidence: number;
+  /** Attributes (smile, glasses…) reported with less confidence than this stay unknown (null). */
+  minAttributeConfidence: number;
+  deletePhotoAfterAnalysis: boolean;
+  concurrency: number;
+}
+
+/** Reads the photo Lambda's environment; throws EnvironmentError naming every problem at once. */
+export function readPhotoHandlerConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): PhotoHandlerConfig {
+  const read = new EnvReader(env);
+  const percent = { min: 0, max: 100 };
+  const config: PhotoHandlerConfig = {
+    streamName: read.string('INGEST_STREAM_NAME'),
+    dbSecretArn: read.string('DB_SECRET_ARN'),
+    dbHost: read.optionalString('DB_HOST'),
+    dbName: read.optionalString('DB_NAME'),
+    minFaceConfidence: read.number('MIN_FACE_CONFIDENCE', 90, percent),
+    minAttributeConfidence: read.number('MIN_ATTRIBUTE_CONFIDENCE', 80, percent),
+    deletePhotoAfterAnalysis: read.boolean('DELETE_PHOTO_AFTER_ANALYSIS', false),
+    concurrency: read.number('PHOTO_CONCURRENCY', 4, { min: 1, max: 32 }),
+  };
+  read.done();
+  return config;
+}
