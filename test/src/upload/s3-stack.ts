@@ -16,8 +16,17 @@ export interface RunningS3 {
   stop(): Promise<void>;
 }
 
+export interface S3rverOptions {
+  /** Called with each S3-event-shaped notification s3rver emits (its keys are not URL-encoded). */
+  onEvent?: (event: unknown) => void;
+}
+
 /** s3rver in-process on 127.0.0.1 with the photo bucket; `port` 0 picks a free port. */
-export async function startS3rver(directory: string, port = 0): Promise<RunningS3> {
+export async function startS3rver(
+  directory: string,
+  port = 0,
+  options: S3rverOptions = {},
+): Promise<RunningS3> {
   const server = new S3rver({
     address: '127.0.0.1',
     port,
@@ -25,6 +34,7 @@ export async function startS3rver(directory: string, port = 0): Promise<RunningS
     directory,
     configureBuckets: [{ name: BUCKET }],
   });
+  if (options.onEvent) server.on('event', options.onEvent);
   const address = await server.run();
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
