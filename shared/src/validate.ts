@@ -1,10 +1,10 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { CoffeeRecord } from './coffee-record.js';
 import { ContractValidationError } from './errors.js';
 import coffeeEventSchema from './schemas/coffee-event-v1.schema.json' with { type: 'json' };
 import coffeeRecordSchema from './schemas/coffee-record-v1.schema.json' with { type: 'json' };
 import healthSchema from './schemas/health-v1.schema.json' with { type: 'json' };
 import telemetrySchema from './schemas/telemetry-v1.schema.json' with { type: 'json' };
-import type { CoffeeRecord } from './coffee-record.js';
 import type { CoffeeEvent, HealthMessage, TelemetryEnvelope } from './telemetry.js';
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };

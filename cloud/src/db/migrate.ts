@@ -15,7 +15,10 @@ export class MigrationError extends Error {
 // Generic over the row types: callers pass their typed Kysely<Database>; migrations themselves
 // see Kysely<unknown> so they never depend on today's schema.ts.
 function migratorFor<DB>(db: Kysely<DB>): Migrator {
-  return new Migrator({ db: db as Kysely<unknown>, provider: { getMigrations: async () => ({ ...MIGRATIONS }) } });
+  return new Migrator({
+    db: db as Kysely<unknown>,
+    provider: { getMigrations: async () => ({ ...MIGRATIONS }) },
+  });
 }
 
 function appliedBy(result: MigrationResultSet): string[] {

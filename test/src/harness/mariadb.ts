@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -19,6 +19,19 @@ export const MARIADB_PASSWORD = 'coffee-test-password';
 
 export class MariaDbHarnessError extends Error {
   override readonly name = 'MariaDbHarnessError';
+}
+
+/** Server certificate files for `--ssl-*`: MariaDB then accepts TLS (and still plain) connections. */
+export interface MariaDbTlsFiles {
+  caPath: string;
+  certPath: string;
+  keyPath: string;
+}
+
+export interface MariaDbServerOptions {
+  tls?: MariaDbTlsFiles;
+  /** Addresses to listen on, default 127.0.0.1 (another loopback address gives a second host name). */
+  bindAddresses?: readonly string[];
 }
 
 export interface MariaDbConnection {
@@ -44,13 +57,19 @@ export class MariaDbServer {
   private constructor(
     readonly dir: string,
     readonly port: number,
+    private readonly options: MariaDbServerOptions,
   ) {}
 
-  static async create(): Promise<MariaDbServer> {
+  static async create(options: MariaDbServerOptions = {}): Promise<MariaDbServer> {
     const dir = await mkdtemp(join(tmpdir(), 'coffee-iot-mariadb-'));
+    // Created before the install: its bootstrap server uses it too (see --tmpdir in start()).
+    await mkdir(join(dir, 'tmp'));
     const args = [
       '--no-defaults',
       `--datadir=${join(dir, 'data')}`,
+      // Passed on to the bootstrap server. In the shared /tmp, servers initialising at the same
+      // time (parallel test files) trip over each other's temporary tables.
+      `--tmpdir=${join(dir, 'tmp')}`,
       '--auth-root-authentication-method=socket',
       '--skip-test-db',
       ...rootUserArgs(),
@@ -58,12 +77,13 @@ export class MariaDbServer {
     try {
       await run(MARIADB_INSTALL_DB_BIN, args);
     } catch (cause) {
+      await rm(dir, { recursive: true, force: true });
       throw new MariaDbHarnessError(
         `cannot initialise a MariaDB data directory with ${MARIADB_INSTALL_DB_BIN} (is mariadb-server installed?)`,
         { cause },
       );
     }
-    return new MariaDbServer(dir, await freePort());
+    return new MariaDbServer(dir, await freePort(), options);
   }
 
   get socketPath(): string {
@@ -80,7 +100,11 @@ export class MariaDbServer {
         `--socket=${this.socketPath}`,
         `--pid-file=${join(this.dir, 'mariadb.pid')}`,
         `--port=${this.port}`,
-        `--bind-address=${HOST}`,
+        `--bind-address=${(this.options.bindAddresses ?? [HOST]).join(',')}`,
+        ...tlsArgs(this.options.tls),
+        // Its own temp directory: servers of test files running in parallel share /tmp, where
+        // their internal temp-table names collide ("Error on delete of '/tmp/#sql-temptable-…'").
+        `--tmpdir=${join(this.dir, 'tmp')}`,
         '--skip-name-resolve',
         '--skip-log-bin',
         // Test data is disposable: trade durability for speed and a small footprint.
@@ -121,6 +145,20 @@ export class MariaDbServer {
     const database = `${prefix}_${process.pid}_${this.databases}`;
     await this.asRoot(`CREATE DATABASE \`${database}\``);
     return { host: HOST, port: this.port, user: MARIADB_USER, password: MARIADB_PASSWORD, database };
+  }
+
+  /** A user that may only use `database`, for tests that change its password. */
+  async createUser(user: string, password: string, database: string): Promise<MariaDbConnection> {
+    await this.asRoot(
+      `CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'`,
+      `GRANT ALL PRIVILEGES ON \`${database}\`.* TO '${user}'@'%'`,
+    );
+    return { host: HOST, port: this.port, user, password, database };
+  }
+
+  /** What a password rotation does: connections open keep working, new ones need the new password. */
+  async setPassword(user: string, password: string): Promise<void> {
+    await this.asRoot(`ALTER USER '${user}'@'%' IDENTIFIED BY '${password}'`);
   }
 
   /** SIGTERM and wait: MariaDB shuts down cleanly and keeps its data for start(). */
@@ -171,6 +209,11 @@ export class MariaDbServer {
     child.kill('SIGKILL');
     throw new MariaDbHarnessError(`mariadbd not ready within ${READY_TIMEOUT_MS} ms:\n${this.output}`);
   }
+}
+
+function tlsArgs(tls: MariaDbTlsFiles | undefined): string[] {
+  if (!tls) return [];
+  return [`--ssl-ca=${tls.caPath}`, `--ssl-cert=${tls.certPath}`, `--ssl-key=${tls.keyPath}`];
 }
 
 /** mariadbd refuses to run as root unless told so; CI runs as root. */

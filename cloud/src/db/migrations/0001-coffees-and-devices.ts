@@ -3,12 +3,24 @@ import { dialectOf } from '../dialect.js';
 
 // Migrations take Kysely<unknown>: they must keep working when the row types in schema.ts move on.
 
-const FLAG_COLUMNS = ['person_present', 'smile', 'eyeglasses', 'sunglasses', 'beard', 'mustache', 'eyes_open'];
+const FLAG_COLUMNS = [
+  'person_present',
+  'smile',
+  'eyeglasses',
+  'sunglasses',
+  'beard',
+  'mustache',
+  'eyes_open',
+];
 const CONFIDENCE_COLUMNS = ['smile', 'eyeglasses', 'sunglasses', 'beard', 'mustache', 'eyes_open', 'emotion'];
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   const mysql = dialectOf(db) === 'mysql';
   const time = sql`datetime(3)`;
+  // MySQL tables take the server's default character set (latin1 on MariaDB before 11.6, which
+  // refuses "☕" in a location) and a case-insensitive collation (which would make "Pi-1" and
+  // "pi-1" one device). utf8mb4_bin stores any text and compares it like SQLite does.
+  const tableOptions = mysql ? sql`default character set utf8mb4 collate utf8mb4_bin` : sql``;
 
   await db.schema
     .createTable('devices')
@@ -19,6 +31,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('first_seen_at', time)
     .addColumn('last_seen_at', time)
     .addColumn('updated_at', time, (c) => c.notNull())
+    .modifyEnd(tableOptions)
     .execute();
 
   let coffees = db.schema
@@ -37,15 +50,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('analyzer', 'varchar(32)')
     .addColumn('face_count', 'integer');
   for (const flag of FLAG_COLUMNS) coffees = coffees.addColumn(flag, sql`tinyint`);
-  for (const name of CONFIDENCE_COLUMNS) coffees = coffees.addColumn(`${name}_confidence`, 'double precision');
+  for (const name of CONFIDENCE_COLUMNS)
+    coffees = coffees.addColumn(`${name}_confidence`, 'double precision');
   await coffees
     .addColumn('age_low', 'smallint')
     .addColumn('age_high', 'smallint')
     .addColumn('emotion', 'varchar(32)')
     .addColumn('face_details', mysql ? sql`mediumtext` : 'text')
+    .modifyEnd(tableOptions)
     .execute();
 
-  await db.schema.createIndex('coffees_device_day').on('coffees').columns(['device_id', 'coffee_day']).execute();
+  await db.schema
+    .createIndex('coffees_device_day')
+    .on('coffees')
+    .columns(['device_id', 'coffee_day'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { dialectOf } from '../dialect.js';
 
 /**
  * `streamed_at` records when a coffee's record reached the ingest stream, so a retried S3 event
@@ -12,6 +13,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.schema.dropIndex('coffees_day').on('coffees').execute();
+  // MySQL names the table of the index; SQLite's DROP INDEX takes no ON clause.
+  const dropIndex = db.schema.dropIndex('coffees_day');
+  await (dialectOf(db) === 'mysql' ? dropIndex.on('coffees') : dropIndex).execute();
   await db.schema.alterTable('coffees').dropColumn('streamed_at').execute();
 }
