@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { EnvironmentError } from '../config/env.js';
+import { readSchemaResourceConfig } from './schema-resource-config.js';
+
+describe('readSchemaResourceConfig', () => {
+  it('reads the secret ARN and the optional proxy host and database name', () => {
+    expect(
+      readSchemaResourceConfig({
+        DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123:secret:coffee-db',
+        DB_HOST: 'coffee.proxy-abc.eu-west-1.rds.amazonaws.com',
+        DB_NAME: 'coffee',
+      }),
+    ).toEqual({
+      dbSecretArn: 'arn:aws:secretsmanager:eu-west-1:123:secret:coffee-db',
+      dbHost: 'coffee.proxy-abc.eu-west-1.rds.amazonaws.com',
+      dbName: 'coffee',
+    });
+    expect(readSchemaResourceConfig({ DB_SECRET_ARN: 'coffee-db', DB_HOST: ' ' })).toEqual({
+      dbSecretArn: 'coffee-db',
+      dbHost: undefined,
+      dbName: undefined,
+    });
+  });
+
+  it('names the missing secret', () => {
+    expect(() => readSchemaResourceConfig({ DB_HOST: 'proxy' })).toThrow(
+      new EnvironmentError(['DB_SECRET_ARN is required']),
+    );
+  });
+});
