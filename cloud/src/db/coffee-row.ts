@@ -62,7 +62,44 @@ export function toCoffeeRow({ record, faceDetails }: NewCoffee): Insertable<Coff
   };
 }
 
-export function fromCoffeeRow(row: Selectable<CoffeesTable>): StoredCoffee {
+/** A row as read back: everything but the raw face details, which only an operator's query needs. */
+export type StoredCoffeeRow = Omit<Selectable<CoffeesTable>, 'face_details'>;
+
+/** Every column but face_details (a few KB per face) for lookups that rebuild the record. */
+export const STORED_COFFEE_COLUMNS = [
+  'id',
+  'photo_key',
+  'device_id',
+  'event_id',
+  'captured_at',
+  'coffee_day',
+  'coffee_hour',
+  'analyzed_at',
+  'status',
+  'reason',
+  'analyzer',
+  'person_present',
+  'face_count',
+  'smile',
+  'smile_confidence',
+  'eyeglasses',
+  'eyeglasses_confidence',
+  'sunglasses',
+  'sunglasses_confidence',
+  'beard',
+  'beard_confidence',
+  'mustache',
+  'mustache_confidence',
+  'eyes_open',
+  'eyes_open_confidence',
+  'age_low',
+  'age_high',
+  'emotion',
+  'emotion_confidence',
+  'streamed_at',
+] as const satisfies readonly (keyof StoredCoffeeRow)[];
+
+export function fromCoffeeRow(row: StoredCoffeeRow): StoredCoffee {
   const key = row.photo_key;
   if (!STATUSES.includes(row.status as CoffeeRecordStatus)) {
     throw new CoffeeRowError(`coffee ${key}: status "${row.status}" is not one of ${STATUSES.join(', ')}`);

@@ -1,7 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { CoffeeDatabase } from './coffee-database.js';
 import type { CoffeeRepository, NewCoffee, RecordCoffeeOutcome } from './coffee-repository.js';
-import { coffeeTime, fromCoffeeRow, toCoffeeRow } from './coffee-row.js';
+import { coffeeTime, fromCoffeeRow, STORED_COFFEE_COLUMNS, toCoffeeRow } from './coffee-row.js';
 import { errorCode, errorMessage, isDeadlock, unavailableAsError } from './database-errors.js';
 import type { SqlDialectName } from './dialect.js';
 import type { Database, DbTime } from './schema.js';
@@ -122,7 +122,8 @@ export function createCoffeeRepository(
       unavailableAsError(`findByPhotoKey ${photoKey}`, async () => {
         const row = await db
           .selectFrom('coffees')
-          .selectAll()
+          // The duplicate check runs for every event: leave the raw face details (KBs) behind.
+          .select(STORED_COFFEE_COLUMNS)
           .where('photo_key', '=', photoKey)
           .executeTakeFirst();
         return row === undefined ? null : fromCoffeeRow(row);
