@@ -1,3 +1,5 @@
+import { jpegSize } from '@coffee-iot/shared';
+
 const MIB = 1024 * 1024;
 
 /**
@@ -69,47 +71,6 @@ function pngSize(bytes: Uint8Array): { width?: number; height?: number } {
   const width = view.getUint32(16);
   const height = view.getUint32(20);
   return width > 0 && height > 0 ? { width, height } : {};
-}
-
-const MARKER = 0xff;
-const SOS = 0xda;
-const EOI = 0xd9;
-
-/**
- * JPEG: walks the marker segments from SOI to the first frame header (SOFn) and reads its
- * height and width. Any walk that runs out of bytes or gets lost leaves the size unknown.
- */
-function jpegSize(bytes: Uint8Array): { width?: number; height?: number } {
-  let offset = 2;
-  while (offset + 4 <= bytes.length) {
-    if (bytes[offset] !== MARKER) return {};
-    let marker = bytes[offset + 1] ?? 0;
-    // Any number of FF fill bytes may precede a marker (ITU T.81 B.1.1.2).
-    while (marker === MARKER && offset + 2 < bytes.length) {
-      offset += 1;
-      marker = bytes[offset + 1] ?? 0;
-    }
-    offset += 2;
-    // Stand-alone markers (TEM, RSTn) have no length field.
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue;
-    if (marker === SOS || marker === EOI) return {};
-    const length = ((bytes[offset] ?? 0) << 8) | (bytes[offset + 1] ?? 0);
-    if (length < 2) return {};
-    if (isStartOfFrame(marker)) {
-      if (offset + 7 > bytes.length) return {};
-      const height = ((bytes[offset + 3] ?? 0) << 8) | (bytes[offset + 4] ?? 0);
-      const width = ((bytes[offset + 5] ?? 0) << 8) | (bytes[offset + 6] ?? 0);
-      // A height of 0 means "given later by a DNL marker": unknown here.
-      return height > 0 && width > 0 ? { width, height } : {};
-    }
-    offset += length;
-  }
-  return {};
-}
-
-/** SOF0–SOF15 except DHT (C4), JPG (C8) and DAC (CC), which share the range. */
-function isStartOfFrame(marker: number): boolean {
-  return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 }
 
 function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {

@@ -65,19 +65,8 @@ export function toCoffeeRow({ record, faceDetails }: NewCoffee): Insertable<Coff
 /** A row as read back: everything but the raw face details, which only an operator's query needs. */
 export type StoredCoffeeRow = Omit<Selectable<CoffeesTable>, 'face_details'>;
 
-/** Every column but face_details (a few KB per face) for lookups that rebuild the record. */
-export const STORED_COFFEE_COLUMNS = [
-  'id',
-  'photo_key',
-  'device_id',
-  'event_id',
-  'captured_at',
-  'coffee_day',
-  'coffee_hour',
-  'analyzed_at',
-  'status',
-  'reason',
-  'analyzer',
+/** The analyzer's answer, column by column (the flat attributes of a CoffeeRecord). */
+export const ATTRIBUTE_COLUMNS = [
   'person_present',
   'face_count',
   'smile',
@@ -96,6 +85,22 @@ export const STORED_COFFEE_COLUMNS = [
   'age_high',
   'emotion',
   'emotion_confidence',
+] as const satisfies readonly (keyof StoredCoffeeRow)[];
+
+/** Every column but face_details (a few KB per face) for lookups that rebuild the record. */
+export const STORED_COFFEE_COLUMNS = [
+  'id',
+  'photo_key',
+  'device_id',
+  'event_id',
+  'captured_at',
+  'coffee_day',
+  'coffee_hour',
+  'analyzed_at',
+  'status',
+  'reason',
+  'analyzer',
+  ...ATTRIBUTE_COLUMNS,
   'streamed_at',
 ] as const satisfies readonly (keyof StoredCoffeeRow)[];
 

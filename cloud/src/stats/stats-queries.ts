@@ -1,4 +1,5 @@
 import type { ExpressionBuilder, Kysely, SelectQueryBuilder } from 'kysely';
+import { ATTRIBUTE_COLUMNS as STORED_ATTRIBUTE_COLUMNS } from '../db/coffee-row.js';
 import type { Database } from '../db/schema.js';
 import type { StatsSelection } from './stats-options.js';
 
@@ -116,24 +117,7 @@ export const LATEST_COLUMNS = [
   'status',
   'reason',
   'analyzer',
-  'person_present',
-  'face_count',
-  'smile',
-  'smile_confidence',
-  'eyeglasses',
-  'eyeglasses_confidence',
-  'sunglasses',
-  'sunglasses_confidence',
-  'beard',
-  'beard_confidence',
-  'mustache',
-  'mustache_confidence',
-  'eyes_open',
-  'eyes_open_confidence',
-  'age_low',
-  'age_high',
-  'emotion',
-  'emotion_confidence',
+  ...STORED_ATTRIBUTE_COLUMNS,
 ] as const;
 
 export type LatestRow = Pick<Database['coffees'], (typeof LATEST_COLUMNS)[number]>;

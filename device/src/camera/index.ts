@@ -1,6 +1,6 @@
 export * from './camera-port.js';
 export { type ExecutableLookup, pathLookup } from './find-executable.js';
-export { checkJpeg, type JpegCheck, jpegSize } from './jpeg-check.js';
+export { checkJpeg, type JpegCheck } from './jpeg-check.js';
 export {
   defaultDemoPhotoDir,
   MockCamera,

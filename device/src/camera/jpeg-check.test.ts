@@ -1,6 +1,7 @@
+import { jpegSize } from '@coffee-iot/shared';
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
-import { checkJpeg, jpegSize } from './jpeg-check.js';
+import { checkJpeg } from './jpeg-check.js';
 
 function smallJpeg(width = 40, height = 24): Buffer {
   const data = Buffer.alloc(width * height * 4, 200);

@@ -1,3 +1,5 @@
+import { jpegSize } from '@coffee-iot/shared';
+
 export type JpegCheck =
   | { ok: true; width?: number; height?: number }
   | {
@@ -9,7 +11,6 @@ export type JpegCheck =
 const MARKER = 0xff;
 const SOI = 0xd8;
 const EOI = 0xd9;
-const SOS = 0xda;
 
 /**
  * Cheap structural check of a JPEG the camera wrote: not empty, starts with SOI (FF D8) and
@@ -26,37 +27,4 @@ export function checkJpeg(bytes: Uint8Array): JpegCheck {
     return { ok: false, problem: `truncated JPEG (does not end with FF D9; ${bytes.length} bytes)` };
   }
   return { ok: true, ...jpegSize(bytes) };
-}
-
-/** Width and height from the first SOFn segment before the scan data, or {} if not found. */
-export function jpegSize(bytes: Uint8Array): { width?: number; height?: number } {
-  let offset = 2;
-  while (offset + 4 <= bytes.length) {
-    if (bytes[offset] !== MARKER) return {};
-    let marker = bytes[offset + 1] ?? 0;
-    // Any number of FF fill bytes may precede a marker.
-    while (marker === MARKER && offset + 2 < bytes.length) {
-      offset += 1;
-      marker = bytes[offset + 1] ?? 0;
-    }
-    offset += 2;
-    // Stand-alone markers (TEM, RSTn) carry no length.
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue;
-    if (marker === SOS || marker === EOI) return {};
-    const length = ((bytes[offset] ?? 0) << 8) | (bytes[offset + 1] ?? 0);
-    if (length < 2) return {};
-    if (isStartOfFrame(marker) && offset + 7 <= bytes.length) {
-      const height = ((bytes[offset + 3] ?? 0) << 8) | (bytes[offset + 4] ?? 0);
-      const width = ((bytes[offset + 5] ?? 0) << 8) | (bytes[offset + 6] ?? 0);
-      // A height of 0 means "defined later by a DNL marker": leave it unknown.
-      return height > 0 && width > 0 ? { width, height } : {};
-    }
-    offset += length;
-  }
-  return {};
-}
-
-/** SOF0–SOF15 except DHT (C4), JPG (C8) and DAC (CC), which share the range. */
-function isStartOfFrame(marker: number): boolean {
-  return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 }
