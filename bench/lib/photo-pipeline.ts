@@ -9,17 +9,18 @@ import { REKOGNITION_ANALYZER_NAME } from '../../cloud/src/analysis/rekognition-
 import type { CoffeeDatabase } from '../../cloud/src/db/coffee-database.js';
 import { openMysqlDatabase } from '../../cloud/src/db/mysql-database.js';
 import { createCoffeeRepository } from '../../cloud/src/db/sql-coffee-repository.js';
+import { encodeS3Key } from '../../cloud/src/local/s3-notification.js';
 import type { Logger } from '../../cloud/src/logging/logger.js';
 import type { PhotoPipelineDeps } from '../../cloud/src/photos/process-photos.js';
 import { FakeFaceAnalyzer, faceAnalysis } from '../../cloud/src/testing/fake-analyzer.js';
 import type { MemoryPhotoStore } from '../../cloud/src/testing/memory-photo-store.js';
 import { MemoryIngestStream } from '../../cloud/src/testing/memory-stream.js';
+import { objectCreatedRecord } from '../../cloud/src/testing/s3-notifications.js';
 import { testJpeg } from '../../cloud/src/testing/test-images.js';
 import type { MariaDbConnection } from '../../test/src/harness/mariadb.js';
 import { oneFaceDetail } from './face-detail.js';
 
 export const BUCKET = 'coffee-iot-photos-bench';
-const REGION = 'eu-west-1';
 /** Connections per container, as createAwsPhotoPipeline opens them. */
 export const POOL_SIZE = 2;
 
@@ -54,40 +55,15 @@ export function uploadPhotos(store: MemoryPhotoStore, count: number, devices: nu
 
 /** The S3 notification for one stored photo, one record per event as S3 sends it, key URL-encoded. */
 export function s3Event(photo: UploadedPhoto, sequence: number): S3Event {
-  const encodedKey = photo.key
-    .split('/')
-    .map((part) => encodeURIComponent(part).replace(/%20/g, '+'))
-    .join('/');
   return {
     Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: REGION,
+      objectCreatedRecord({
+        bucket: BUCKET,
+        encodedKey: encodeS3Key(photo.key),
+        size: photo.sizeBytes,
         eventTime: photo.storedAt.toISOString(),
-        eventName: 'ObjectCreated:Put',
-        userIdentity: { principalId: 'AWS:AROAEXAMPLEROLEID:coffee-pi' },
-        requestParameters: { sourceIPAddress: '203.0.113.10' },
-        responseElements: {
-          'x-amz-request-id': 'C3D13FE58DE4C810',
-          'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD',
-        },
-        s3: {
-          s3SchemaVersion: '1.0',
-          configurationId: 'coffee-iot-photo-created',
-          bucket: {
-            name: BUCKET,
-            ownerIdentity: { principalId: 'A3NL1KOZZKExample' },
-            arn: `arn:aws:s3:::${BUCKET}`,
-          },
-          object: {
-            key: encodedKey,
-            size: photo.sizeBytes,
-            eTag: 'd41d8cd98f00b204e9800998ecf8427e',
-            sequencer: sequence.toString(16).toUpperCase().padStart(18, '0'),
-          },
-        },
-      },
+        sequencer: sequence.toString(16).toUpperCase().padStart(18, '0'),
+      }),
     ],
   };
 }

@@ -1,31 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { objectCreatedRecord } from '../testing/s3-notifications.js';
 import { decodeS3Key, parseS3Event } from './s3-event.js';
 
-/** A record in the shape S3 documents for event notifications (event message structure, v2.1). */
-function s3Record(key: string, eventName = 'ObjectCreated:Put', bucket = 'coffee-photos') {
-  return {
-    eventVersion: '2.1',
-    eventSource: 'aws:s3',
-    awsRegion: 'eu-west-1',
-    eventTime: '2026-11-26T08:15:00.000Z',
-    eventName,
-    userIdentity: { principalId: 'AWS:AROAEXAMPLE:coffee-pi-01' },
-    requestParameters: { sourceIPAddress: '203.0.113.7' },
-    responseElements: {
-      'x-amz-request-id': 'C3D13FE58DE4C810',
-      'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD',
-    },
-    s3: {
-      s3SchemaVersion: '1.0',
-      configurationId: 'photo-pipeline',
-      bucket: {
-        name: bucket,
-        ownerIdentity: { principalId: 'A3NL1KOZZKExample' },
-        arn: `arn:aws:s3:::${bucket}`,
-      },
-      object: { key, size: 48213, eTag: 'd41d8cd98f00b204e9800998ecf8427e', sequencer: '0055AED6DCD90281E5' },
-    },
-  };
+function s3Record(encodedKey: string, eventName = 'ObjectCreated:Put') {
+  return objectCreatedRecord({ bucket: 'coffee-photos', encodedKey, eventName });
 }
 
 describe('decodeS3Key', () => {

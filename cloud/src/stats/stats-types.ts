@@ -1,4 +1,4 @@
-import type { CoffeeRecordStatus, FaceAttributes } from '@coffee-iot/shared';
+import type { CoffeeRecord } from '@coffee-iot/shared';
 
 /** How often a yes/no attribute was seen. Unknown (null) rows are left out of `known`, never counted as "no". */
 export interface AttributeStats {
@@ -32,17 +32,7 @@ export interface DayCups {
 }
 
 /** One coffee as the dashboard shows it: where and when, the analysis outcome and every attribute. */
-export interface LatestCoffee extends FaceAttributes {
-  deviceId: string;
-  eventId: string;
-  photoKey: string;
-  /** ISO-8601 UTC with milliseconds; null when the device did not say. */
-  capturedAt: string | null;
-  analyzedAt: string;
-  status: CoffeeRecordStatus;
-  reason: string | null;
-  analyzer: string | null;
-}
+export type LatestCoffee = Omit<CoffeeRecord, 'v' | 'type'>;
 
 export interface CoffeeStats {
   overall: GroupStats;

@@ -8,12 +8,14 @@ import {
   openMysqlDatabase,
 } from '../../../cloud/src/db/index.js';
 import { migrateToLatest } from '../../../cloud/src/db/migrate.js';
+import { encodeS3Key } from '../../../cloud/src/local/s3-notification.js';
 import { silentLogger } from '../../../cloud/src/logging/logger.js';
 import { handlePhotoEvent } from '../../../cloud/src/photos/handle-photo-event.js';
 import { PhotoBatchRetryError, type PhotoPipelineDeps } from '../../../cloud/src/photos/process-photos.js';
 import { faceAnalysis } from '../../../cloud/src/testing/fake-analyzer.js';
 import { MemoryPhotoStore } from '../../../cloud/src/testing/memory-photo-store.js';
 import { MemoryIngestStream } from '../../../cloud/src/testing/memory-stream.js';
+import { objectCreatedRecord } from '../../../cloud/src/testing/s3-notifications.js';
 import { testJpeg } from '../../../cloud/src/testing/test-images.js';
 import { MariaDbServer } from '../harness/mariadb.js';
 
@@ -34,20 +36,7 @@ class AnalyzerThatOutlivesTheDatabase implements FaceAnalyzer {
 }
 
 function s3Event(key: string) {
-  return {
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        eventName: 'ObjectCreated:Put',
-        eventTime: '2026-11-26T07:30:01.000Z',
-        s3: {
-          bucket: { name: BUCKET },
-          object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size: 1 },
-        },
-      },
-    ],
-  };
+  return { Records: [objectCreatedRecord({ bucket: BUCKET, encodedKey: encodeS3Key(key) })] };
 }
 
 describe('database down during analysis (real MariaDB)', { timeout: 60_000 }, () => {
