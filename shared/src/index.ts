@@ -1,5 +1,6 @@
 export * from './coffee-record.js';
 export * from './errors.js';
+export * from './ingest-record.js';
 export * from './jpeg-size.js';
 export * from './limits.js';
 export * from './photos.js';

@@ -1,0 +1,32 @@
+import type { FirehoseTransformationEvent, FirehoseTransformationEventRecord } from 'aws-lambda';
+import type { IngestInput } from '../transform-types.js';
+
+/** A Firehose record as the transform sees it, with what re-ingesting it needs. */
+export interface FirehoseInput extends IngestInput {
+  /** The record's base64 data exactly as Firehose sent it (answered back for ProcessingFailed). */
+  base64: string;
+  /** The Kinesis partition key (the device id) when the source is a Kinesis stream. */
+  partitionKey: string | undefined;
+  /** The Kinesis sequence number, to follow a record in the logs; undefined for DirectPut. */
+  sequenceNumber: string | undefined;
+}
+
+/**
+ * The Firehose transformation event's records as transform inputs. Times in this event are
+ * milliseconds since the epoch. For a Kinesis source the arrival is the stream's (kinesisRecordMetadata),
+ * the moment the Glue job and the local lake also use for ingest_*; for DirectPut it is
+ * Firehose's own.
+ */
+export function firehoseInputsOf(event: FirehoseTransformationEvent): FirehoseInput[] {
+  return event.records.map((record: FirehoseTransformationEventRecord) => {
+    const metadata = record.kinesisRecordMetadata;
+    return {
+      id: record.recordId,
+      data: Buffer.from(record.data, 'base64'),
+      base64: record.data,
+      arrivedAt: new Date(metadata?.approximateArrivalTimestamp ?? record.approximateArrivalTimestamp),
+      partitionKey: metadata?.partitionKey,
+      sequenceNumber: metadata?.sequenceNumber,
+    };
+  });
+}
