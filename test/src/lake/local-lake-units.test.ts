@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { TELEMETRY_COLUMNS } from '../../../cloud/src/lake/columns.js';
+import { encodeColumns, RowShapeError } from '../../../cloud/src/lake/local/column-batch.js';
+import { hoursTouched, parseUtcTime, replayWindow } from '../../../cloud/src/lake/local/hour-window.js';
+import { LakeTimestampParser, lakeTimestampMillis } from '../../../cloud/src/lake/local/lake-timestamp.js';
+import { encodeRawBatch } from '../../../cloud/src/lake/local/raw-archive.js';
+import { filesWithOverlappingRanges } from '../../../cloud/src/lake/local/seq-ranges.js';
+
+describe('lake timestamps', () => {
+  it('reads YYYY-MM-DD HH:MM:SS.mmm as UTC epoch milliseconds, NaN for anything else', () => {
+    expect(lakeTimestampMillis('2026-03-05 10:00:00.123')).toBe(Date.UTC(2026, 2, 5, 10, 0, 0, 123));
+    expect(lakeTimestampMillis('0050-01-01 00:00:00.000')).toBe(Date.parse('0050-01-01T00:00:00.000Z'));
+    for (const bad of [
+      '2026-03-05T10:00:00.123',
+      '2026-03-05 10:00:00',
+      '2026-13-05 10:00:00.000',
+      '2026-03-05 24:00:00.000',
+      'x'.repeat(23),
+    ]) {
+      expect(lakeTimestampMillis(bad), bad).toBeNaN();
+    }
+  });
+
+  it('parses a column in order the same as one by one, across minutes, hours and bad values', () => {
+    const parser = new LakeTimestampParser();
+    const column = [
+      '2026-03-05 10:58:59.999',
+      '2026-03-05 10:59:00.000',
+      '2026-03-05 10:59:59.500',
+      '2026-03-05 11:00:00.001',
+      '2026-03-05 11:00:7x.001',
+      '2026-03-05 11:00:60.000',
+      '2026-03-05 11:00:01.250',
+      '2026-12-31 23:59:59.999',
+      '2027-01-01 00:00:00.000',
+    ];
+    expect(column.map((text) => parser.parse(text))).toEqual(column.map(lakeTimestampMillis));
+  });
+});
+
+describe('seq ranges', () => {
+  const range = (file: string, device: string, lo: number, hi: number) => ({ file, device, lo, hi });
+
+  it('finds exactly the files whose ranges for a device overlap another file’s', () => {
+    expect(
+      filesWithOverlappingRanges([
+        range('a', 'd1', 1, 10),
+        range('b', 'd1', 11, 20), // touches nothing: 11 > 10
+        range('c', 'd1', 20, 25), // shares 20 with b
+        range('d', 'd2', 1, 10), // another device
+        range('e', 'd1', 30, 40),
+        range('f', 'd1', 32, 33), // inside e
+        range('g', 'd1', 50, 50),
+      ]),
+    ).toEqual(new Set(['b', 'c', 'e', 'f']));
+    expect(filesWithOverlappingRanges([range('a', 'd1', 5, 5), range('b', 'd1', 1, 100)])).toEqual(
+      new Set(['a', 'b']),
+    );
+    expect(filesWithOverlappingRanges([])).toEqual(new Set());
+  });
+});
+
+describe('column encoding', () => {
+  it('refuses a row that does not fit its columns, naming row and column', () => {
+    const row = { device_id: 'x', boot_id: 'b', seq: 1.5 };
+    expect(() => encodeColumns(TELEMETRY_COLUMNS, [row])).toThrow(RowShapeError);
+    expect(() => encodeColumns(TELEMETRY_COLUMNS, [row])).toThrow(
+      'row 0: seq (bigint, required) cannot be 1.5',
+    );
+  });
+});
+
+describe('raw batches', () => {
+  it('puts each record on one line, line breaks inside as spaces', () => {
+    const encoder = new TextEncoder();
+    const { body, lines } = encodeRawBatch([
+      encoder.encode('{"a":\n1}'),
+      encoder.encode(''),
+      encoder.encode('{"b":2}\r'),
+    ]);
+    expect(body.toString()).toBe('{"a": 1}\n\n{"b":2} \n');
+    expect(lines.map((line) => Buffer.from(line).toString())).toEqual(['{"a": 1}', '', '{"b":2} ']);
+  });
+});
+
+describe('replay windows', () => {
+  it('reads UTC times in the forms the CLI takes', () => {
+    expect(parseUtcTime('2026-03-05').toISOString()).toBe('2026-03-05T00:00:00.000Z');
+    expect(parseUtcTime('2026-03-05T10').toISOString()).toBe('2026-03-05T10:00:00.000Z');
+    expect(parseUtcTime('2026-03-05 10:00:00Z').toISOString()).toBe('2026-03-05T10:00:00.000Z');
+    expect(parseUtcTime('2026-03-05T10:30:15.5').toISOString()).toBe('2026-03-05T10:30:15.500Z');
+  });
+
+  it('lists every hour a window touches', () => {
+    expect(
+      hoursTouched({ from: new Date('2026-03-05T22:30:00Z'), to: new Date('2026-03-06T01:00:00Z') }).map(
+        (h) => h.path,
+      ),
+    ).toEqual([
+      'ingest_year=2026/ingest_month=03/ingest_day=05/ingest_hour=22',
+      'ingest_year=2026/ingest_month=03/ingest_day=05/ingest_hour=23',
+      'ingest_year=2026/ingest_month=03/ingest_day=06/ingest_hour=00',
+    ]);
+    expect(() =>
+      replayWindow(new Date('2026-03-05T10:00:00Z'), new Date('2026-03-05T10:00:00.001Z')),
+    ).toThrow(/to 2026-03-05T10:00:00.001Z is not on a whole UTC hour/);
+  });
+});
