@@ -1,0 +1,162 @@
+import {
+  TELEMETRY_CONTRACT_VERSION,
+  type TelemetryReading,
+  THING_NAME_PATTERN,
+  telemetrySchema,
+  validateTelemetryEnvelope,
+} from '@coffee-iot/shared';
+import { CSV_COLUMNS } from './csv-format.js';
+import type { CsvLayout } from './csv-header.js';
+import { parseCsvTimestamp } from './csv-timestamp.js';
+import { derivedSeq, importBootId } from './import-identity.js';
+
+/** Readings before this are refused: no Raspberry Pi existed (launched February 2012). */
+export const EARLIEST_READING_MS = Date.UTC(2012, 0, 1);
+/** How far past the importer's clock a ts may be (clock skew); later is a unit or clock error. */
+export const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
+
+export type RowOutcome =
+  | { ok: true; deviceId: string; bootId: string; reading: TelemetryReading }
+  | { ok: false; reason: string };
+
+type Bounds = { minimum?: number; maximum?: number };
+const SCHEMA_BOUNDS = telemetrySchema.definitions.reading.properties as Record<string, Bounds>;
+// A decimal number as a person or a spreadsheet writes it; Number() alone would also take '0x1f',
+// 'Infinity' and '' (as 0).
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const DECIMAL_COMMA = /^[+-]?\d+,\d+$/;
+const WHOLE = /^\d+$/;
+
+type Kind = 'deviceId' | 'seq' | 'ts' | 'number';
+
+/** One column the file has: where it sits and how to read it. */
+interface Slot {
+  readonly position: number;
+  readonly name: string;
+  readonly field: string;
+  readonly required: boolean;
+  readonly kind: Kind;
+  readonly bounds: Bounds;
+}
+
+/** Turns rows of one file into readings; `nowMs` bounds how late a ts may be. */
+export class CsvReadingBuilder {
+  /** The file's columns in the format's order (CSV_COLUMNS), whatever their order in the file. */
+  private readonly slots: readonly Slot[];
+  private readonly width: number;
+  private readonly latestMs: number;
+  private readonly bootIds = new Map<string, string>();
+
+  constructor(layout: CsvLayout, nowMs: number) {
+    this.width = layout.columns.length;
+    this.slots = CSV_COLUMNS.flatMap((column): Slot[] => {
+      const position = layout.columns.indexOf(column);
+      if (position < 0) return [];
+      const kind: Kind =
+        column.field === 'deviceId' || column.field === 'seq' || column.field === 'ts'
+          ? column.field
+          : 'number';
+      const bounds = SCHEMA_BOUNDS[column.field] ?? {};
+      return [{ position, name: column.name, field: column.field, required: column.required, kind, bounds }];
+    });
+    this.latestMs = nowMs + FUTURE_TOLERANCE_MS;
+  }
+
+  /**
+   * One row's reading, or every reason it is refused at once (joined with "; ", in the format's
+   * column order). The reading's keys come in the contract's order whatever the file's column order,
+   * so the same data always makes byte-identical records.
+   */
+  build(fields: readonly string[]): RowOutcome {
+    if (fields.length !== this.width) {
+      return { ok: false, reason: `expected ${this.width} fields as in the header, got ${fields.length}` };
+    }
+    const problems: string[] = [];
+    const values: Record<string, number> = {};
+    let deviceId = '';
+    let tsMs = Number.NaN;
+    let ts = '';
+    let seq: number | undefined;
+    for (const slot of this.slots) {
+      const text = fields[slot.position] as string;
+      if (text === '') {
+        if (slot.required) problems.push(`${slot.name}: missing value`);
+        continue;
+      }
+      let problem: string | undefined;
+      switch (slot.kind) {
+        case 'deviceId':
+          if (THING_NAME_PATTERN.test(text)) deviceId = text;
+          else problem = 'is not a thing name (1-128 of A-Z a-z 0-9 : _ -)';
+          break;
+        case 'seq': {
+          const value = Number(text);
+          if (WHOLE.test(text) && value >= 1 && Number.isSafeInteger(value)) seq = value;
+          else problem = 'is not a whole number from 1 up';
+          break;
+        }
+        case 'ts': {
+          const checked = this.checkTimestamp(text);
+          if (typeof checked === 'string') problem = checked;
+          else ({ ms: tsMs, iso: ts } = checked);
+          break;
+        }
+        case 'number': {
+          const checked = checkNumber(text, slot.bounds);
+          if (typeof checked === 'number') values[slot.field] = checked;
+          else problem = checked;
+        }
+      }
+      if (problem !== undefined) problems.push(`${slot.name}: ${JSON.stringify(text)} ${problem}`);
+    }
+    if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
+    // seq and ts first, then the values in the format's order: the contract's own order.
+    const reading = { seq: seq ?? derivedSeq(tsMs), ts, ...values };
+    return this.checkContract(deviceId, reading as TelemetryReading);
+  }
+
+  /** The time, or why it is refused. */
+  private checkTimestamp(text: string): { ms: number; iso: string } | string {
+    const parsed = parseCsvTimestamp(text);
+    if (!parsed.ok) return parsed.reason;
+    if (parsed.ms < EARLIEST_READING_MS) {
+      return `is ${parsed.iso}, before 2012-01-01, the earliest the import takes`;
+    }
+    if (parsed.ms > this.latestMs) return `is ${parsed.iso}, more than a day in the future`;
+    return parsed;
+  }
+
+  /**
+   * The shared validator has the last word, on a one-reading envelope: anything the checks above
+   * missed refuses this line rather than a whole envelope later.
+   */
+  private checkContract(deviceId: string, reading: TelemetryReading): RowOutcome {
+    let bootId = this.bootIds.get(deviceId);
+    if (bootId === undefined) {
+      bootId = importBootId(deviceId);
+      this.bootIds.set(deviceId, bootId);
+    }
+    const result = validateTelemetryEnvelope({
+      v: TELEMETRY_CONTRACT_VERSION,
+      deviceId,
+      bootId,
+      readings: [reading],
+    });
+    if (!result.ok) {
+      return { ok: false, reason: `breaks the telemetry contract: ${result.problems.join('; ')}` };
+    }
+    return { ok: true, deviceId, bootId, reading };
+  }
+}
+
+/** The number, or why the text is not one within the schema's bounds. */
+function checkNumber(text: string, bounds: Bounds): number | string {
+  if (!DECIMAL.test(text)) {
+    return DECIMAL_COMMA.test(text) ? "is not a number (use '.' as the decimal point)" : 'is not a number';
+  }
+  const value = Number(text);
+  if (!Number.isFinite(value)) return 'is too large';
+  if (bounds.minimum !== undefined && value < bounds.minimum) return `is below ${bounds.minimum}`;
+  if (bounds.maximum !== undefined && value > bounds.maximum) return `is above ${bounds.maximum}`;
+  return value;
+}
