@@ -13,6 +13,33 @@ import { usageText } from './usage.js';
 
 type DatabaseCommand = Exclude<Command, { name: 'help' }>;
 
+type CommandRunner = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+/**
+ * The lake commands parse their own flags. Loaded on demand: they bring DuckDB (a native module
+ * with no 32-bit ARM build) and csv-parse, which the database commands never need.
+ */
+const LAKE_COMMANDS: Readonly<Record<string, () => Promise<CommandRunner>>> = {
+  query: async () => (await import('./commands/query.js')).runQuery,
+  import: async () => (await import('./commands/import.js')).runImport,
+  replay: async () => (await import('./commands/replay.js')).runReplay,
+  export: async () => (await import('./commands/export.js')).runExport,
+};
+
+function lakeCommandFor(
+  argv: readonly string[],
+): { load: () => Promise<CommandRunner>; args: string[] } | undefined {
+  const [first, second, ...rest] = argv;
+  if (first !== undefined && Object.hasOwn(LAKE_COMMANDS, first)) {
+    return { load: LAKE_COMMANDS[first] as () => Promise<CommandRunner>, args: argv.slice(1) };
+  }
+  // `coffee-iot help query` is `coffee-iot query --help`.
+  if (first === 'help' && second !== undefined && Object.hasOwn(LAKE_COMMANDS, second) && rest.length === 0) {
+    return { load: LAKE_COMMANDS[second] as () => Promise<CommandRunner>, args: ['--help'] };
+  }
+  return undefined;
+}
+
 function defaultIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
@@ -57,6 +84,8 @@ async function runWithDatabase(command: DatabaseCommand, io: CliIo): Promise<num
  * 2 bad usage or database URL.
  */
 export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  const lake = lakeCommandFor(argv);
+  if (lake) return (await lake.load())(lake.args, io);
   let command: Command | undefined;
   try {
     command = parseCommandLine(argv);

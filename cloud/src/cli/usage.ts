@@ -7,7 +7,7 @@ export const DATABASE_URL_ENV = 'COFFEE_IOT_DATABASE_URL';
 export const DEFAULT_DATABASE_URL = 'sqlite:.local/coffee-iot.sqlite';
 
 const DATABASE_OPTIONS = [
-  'Database options (every command):',
+  'Database options (db, devices and stats; query and export read the device registry with them):',
   '  --database URL            sqlite:PATH, a path ending .sqlite or .db, or',
   '                            mysql://USER:PASSWORD@HOST[:PORT]/DATABASE[?ssl=rds|off|CA_FILE]',
   '                            (percent-encode @ : / ? # % in the user name and password; ssl',
@@ -40,6 +40,15 @@ const TEXTS: Record<HelpTopic, string[]> = {
     '                            register a device or change its fields ("" clears a field)',
     '  stats [--device THING] [--from DAY] [--to DAY] [--latest N] [--json]',
     '                            cups, attribute rates, cups by hour and day, latest coffees',
+    '',
+    'Lake commands (local lake directory: --lake DIR, default $COFFEE_IOT_LAKE_DIR, else .local/lake):',
+    '  query "SQL" [--format table|csv|json]',
+    '                            SQL over the lake tables telemetry, coffees and devices (DuckDB)',
+    '  import FILE.csv [--stream NAME]',
+    '                            backfill readings from a CSV, with a report of refused lines',
+    '  replay --from T --to T    rebuild the curated partitions of an ingest-time window from raw/',
+    "  export [--date DAY]       the day's readings and coffees joined with devices, CSV and Parquet",
+    '',
     '  help [COMMAND]            show help',
   ],
   db: [
