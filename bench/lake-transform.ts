@@ -13,9 +13,10 @@ import { parseArgs } from 'node:util';
 import type { TelemetryEnvelope } from '@coffee-iot/shared';
 import { SeenReadings, transformIngestRecords } from '../cloud/src/lake/transform.js';
 import type { IngestInput } from '../cloud/src/lake/transform-types.js';
+import { fullReading, telemetryIngestJson } from '../cloud/src/testing/ingest-records.js';
 // From source, not the package's dist: the bench runs before a build.
-import { telemetryIngestRecord } from '../shared/src/ingest-record.js';
 import { validateTelemetryEnvelope } from '../shared/src/validate.js';
+import { BOOT_ID, deviceName } from './lib/lake-records.js';
 import { fixed, note, printJsonLine, printTable, verdict } from './lib/report.js';
 
 const { values } = parseArgs({
@@ -41,40 +42,11 @@ function streamRecords(total: number, perRecord: number): IngestInput[] {
     const count = Math.min(perRecord, total - made);
     const readings = Array.from({ length: count }, () => {
       seqs[device] = (seqs[device] ?? 0) + 1;
-      const seq = seqs[device] ?? 0;
-      const at = start + seq * 1000;
-      const wave = Math.sin(seq / 600);
-      return {
-        seq,
-        ts: new Date(at).toISOString(),
-        temperature: Number((31 + wave).toFixed(2)),
-        humidity: Number((38 + 2 * wave).toFixed(2)),
-        pressure: Number((1012 + wave / 3).toFixed(2)),
-        pitch: Number((1.2 + wave / 10).toFixed(3)),
-        roll: Number((358.9 - wave / 10).toFixed(3)),
-        yaw: Number((92.3 + wave).toFixed(3)),
-        temperatureAmbient: Number((22 + wave / 2).toFixed(2)),
-        temperatureCpu: Number((50 + 4 * wave).toFixed(1)),
-        accelX: Number((0.01 * wave).toFixed(4)),
-        accelY: Number((-0.02 * wave).toFixed(4)),
-        accelZ: Number((0.99 + 0.001 * wave).toFixed(4)),
-        gyroX: Number((0.001 * wave).toFixed(4)),
-        gyroY: Number((0.002 * wave).toFixed(4)),
-        gyroZ: Number((-0.001 * wave).toFixed(4)),
-        magX: Number((21.3 + wave).toFixed(3)),
-        magY: Number((-4.1 + wave).toFixed(3)),
-        magZ: Number((40.7 - wave).toFixed(3)),
-      };
+      return fullReading(seqs[device] ?? 0, start);
     });
-    const envelope: TelemetryEnvelope = {
-      v: 1,
-      deviceId: `coffee-pi-${String(device).padStart(2, '0')}`,
-      bootId: '6f1c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f',
-      readings,
-    };
     inputs.push({
       id: `49546986683135544286507457936321625675700192471156${String(r).padStart(6, '0')}`,
-      data: encoder.encode(JSON.stringify(telemetryIngestRecord(envelope))),
+      data: encoder.encode(telemetryIngestJson(deviceName(device), BOOT_ID, readings)),
       arrivedAt: new Date(start + r * 10),
     });
     made += count;

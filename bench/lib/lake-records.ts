@@ -1,5 +1,6 @@
-import { type TelemetryEnvelope, type TelemetryReading, telemetryIngestRecord } from '@coffee-iot/shared';
+import type { TelemetryReading } from '@coffee-iot/shared';
 import type { IngestRecord } from '../../cloud/src/stream/ingest-stream.js';
+import { fullReading, telemetryIngestJson } from '../../cloud/src/testing/ingest-records.js';
 
 /** Stream records for the lake benchmarks. */
 export const BOOT_ID = '6f1c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f';
@@ -22,37 +23,13 @@ export function telemetryStreamRecords(total: number, perRecord: number, devices
 
 /** Reading `seq` of device number `device`: every optional sensor field, values from a slow wave. */
 export function benchReading(device: number, seq: number): TelemetryReading {
-  const wave = Math.sin(seq / 600 + device);
-  return {
-    seq,
-    ts: new Date(FIRST_READING_MS + seq * 1000).toISOString(),
-    temperature: Number((31 + wave).toFixed(2)),
-    humidity: Number((38 + 2 * wave).toFixed(2)),
-    pressure: Number((1012 + wave / 3).toFixed(2)),
-    pitch: Number((1.2 + wave / 10).toFixed(3)),
-    roll: Number((358.9 - wave / 10).toFixed(3)),
-    yaw: Number((92.3 + wave).toFixed(3)),
-    temperatureAmbient: Number((22 + wave / 2).toFixed(2)),
-    temperatureCpu: Number((50 + 4 * wave).toFixed(1)),
-    accelX: Number((0.01 * wave).toFixed(4)),
-    accelY: Number((-0.02 * wave).toFixed(4)),
-    accelZ: Number((0.99 + 0.001 * wave).toFixed(4)),
-    gyroX: Number((0.001 * wave).toFixed(4)),
-    gyroY: Number((0.002 * wave).toFixed(4)),
-    gyroZ: Number((-0.001 * wave).toFixed(4)),
-    magX: Number((21.3 + wave).toFixed(3)),
-    magY: Number((-4.1 + wave).toFixed(3)),
-    magZ: Number((40.7 - wave).toFixed(3)),
-  };
+  return fullReading(seq, FIRST_READING_MS, device);
 }
 
 /** One telemetry stream record of device number `device` carrying `readings`. */
 export function telemetryStreamRecord(device: number, readings: TelemetryReading[]): IngestRecord {
-  const envelope: TelemetryEnvelope = { v: 1, deviceId: deviceName(device), bootId: BOOT_ID, readings };
-  return {
-    partitionKey: envelope.deviceId,
-    data: encoder.encode(JSON.stringify(telemetryIngestRecord(envelope))),
-  };
+  const deviceId = deviceName(device);
+  return { partitionKey: deviceId, data: encoder.encode(telemetryIngestJson(deviceId, BOOT_ID, readings)) };
 }
 
 export interface ArrivingBatch {

@@ -5,13 +5,7 @@ import {
   type PutRecordsRequestEntry,
   ResourceNotFoundException,
 } from '@aws-sdk/client-kinesis';
-import {
-  type CoffeeRecord,
-  type TelemetryEnvelope,
-  type TelemetryReading,
-  telemetryIngestRecord,
-  UNKNOWN_FACE_ATTRIBUTES,
-} from '@coffee-iot/shared';
+import { type CoffeeRecord, type TelemetryReading, UNKNOWN_FACE_ATTRIBUTES } from '@coffee-iot/shared';
 import type {
   FirehoseTransformationEvent,
   FirehoseTransformationResult,
@@ -22,6 +16,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../config/env.js';
 import { StreamUnavailableError } from '../stream/ingest-stream.js';
+import { fullReading, telemetryIngestJson } from '../testing/ingest-records.js';
 import { COFFEE_COLUMNS, TELEMETRY_COLUMNS } from './columns.js';
 import { firehoseInputsOf } from './firehose/event-inputs.js';
 import {
@@ -42,35 +37,10 @@ const $metadata = { httpStatusCode: 200, requestId: 'c0ffee00-0000-4000-8000-000
 const decoder = new TextDecoder();
 
 /** A reading with every sensor field, as a Pi sends it: the largest real shape. */
-function reading(seq: number): TelemetryReading {
-  const wave = Math.sin(seq / 60);
-  return {
-    seq,
-    ts: new Date(Date.UTC(2026, 10, 25, 10) + seq * 1000).toISOString(),
-    temperature: Number((31 + wave).toFixed(2)),
-    humidity: Number((38 + wave).toFixed(2)),
-    pressure: Number((1012 + wave).toFixed(2)),
-    pitch: Number((1.2 + wave).toFixed(3)),
-    roll: Number((358.9 - wave).toFixed(3)),
-    yaw: Number((92.3 + wave).toFixed(3)),
-    temperatureAmbient: Number((22 + wave).toFixed(2)),
-    temperatureCpu: Number((50 + wave).toFixed(1)),
-    accelX: Number((0.01 * wave).toFixed(4)),
-    accelY: Number((-0.02 * wave).toFixed(4)),
-    accelZ: Number((0.99 + 0.001 * wave).toFixed(4)),
-    gyroX: Number((0.001 * wave).toFixed(4)),
-    gyroY: Number((0.002 * wave).toFixed(4)),
-    gyroZ: Number((-0.001 * wave).toFixed(4)),
-    magX: Number((21.3 + wave).toFixed(3)),
-    magY: Number((-4.1 + wave).toFixed(3)),
-    magZ: Number((40.7 - wave).toFixed(3)),
-  };
-}
+const reading = (seq: number) => fullReading(seq, Date.UTC(2026, 10, 25, 10));
 
-function telemetry(deviceId: string, seqs: readonly number[], extra: object = {}): string {
-  const envelope: TelemetryEnvelope = { v: 1, deviceId, bootId: BOOT, readings: seqs.map(reading) };
-  return JSON.stringify({ ...telemetryIngestRecord(envelope), ...extra });
-}
+const telemetry = (deviceId: string, seqs: readonly number[], extra: object = {}) =>
+  telemetryIngestJson(deviceId, BOOT, seqs.map(reading), extra);
 
 function coffee(n: number): CoffeeRecord {
   const eventId = `5f0c6f52-3a4d-4b8e-9c1d-2e3f4a5b6c${String(n).padStart(2, '0')}`;

@@ -10,10 +10,19 @@ export interface CliRun {
 export const NOW = new Date('2026-03-05T10:00:00.000Z');
 
 /** Runs `coffee-iot ARGV` in-process with captured output. */
-export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<CliRun> {
+export function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<CliRun> {
+  return runCommand(main, argv, io);
+}
+
+/** Runs one command's entry point (runQuery, runReplay…) with ARGV in-process, output captured. */
+export async function runCommand(
+  command: (argv: string[], io: CliIo) => Promise<number>,
+  argv: string[],
+  io: Partial<CliIo> = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const code = await main(argv, {
+  const code = await command(argv, {
     env: {},
     now: () => NOW,
     ...io,

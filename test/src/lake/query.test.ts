@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../../cloud/src/cli/cli-io.js';
 import { runQuery } from '../../../cloud/src/cli/commands/query.js';
 import { openLocalLake } from '../../../cloud/src/lake/local/index.js';
-import { NOW, runCli } from '../cli/run-cli.js';
+import { runCli, runCommand } from '../cli/run-cli.js';
 import {
   at,
   KNOWN_BATCHES,
@@ -15,25 +15,8 @@ import {
   textRecord,
 } from './local-lake-fixtures.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** `coffee-iot query ARGV` in-process, output captured. */
-async function query(argv: string[], io: Partial<CliIo> = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runQuery(argv, {
-    env: {},
-    now: () => NOW,
-    ...io,
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
-}
+const query = (argv: string[], io: Partial<CliIo> = {}) => runCommand(runQuery, argv, io);
 
 const STATS = `SELECT device_id, min(temperature) AS min, max(temperature) AS max, count(*) AS count
 FROM telemetry GROUP BY device_id ORDER BY device_id`;

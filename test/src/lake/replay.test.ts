@@ -11,7 +11,7 @@ import {
   replayFromRaw,
   replayWindow,
 } from '../../../cloud/src/lake/local/index.js';
-import { NOW } from '../cli/run-cli.js';
+import { runCommand } from '../cli/run-cli.js';
 import {
   at,
   KNOWN_BATCHES,
@@ -34,18 +34,8 @@ const ALL_ROWS = {
 const numeric = (rows: Record<string, unknown>[]) =>
   rows.map((row) => ({ ...row, count: Number(row.count) }));
 
-async function replay(argv: string[], io: Partial<CliIo> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runReplay(argv, {
-    env: {},
-    now: () => NOW,
-    ...io,
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
-}
+/** `coffee-iot replay ARGV` in-process, output captured. */
+const replay = (argv: string[], io: Partial<CliIo> = {}) => runCommand(runReplay, argv, io);
 
 /** Everything a reader could see: every stored row of both tables and every refused record. */
 async function lakeContents(lakeDir: string) {

@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { createDeviceRepository, type Device } from '../../db/device-repository.js';
+import type { Device } from '../../db/device-repository.js';
 import { exportDay } from '../../lake/export/export-day.js';
 import { InvalidExportDayError } from '../../lake/export/export-errors.js';
 import { type ExportReport, formatExportReport } from '../../lake/export/export-report.js';
@@ -10,10 +8,10 @@ import { parseExportDay, previousUtcDay } from '../../lake/export/export-window.
 import { bucketNameProblem } from '../../lake/export/photo-url-rule.js';
 import { createLakeViews } from '../../lake/views.js';
 import { CommandFailedError, UsageError } from '../cli-errors.js';
-import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../cli-io.js';
-import { chooseDatabase } from '../database-choice.js';
-import { DEFAULT_LAKE_DIR, LAKE_DIR_ENV } from '../lake-dir.js';
-import { requireCurrentSchema } from '../schema-check.js';
+import { type CliIo, EXIT_OK } from '../cli-io.js';
+import { nonEmpty, parseCommandLine, runLakeCommand } from '../lake-command.js';
+import { DEFAULT_LAKE_DIR, LAKE_DIR_ENV, resolveLakeDir } from '../lake-dir.js';
+import { registryDevices } from '../lake-registry.js';
 
 export const PHOTO_BUCKET_ENV = 'COFFEE_IOT_PHOTO_BUCKET';
 const DEFAULT_PHOTO_BUCKET = 'coffee-photos';
@@ -58,42 +56,8 @@ interface ExportCommand {
   json: boolean;
 }
 
-function parse(argv: readonly string[]) {
-  try {
-    const parsed = parseArgs({
-      args: [...argv],
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-      tokens: true,
-    });
-    const seen = new Set<string>();
-    for (const token of parsed.tokens) {
-      if (token.kind !== 'option') continue;
-      if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once`);
-      seen.add(token.name);
-    }
-    if (parsed.positionals.length > 0) {
-      throw new UsageError(`unexpected arguments: ${parsed.positionals.join(' ')}`);
-    }
-    return parsed.values;
-  } catch (error) {
-    // parseArgs reports unknown flags and missing values as TypeErrors with ERR_PARSE_ARGS_* codes.
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      throw new UsageError((error as Error).message, { cause: error });
-    }
-    throw error;
-  }
-}
-
-function nonEmpty(flag: string, value: string | undefined): string | undefined {
-  if (value !== undefined && value.trim() === '') throw new UsageError(`${flag} is empty`);
-  return value;
-}
-
 function exportCommand(argv: readonly string[], io: CliIo): ExportCommand | 'help' {
-  const values = parse(argv);
+  const { values } = parseCommandLine(argv, OPTIONS, { allowPositionals: false });
   if (values.help === true) return 'help';
   const now = (io.now ?? (() => new Date()))();
 
@@ -116,50 +80,14 @@ function exportCommand(argv: readonly string[], io: CliIo): ExportCommand | 'hel
     );
   }
 
-  const lake = nonEmpty('--lake', values.lake) ?? fromEnv(LAKE_DIR_ENV) ?? DEFAULT_LAKE_DIR;
+  const lakeDir = resolveLakeDir(values.lake, io);
   return {
     day,
-    lakeDir: resolve(io.cwd ?? process.cwd(), lake),
+    lakeDir,
     databaseUrl: nonEmpty('--database', values.database),
     photoBucket,
     json: values.json === true,
   };
-}
-
-/**
- * The registry's devices. A registry that is not there (no SQLite file yet) is not a reason to
- * skip the export: it goes on without enrichment, and stderr says so. One that is there but
- * unreachable or not migrated fails the command — an export silently missing its owners would
- * look like the registry had none.
- */
-async function registryDevices(databaseUrl: string | undefined, io: CliIo): Promise<Device[]> {
-  const choice = chooseDatabase(
-    { url: databaseUrl, secret: undefined, host: undefined, name: undefined },
-    io,
-    { mayCreate: false },
-  );
-  io.stderr.write(`coffee-iot export: registry: ${choice.description}\n`);
-  let database: Awaited<ReturnType<typeof choice.open>>;
-  try {
-    database = await choice.open();
-  } catch (error) {
-    // Without mayCreate, open() throws CommandFailedError only for a SQLite file that is not there.
-    if (!(error instanceof CommandFailedError)) throw error;
-    io.stderr.write(
-      `coffee-iot export: note: ${error.message}; exporting without the registry (owner, location and model empty)\n`,
-    );
-    return [];
-  }
-  try {
-    await requireCurrentSchema(database);
-    return await createDeviceRepository(database).listDevices();
-  } finally {
-    await database.close().catch((error: unknown) => {
-      io.stderr.write(
-        `coffee-iot export: warning: closing the registry failed: ${(error as Error).message}\n`,
-      );
-    });
-  }
 }
 
 async function exportWithDuckDb(command: ExportCommand, devices: Device[], io: CliIo): Promise<ExportReport> {
@@ -185,27 +113,25 @@ async function exportWithDuckDb(command: ExportCommand, devices: Device[], io: C
 }
 
 /** `coffee-iot export …` with the arguments after `export` (EXPORT_USAGE). Returns the exit code; never throws. */
-export async function runExport(argv: readonly string[], io: CliIo): Promise<number> {
-  try {
-    const command = exportCommand(argv, io);
-    if (command === 'help') {
-      io.stdout.write(EXPORT_USAGE);
-      return EXIT_OK;
-    }
-    const devices = await registryDevices(command.databaseUrl, io);
-    const report = await exportWithDuckDb(command, devices, io);
-    io.stdout.write(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatExportReport(report));
-    return EXIT_OK;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`coffee-iot export: ${error.message}\nRun "coffee-iot export --help" for usage.\n`);
-      return EXIT_USAGE;
-    }
-    const name =
-      error instanceof Error && !['Error', 'CommandFailedError'].includes(error.name)
-        ? `${error.name}: `
-        : '';
-    io.stderr.write(`coffee-iot export: ${name}${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT_FAILURE;
-  }
+export function runExport(argv: readonly string[], io: CliIo): Promise<number> {
+  return runLakeCommand(
+    {
+      name: 'export',
+      usage: EXPORT_USAGE,
+      parse: exportCommand,
+      run: async (command) => {
+        // Without the registry the export goes on, unenriched; an unreachable one fails it.
+        const devices = await registryDevices(command.databaseUrl, io, {
+          command: 'export',
+          announce: true,
+          whenMissing: 'exporting without the registry (owner, location and model empty)',
+        });
+        const report = await exportWithDuckDb(command, devices, io);
+        io.stdout.write(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatExportReport(report));
+        return EXIT_OK;
+      },
+    },
+    argv,
+    io,
+  );
 }

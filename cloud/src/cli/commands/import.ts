@@ -218,7 +218,9 @@ function parseImportArgs(
       },
     };
   }
-  const dir = values.lake ?? env[LAKE_DIR_ENV] ?? DEFAULT_LAKE_DIR;
+  // A blank $COFFEE_IOT_LAKE_DIR counts as unset, as for the other lake commands.
+  const fromEnv = env[LAKE_DIR_ENV]?.trim() ? env[LAKE_DIR_ENV] : undefined;
+  const dir = values.lake ?? fromEnv ?? DEFAULT_LAKE_DIR;
   return { file, reportFile, target: { kind: 'lake', dir: resolve(cwd, dir) } };
 }
 

@@ -1,15 +1,13 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
-import { createDeviceRepository, type Device } from '../../db/device-repository.js';
+import type { Device } from '../../db/device-repository.js';
 import { QUERY_FORMATS, type QueryFormat, writeQueryResult } from '../../lake/local/query-output.js';
 import { createLakeViews } from '../../lake/views.js';
 import { CommandFailedError, UsageError } from '../cli-errors.js';
-import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../cli-io.js';
-import { chooseDatabase } from '../database-choice.js';
-import { DEFAULT_LAKE_DIR, LAKE_DIR_ENV } from '../lake-dir.js';
-import { requireCurrentSchema } from '../schema-check.js';
+import { type CliIo, EXIT_OK } from '../cli-io.js';
+import { nonEmpty, parseCommandLine, runLakeCommand } from '../lake-command.js';
+import { DEFAULT_LAKE_DIR, LAKE_DIR_ENV, resolveLakeDir } from '../lake-dir.js';
+import { registryDevices } from '../lake-registry.js';
 
 export const QUERY_USAGE = `Usage: coffee-iot query "SQL" [--format table|csv|json] [--lake DIR] [--database URL]
 
@@ -59,39 +57,8 @@ interface QueryCommand {
   databaseUrl: string | undefined;
 }
 
-function parse(argv: readonly string[]) {
-  try {
-    const parsed = parseArgs({
-      args: [...argv],
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-      tokens: true,
-    });
-    const seen = new Set<string>();
-    for (const token of parsed.tokens) {
-      if (token.kind !== 'option') continue;
-      if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once`);
-      seen.add(token.name);
-    }
-    return parsed;
-  } catch (error) {
-    // parseArgs reports unknown flags and missing values as TypeErrors with ERR_PARSE_ARGS_* codes.
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      throw new UsageError((error as Error).message, { cause: error });
-    }
-    throw error;
-  }
-}
-
-function nonEmpty(flag: string, value: string | undefined): string | undefined {
-  if (value !== undefined && value.trim() === '') throw new UsageError(`${flag} is empty`);
-  return value;
-}
-
 function queryCommand(argv: readonly string[], io: CliIo): QueryCommand | 'help' {
-  const { values, positionals } = parse(argv);
+  const { values, positionals } = parseCommandLine(argv, OPTIONS, { allowPositionals: true });
   if (values.help === true) return 'help';
   if (positionals.length === 0)
     throw new UsageError('missing the SQL to run (quote it: coffee-iot query "SELECT …")');
@@ -104,46 +71,12 @@ function queryCommand(argv: readonly string[], io: CliIo): QueryCommand | 'help'
   if (!(QUERY_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`--format must be ${QUERY_FORMATS.join(', ')}; got "${format}"`);
   }
-  const fromEnv = io.env[LAKE_DIR_ENV]?.trim() ? io.env[LAKE_DIR_ENV] : undefined;
-  const lake = nonEmpty('--lake', values.lake) ?? fromEnv ?? DEFAULT_LAKE_DIR;
   return {
     sql,
     format: format as QueryFormat,
-    lakeDir: resolve(io.cwd ?? process.cwd(), lake),
+    lakeDir: resolveLakeDir(values.lake, io),
     databaseUrl: nonEmpty('--database', values.database),
   };
-}
-
-/**
- * The registry's devices for the `devices` table. A registry that is not there yet (no SQLite
- * file) leaves it empty, and stderr says so; one that is there but unreachable or not migrated
- * fails the command, as it does for `export`: joins silently missing every owner would look like
- * a registry without owners.
- */
-async function registryDevices(databaseUrl: string | undefined, io: CliIo): Promise<Device[]> {
-  const choice = chooseDatabase(
-    { url: databaseUrl, secret: undefined, host: undefined, name: undefined },
-    io,
-    { mayCreate: false },
-  );
-  let database: Awaited<ReturnType<typeof choice.open>>;
-  try {
-    database = await choice.open();
-  } catch (error) {
-    if (!(error instanceof CommandFailedError)) throw error;
-    io.stderr.write(`coffee-iot query: note: ${error.message}; the devices table is empty\n`);
-    return [];
-  }
-  try {
-    await requireCurrentSchema(database);
-    return await createDeviceRepository(database).listDevices();
-  } finally {
-    await database.close().catch((error: unknown) => {
-      io.stderr.write(
-        `coffee-iot query: warning: closing the registry failed: ${(error as Error).message}\n`,
-      );
-    });
-  }
 }
 
 /** DuckDB's own message for a SQL the user wrote (syntax, unknown column…): exit 1, nothing else. */
@@ -202,27 +135,25 @@ async function runOnLake(command: QueryCommand, devices: Device[], io: CliIo): P
 }
 
 /** `coffee-iot query "SQL" …` with the arguments after `query` (QUERY_USAGE). Returns the exit code; never throws. */
-export async function runQuery(argv: readonly string[], io: CliIo): Promise<number> {
-  try {
-    const command = queryCommand(argv, io);
-    if (command === 'help') {
-      io.stdout.write(QUERY_USAGE);
-      return EXIT_OK;
-    }
-    const devices = await registryDevices(command.databaseUrl, io);
-    const rows = await runOnLake(command, devices, io);
-    io.stderr.write(`coffee-iot query: ${rows} ${rows === 1 ? 'row' : 'rows'}\n`);
-    return EXIT_OK;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`coffee-iot query: ${error.message}\nRun "coffee-iot query --help" for usage.\n`);
-      return EXIT_USAGE;
-    }
-    const name =
-      error instanceof Error && !['Error', 'CommandFailedError', 'SqlError'].includes(error.name)
-        ? `${error.name}: `
-        : '';
-    io.stderr.write(`coffee-iot query: ${name}${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT_FAILURE;
-  }
+export function runQuery(argv: readonly string[], io: CliIo): Promise<number> {
+  return runLakeCommand(
+    {
+      name: 'query',
+      usage: QUERY_USAGE,
+      parse: queryCommand,
+      run: async (command) => {
+        const devices = await registryDevices(command.databaseUrl, io, {
+          command: 'query',
+          announce: false,
+          whenMissing: 'the devices table is empty',
+        });
+        const rows = await runOnLake(command, devices, io);
+        io.stderr.write(`coffee-iot query: ${rows} ${rows === 1 ? 'row' : 'rows'}\n`);
+        return EXIT_OK;
+      },
+      plainErrors: ['SqlError'],
+    },
+    argv,
+    io,
+  );
 }

@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { HOUR_MS, parseUtcTime, replayWindow, type TimeWindow } from '../../lake/local/hour-window.js';
 import { InvalidReplayWindowError } from '../../lake/local/lake-errors.js';
 import { type PartitionCounts, type ReplayReport, replayFromRaw } from '../../lake/local/replay.js';
 import { CommandFailedError, UsageError } from '../cli-errors.js';
-import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../cli-io.js';
-import { DEFAULT_LAKE_DIR, LAKE_DIR_ENV } from '../lake-dir.js';
+import { type CliIo, EXIT_OK } from '../cli-io.js';
+import { parseCommandLine, runLakeCommand } from '../lake-command.js';
+import { DEFAULT_LAKE_DIR, LAKE_DIR_ENV, resolveLakeDir } from '../lake-dir.js';
 import { formatTable } from '../text-table.js';
 
 export const REPLAY_USAGE = `Usage: coffee-iot replay --from TIME --to TIME [--lake DIR] [--json]
@@ -44,36 +43,8 @@ interface ReplayCommand {
   json: boolean;
 }
 
-function parse(argv: readonly string[]) {
-  try {
-    const parsed = parseArgs({
-      args: [...argv],
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-      tokens: true,
-    });
-    const seen = new Set<string>();
-    for (const token of parsed.tokens) {
-      if (token.kind !== 'option') continue;
-      if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once`);
-      seen.add(token.name);
-    }
-    if (parsed.positionals.length > 0)
-      throw new UsageError(`unexpected arguments: ${parsed.positionals.join(' ')}`);
-    return parsed.values;
-  } catch (error) {
-    // parseArgs reports unknown flags and missing values as TypeErrors with ERR_PARSE_ARGS_* codes.
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      throw new UsageError((error as Error).message, { cause: error });
-    }
-    throw error;
-  }
-}
-
 function replayCommand(argv: readonly string[], io: CliIo): ReplayCommand | 'help' {
-  const values = parse(argv);
+  const { values } = parseCommandLine(argv, OPTIONS, { allowPositionals: false });
   if (values.help === true) return 'help';
   const missing = (['from', 'to'] as const).filter((flag) => values[flag] === undefined);
   if (missing.length > 0)
@@ -85,10 +56,7 @@ function replayCommand(argv: readonly string[], io: CliIo): ReplayCommand | 'hel
     if (error instanceof InvalidReplayWindowError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
-  if (values.lake !== undefined && values.lake.trim() === '') throw new UsageError('--lake is empty');
-  const fromEnv = io.env[LAKE_DIR_ENV]?.trim() ? io.env[LAKE_DIR_ENV] : undefined;
-  const lake = values.lake ?? fromEnv ?? DEFAULT_LAKE_DIR;
-  return { window, lakeDir: resolve(io.cwd ?? process.cwd(), lake), json: values.json === true };
+  return { window, lakeDir: resolveLakeDir(values.lake, io), json: values.json === true };
 }
 
 const hourText = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
@@ -131,35 +99,21 @@ export function formatReplayReport(report: ReplayReport): string {
 }
 
 /** `coffee-iot replay --from … --to …` with the arguments after `replay` (REPLAY_USAGE). Returns the exit code; never throws. */
-export async function runReplay(argv: readonly string[], io: CliIo): Promise<number> {
-  try {
-    const command = replayCommand(argv, io);
-    if (command === 'help') {
-      io.stdout.write(REPLAY_USAGE);
-      return EXIT_OK;
-    }
-    if (!existsSync(command.lakeDir)) {
-      throw new CommandFailedError(`no lake at ${command.lakeDir}: give --lake DIR or set $${LAKE_DIR_ENV}`);
-    }
-    const now = (io.now ?? (() => new Date()))();
-    if (command.window.to.getTime() > Math.floor(now.getTime() / HOUR_MS) * HOUR_MS) {
-      io.stderr.write(
-        'coffee-iot replay: warning: the window reaches the current ingest hour; rows arriving during the replay may be left out of it (replay again afterwards)\n',
-      );
-    }
-    const report = await replayFromRaw(command.lakeDir, command.window);
-    io.stdout.write(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatReplayReport(report));
-    return EXIT_OK;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`coffee-iot replay: ${error.message}\nRun "coffee-iot replay --help" for usage.\n`);
-      return EXIT_USAGE;
-    }
-    const name =
-      error instanceof Error && !['Error', 'CommandFailedError'].includes(error.name)
-        ? `${error.name}: `
-        : '';
-    io.stderr.write(`coffee-iot replay: ${name}${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT_FAILURE;
+export function runReplay(argv: readonly string[], io: CliIo): Promise<number> {
+  return runLakeCommand({ name: 'replay', usage: REPLAY_USAGE, parse: replayCommand, run: replay }, argv, io);
+}
+
+async function replay(command: ReplayCommand, io: CliIo): Promise<number> {
+  if (!existsSync(command.lakeDir)) {
+    throw new CommandFailedError(`no lake at ${command.lakeDir}: give --lake DIR or set $${LAKE_DIR_ENV}`);
   }
+  const now = (io.now ?? (() => new Date()))();
+  if (command.window.to.getTime() > Math.floor(now.getTime() / HOUR_MS) * HOUR_MS) {
+    io.stderr.write(
+      'coffee-iot replay: warning: the window reaches the current ingest hour; rows arriving during the replay may be left out of it (replay again afterwards)\n',
+    );
+  }
+  const report = await replayFromRaw(command.lakeDir, command.window);
+  io.stdout.write(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatReplayReport(report));
+  return EXIT_OK;
 }
