@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { freePort } from './free-port.js';
+import { spawnServer } from './server-process.js';
 
 const run = promisify(execFile);
 export const MARIADBD_BIN = process.env.MARIADBD_BIN ?? '/usr/sbin/mariadbd';
@@ -92,7 +93,7 @@ export class MariaDbServer {
 
   async start(): Promise<void> {
     if (this.process) throw new MariaDbHarnessError('MariaDB is already running');
-    const child = spawn(
+    const { child, exited } = spawnServer(
       MARIADBD_BIN,
       [
         '--no-defaults',
@@ -114,23 +115,13 @@ export class MariaDbServer {
         '--max-connections=200',
         ...rootUserArgs(),
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      (text) => {
+        this.output += text;
+      },
     );
     this.process = child;
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      this.output += chunk;
-    });
-    this.exited = new Promise<void>((resolve) => {
-      const gone = () => {
-        if (this.process === child) this.process = undefined;
-        resolve();
-      };
-      child.once('exit', gone);
-      child.once('error', (error) => {
-        this.output += `\n[harness] cannot run ${MARIADBD_BIN}: ${error.message}\n`;
-        gone();
-      });
+    this.exited = exited.then(() => {
+      if (this.process === child) this.process = undefined;
     });
     await this.waitUntilReady(child);
     await this.asRoot(

@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import { spawnServer } from './server-process.js';
 import type { TestBroker } from './test-broker.js';
 import { createTestPki, type TestPki } from './test-pki.js';
 
@@ -57,24 +58,13 @@ export class MosquittoBroker implements TestBroker {
 
   async start(): Promise<void> {
     if (this.process) throw new MosquittoHarnessError('mosquitto is already running');
-    const child = spawn(MOSQUITTO_BIN, ['-c', this.configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const { child, exited } = spawnServer(MOSQUITTO_BIN, ['-c', this.configPath], (text) => {
+      this.output += text;
+    });
     this.process = child;
     this.frozen = false;
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      this.output += chunk;
-    });
-    this.exited = new Promise<void>((resolve) => {
-      const gone = () => {
-        if (this.process === child) this.process = undefined;
-        resolve();
-      };
-      child.once('exit', gone);
-      // A failed spawn (e.g. mosquitto not installed) may emit 'error' without 'exit'.
-      child.once('error', (error) => {
-        this.output += `\n[harness] cannot run ${MOSQUITTO_BIN}: ${error.message}\n`;
-        gone();
-      });
+    this.exited = exited.then(() => {
+      if (this.process === child) this.process = undefined;
     });
     await this.waitUntilListening(child);
   }
