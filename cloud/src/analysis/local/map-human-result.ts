@@ -1,4 +1,4 @@
-import type { FaceAttributes } from '@coffee-iot/shared';
+import { type FaceAttributes, UNKNOWN_FACE_ATTRIBUTES } from '@coffee-iot/shared';
 
 /** One face as human reported it: box in pixels [x, y, width, height], scores in 0…1. */
 export interface HumanFace {
@@ -38,25 +38,11 @@ export function mapHumanResult(d: HumanDetections): FaceAttributes {
   const faces = d.faces
     .map((face, index) => ({ face, index }))
     .filter(({ face }) => face.score >= FACE_SCORE_THRESHOLD);
+  // Everything starts unknown; only what the model really gives is filled in below.
   const base: FaceAttributes = {
+    ...UNKNOWN_FACE_ATTRIBUTES,
     personPresent: faces.length > 0,
     faceCount: faces.length,
-    smile: null,
-    smileConfidence: null,
-    eyeglasses: null,
-    eyeglassesConfidence: null,
-    sunglasses: null,
-    sunglassesConfidence: null,
-    beard: null,
-    beardConfidence: null,
-    mustache: null,
-    mustacheConfidence: null,
-    eyesOpen: null,
-    eyesOpenConfidence: null,
-    ageLow: null,
-    ageHigh: null,
-    emotion: null,
-    emotionConfidence: null,
   };
   // The primary face: the largest box, weighted by how sure the detector is.
   let primary: (typeof faces)[number] | undefined;
