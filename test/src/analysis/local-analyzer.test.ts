@@ -15,7 +15,8 @@ import {
 } from '../../../cloud/src/analysis/local/index.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const photosDir = path.join(repoRoot, '..', 'shared', 'fixtures', 'photos');
+// The shared fixture photos, copied into the repo with their provenance so any clone can run this.
+const photosDir = path.join(repoRoot, 'test', 'fixtures', 'faces');
 
 /** A fixture placed in the middle of a grey 1280×720 frame and encoded as JPEG, like the camera. */
 function cameraFrame(name: string): Uint8Array {
