@@ -1,3 +1,4 @@
+import { batchBySize } from './batch-put.js';
 import { type IngestRecord, type RejectedRecord, StreamRecordRejectedError } from './ingest-stream.js';
 import { KINESIS_PUT_RECORDS_LIMITS, type PutRecordsLimits } from './put-records-limits.js';
 
@@ -68,22 +69,7 @@ export function chunkRecords(
   limits: PutRecordsLimits = KINESIS_PUT_RECORDS_LIMITS,
 ): IndexedRecord[][] {
   assertPuttable(records, limits);
-  const chunks: IndexedRecord[][] = [];
-  let current: IndexedRecord[] = [];
-  let currentBytes = 0;
-  records.forEach((record, index) => {
-    const bytes = recordBytes(record);
-    if (
-      current.length === limits.maxEntries ||
-      (current.length > 0 && currentBytes + bytes > limits.maxBatchBytes)
-    ) {
-      chunks.push(current);
-      current = [];
-      currentBytes = 0;
-    }
-    current.push({ index, record });
-    currentBytes += bytes;
-  });
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return batchBySize(records, recordBytes, limits).map((batch) =>
+    batch.map(({ index, item }) => ({ index, record: item })),
+  );
 }

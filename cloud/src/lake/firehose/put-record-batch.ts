@@ -1,12 +1,17 @@
 import {
+  type BatchAnswer,
+  batchBySize,
+  formatCodes,
+  type Indexed,
+  sendBatchWithRetry,
+} from '../../stream/batch-put.js';
+import {
   DEFAULT_RETRY_POLICY,
   type RetryPolicy,
   type RetryTiming,
   realTiming,
-  retryDelayMs,
   validateRetryPolicy,
 } from '../../stream/retry-policy.js';
-import { describeError, errorCodeOf, isRetryableCallError } from '../../stream/retryable-error.js';
 
 /**
  * PutRecordBatch limits as the Firehose API reference states them: up to 500 records and 4 MiB
@@ -71,49 +76,45 @@ export class DeliveryRecordTooLargeError extends Error {
   override readonly name = 'DeliveryRecordTooLargeError';
 }
 
-interface Indexed {
-  index: number;
-  data: Uint8Array;
-}
-
 /** Batches of ≤ maxEntries records and ≤ maxBatchBytes, in order. */
 export function chunkForPutRecordBatch(
   records: readonly Uint8Array[],
   limits: PutRecordBatchLimits = FIREHOSE_PUT_RECORD_BATCH_LIMITS,
-): Indexed[][] {
+): Indexed<Uint8Array>[][] {
   const tooLarge = records.flatMap((data, index) => (data.byteLength > limits.maxRecordBytes ? [index] : []));
   if (tooLarge.length > 0) {
     throw new DeliveryRecordTooLargeError(
       `record(s) ${tooLarge.join(', ')} are over the ${limits.maxRecordBytes}-byte PutRecordBatch record limit; none was sent`,
     );
   }
-  const chunks: Indexed[][] = [];
-  let current: Indexed[] = [];
-  let bytes = 0;
-  records.forEach((data, index) => {
-    if (
-      current.length === limits.maxEntries ||
-      (current.length > 0 && bytes + data.byteLength > limits.maxBatchBytes)
-    ) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push({ index, data });
-    bytes += data.byteLength;
-  });
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return batchBySize(records, (data) => data.byteLength, limits);
+}
+
+const PUT_RECORD_BATCH_NAMES = {
+  results: 'RequestResponses',
+  stored: 'RecordId',
+  failedCount: 'FailedPutCount',
+  malformedCode: 'MalformedPutRecordBatchResponse',
+} as const;
+
+/** PutRecordBatch's answer in the neutral form the shared retry loop reads. */
+function asBatchAnswer(response: PutRecordBatchResponse): BatchAnswer {
+  return {
+    failedCount: response.FailedPutCount,
+    outcomes: response.RequestResponses?.map((entry) => ({
+      stored: entry.RecordId !== undefined,
+      errorCode: entry.ErrorCode,
+      errorMessage: entry.ErrorMessage,
+    })),
+  };
 }
 
 /**
  * Puts every record with PutRecordBatch, batch by batch, and resolves once all are accepted.
- * "FailedPutCount might be greater than 0 even if the PutRecordBatch call succeeds": after such a
- * partial failure only the entries whose RequestResponses carry an ErrorCode are sent again
- * (resending the others would deliver them twice); a retryable whole-call failure
- * (ServiceUnavailableException, throttling, 5xx, network) resends the batch. Both wait a jittered
- * exponential backoff (the stream module's policy). Throws DeliveryStreamUnavailableError naming
- * the records not accepted when retries run out or the failure cannot be retried.
+ * "FailedPutCount might be greater than 0 even if the PutRecordBatch call succeeds": the shared
+ * retry loop (stream/batch-put.ts) resends only the refused entries, or the whole batch after a
+ * retryable call failure, with backoff. Throws DeliveryStreamUnavailableError naming the records
+ * not accepted when retries run out or the failure cannot be retried.
  */
 export async function putRecordBatchAll(
   records: readonly Uint8Array[],
@@ -126,69 +127,21 @@ export async function putRecordBatchAll(
   const chunks = chunkForPutRecordBatch(records, options.limits ?? FIREHOSE_PUT_RECORD_BATCH_LIMITS);
 
   for (const [chunkIndex, chunk] of chunks.entries()) {
-    let pending = chunk;
-    let failure: { codes: Record<string, number>; detail: string; cause?: unknown } | undefined;
-    for (let attempt = 1; attempt <= policy.maxAttempts && pending.length > 0; attempt += 1) {
-      if (attempt > 1) await timing.sleep(retryDelayMs(attempt - 1, policy, timing.random));
-      let response: PutRecordBatchResponse;
-      try {
-        response = await send(pending.map((entry) => entry.data));
-      } catch (error) {
-        failure = {
-          codes: { [errorCodeOf(error)]: pending.length },
-          detail: describeError(error),
-          cause: error,
-        };
-        if (!isRetryableCallError(error)) break;
-        continue;
-      }
-      const results = response.RequestResponses;
-      const problem = malformed(response, pending.length);
-      if (problem !== undefined || results === undefined) {
-        // Which entries were taken is unknown: send them all again (a duplicate is harmless).
-        failure = { codes: { MalformedPutRecordBatchResponse: pending.length }, detail: problem ?? '' };
-        continue;
-      }
-      const refused: Indexed[] = [];
-      const codes: Record<string, number> = {};
-      const examples: string[] = [];
-      results.forEach((result, i) => {
-        const entry = pending[i];
-        if (entry === undefined || result.ErrorCode === undefined) return;
-        refused.push(entry);
-        if (codes[result.ErrorCode] === undefined)
-          examples.push(`${result.ErrorCode}: ${result.ErrorMessage ?? ''}`);
-        codes[result.ErrorCode] = (codes[result.ErrorCode] ?? 0) + 1;
-      });
-      pending = refused;
-      failure = refused.length > 0 ? { codes, detail: examples.join('; ') } : undefined;
-    }
-    if (pending.length === 0) continue;
+    const refusal = await sendBatchWithRetry(
+      chunk,
+      async (items) => asBatchAnswer(await send(items)),
+      PUT_RECORD_BATCH_NAMES,
+      policy,
+      timing,
+    );
+    if (refusal === undefined) continue;
     const unsent = chunks.slice(chunkIndex + 1).flat();
-    const notAccepted = [...pending, ...unsent].map((entry) => entry.index);
-    const codes = failure?.codes ?? {};
+    const notAccepted = [...refusal.pending, ...unsent].map((entry) => entry.index);
     throw new DeliveryStreamUnavailableError(
-      `delivery stream ${options.deliveryStream}: ${pending.length} of ${records.length} record(s) not accepted ` +
-        `(${Object.entries(codes)
-          .map(([code, count]) => `${code} ×${count}`)
-          .join(', ')}): ${failure?.detail ?? ''}` +
+      `delivery stream ${options.deliveryStream}: ${refusal.pending.length} of ${records.length} record(s) not accepted ` +
+        `(${formatCodes(refusal.codes)}): ${refusal.detail}` +
         (unsent.length > 0 ? `; ${unsent.length} later record(s) were not sent` : ''),
-      { notAccepted, errorCodes: codes, cause: failure?.cause },
+      { notAccepted, errorCodes: refusal.codes, cause: refusal.cause },
     );
   }
-}
-
-/** Why an answer cannot be matched entry by entry to the request, or undefined when it can. */
-function malformed(response: PutRecordBatchResponse, sent: number): string | undefined {
-  const results = response.RequestResponses;
-  if (results === undefined) return `the response had no RequestResponses for ${sent} records`;
-  if (results.length !== sent)
-    return `the response had ${results.length} RequestResponses for ${sent} records`;
-  const blank = results.findIndex((r) => r.ErrorCode === undefined && r.RecordId === undefined);
-  if (blank !== -1) return `response ${blank} has neither RecordId nor ErrorCode`;
-  const failed = results.filter((r) => r.ErrorCode !== undefined).length;
-  if (response.FailedPutCount !== undefined && response.FailedPutCount !== failed) {
-    return `FailedPutCount is ${response.FailedPutCount} but ${failed} RequestResponses have an ErrorCode`;
-  }
-  return undefined;
 }
