@@ -24,6 +24,7 @@ describe('Glue tables with partition projection', () => {
       'projection.ingest_month.digits': '2',
       'projection.ingest_hour.range': '0,23',
       'storage.location.template':
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's placeholders, literally
         's3://coffee-iot-lake-123456789012/curated/telemetry/ingest_year=${ingest_year}/ingest_month=${ingest_month}/ingest_day=${ingest_day}/ingest_hour=${ingest_hour}',
     });
     expect(
