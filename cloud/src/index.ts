@@ -1,6 +1,7 @@
 // The cloud side as a library, for the local stack and tools. Lambda handlers (src/handlers/)
 // import the modules they need directly, so their bundles carry no SQLite, CLI or unused SDK.
 export * from './analysis/index.js';
+export { createLocalFaceAnalyzer, type LocalFaceAnalyzer } from './analysis/local/index.js';
 export { EnvironmentError, EnvReader } from './config/env.js';
 export * from './db/index.js';
 export * from './db-url/index.js';

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, type AgentSettings } from './agent.js';
 import { readAgentVersion } from './agent-version.js';
+import type { PressTrigger } from './button/button-port.js';
 import { openCoffeeStation } from './coffee/open-coffee-station.js';
 import type { AgentConfig } from './config/agent-config.js';
 import type { AgentSnapshot } from './health/agent-snapshot.js';
@@ -33,6 +34,11 @@ export interface RunAgentOptions {
   timers?: Timers;
   /** Replaces the Sense HAT (tests); otherwise config.mock decides. */
   sensors?: SensorReader;
+  /**
+   * Replace the configured press triggers (button, joystick, keyboard): the local stack's
+   * simulated fleet presses from its dashboard. The control port, when configured, still works.
+   */
+  triggers?: PressTrigger[];
 }
 
 /** Spool database inside the state directory. */
@@ -134,6 +140,7 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
     logger,
     clock,
     timers,
+    ...(options.triggers ? { triggers: options.triggers } : {}),
     queueEvent: (event) => {
       spool.coffeeEvents.append(JSON.stringify(event), clock.now(), bootId);
       agent?.coffeeEventQueued();

@@ -1,3 +1,4 @@
+export { type RunAgentOptions, runAgent, spoolPath } from './agent-runner.js';
 export * from './button/index.js';
 export * from './camera/index.js';
 export * from './config/agent-config.js';
@@ -10,6 +11,7 @@ export * from './leds/index.js';
 export * from './outbox/index.js';
 export * from './ports/clock.js';
 export * from './ports/logger.js';
+export type { ProcessHooks } from './process-hooks.js';
 export * from './sampler.js';
 export * from './sensors/compensation.js';
 export * from './sensors/cpu-temperature.js';

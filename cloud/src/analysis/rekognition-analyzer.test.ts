@@ -94,6 +94,26 @@ describe('Rekognition analyzer', () => {
     });
   });
 
+  it('sends the bytes instead when told to read them (a bucket Rekognition cannot reach)', async () => {
+    rekognition.on(DetectFacesCommand).resolves(detected([faceDetail()]));
+    const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
+    const asked: unknown[] = [];
+    const fromBytes = createRekognitionAnalyzer({
+      client: new RekognitionClient({ region: 'eu-west-1' }),
+      readPhotoBytes: async (photo) => {
+        asked.push(photo);
+        return bytes;
+      },
+    });
+    const analysis = await fromBytes.analyze(PHOTO);
+    expect(asked).toEqual([PHOTO]);
+    expect(rekognition.commandCalls(DetectFacesCommand)[0]?.args[0].input).toEqual({
+      Image: { Bytes: bytes },
+      Attributes: ['ALL'],
+    });
+    expect(analysis.faceCount).toBe(1);
+  });
+
   it('reports nobody there when no face is found', async () => {
     rekognition.on(DetectFacesCommand).resolves(detected([]));
     expect(await analyzer.analyze(PHOTO)).toEqual({

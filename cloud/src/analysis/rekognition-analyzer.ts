@@ -1,4 +1,9 @@
-import { DetectFacesCommand, type FaceDetail, type RekognitionClient } from '@aws-sdk/client-rekognition';
+import {
+  DetectFacesCommand,
+  type FaceDetail,
+  type Image,
+  type RekognitionClient,
+} from '@aws-sdk/client-rekognition';
 import {
   AnalyzerUnavailableError,
   type FaceAnalysis,
@@ -13,6 +18,11 @@ export interface RekognitionAnalyzerOptions {
   client: RekognitionClient;
   /** Defaults: DEFAULT_FACE_THRESHOLDS. */
   thresholds?: Partial<FaceThresholds>;
+  /**
+   * Send the photo's bytes (Image.Bytes, up to 5 MB) instead of naming the S3 object: for the
+   * local stack's `--aws`, whose bucket Rekognition cannot reach. Unset: Image.S3Object.
+   */
+  readPhotoBytes?: (photo: PhotoLocation) => Promise<Uint8Array>;
 }
 
 export const REKOGNITION_ANALYZER_NAME = 'rekognition';
@@ -47,7 +57,10 @@ export function createRekognitionAnalyzer(options: RekognitionAnalyzerOptions): 
     async analyze(photo: PhotoLocation): Promise<FaceAnalysis> {
       let faces: FaceDetail[];
       try {
-        faces = await detectFaces(client, photo);
+        const image = options.readPhotoBytes
+          ? { Bytes: await options.readPhotoBytes(photo) }
+          : { S3Object: { Bucket: photo.bucket, Name: photo.key } };
+        faces = await detectFaces(client, image);
       } catch (error) {
         throw classifyRekognitionError(error, photo);
       }
@@ -60,13 +73,8 @@ export function createRekognitionAnalyzer(options: RekognitionAnalyzerOptions): 
   };
 }
 
-async function detectFaces(client: RekognitionClient, photo: PhotoLocation): Promise<FaceDetail[]> {
-  const output = await client.send(
-    new DetectFacesCommand({
-      Image: { S3Object: { Bucket: photo.bucket, Name: photo.key } },
-      Attributes: ['ALL'],
-    }),
-  );
+async function detectFaces(client: RekognitionClient, image: Image): Promise<FaceDetail[]> {
+  const output = await client.send(new DetectFacesCommand({ Image: image, Attributes: ['ALL'] }));
   // No FaceDetails is how an empty answer may look on the wire: no faces, not an error.
   return output.FaceDetails ?? [];
 }

@@ -1,0 +1,5 @@
+// The lake as a library for the local stack: the writer, its stream adapter, replay (which also
+// compacts an hour into few files), the read-time views and the common questions.
+export * from './local/index.js';
+export { NAMED_QUERIES } from './named-queries.js';
+export { createLakeViews, type LakeViewsSummary } from './views.js';
