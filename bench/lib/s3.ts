@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PHOTO_METADATA } from '@coffee-iot/shared';
-import { LOCAL_PHOTO_BUCKET, type LocalS3, startLocalS3 } from '../../device/src/dev/local-s3.js';
+import { LOCAL_PHOTO_BUCKET, type LocalS3, startLocalS3 } from '../../local/src/s3/local-s3.js';
 
 export const BUCKET = LOCAL_PHOTO_BUCKET;
 export const REGION = 'eu-west-1';

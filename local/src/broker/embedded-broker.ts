@@ -2,8 +2,8 @@ import type { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
+import type { Logger } from '@coffee-iot/device';
 import { Aedes, type Client } from 'aedes';
-import type { Logger } from '../ports/logger.js';
 
 /**
  * A local stand-in for AWS IoT Core: aedes (MQTT 3.1.1 only; it refuses v5 CONNECTs itself)
@@ -20,6 +20,11 @@ export interface EmbeddedBrokerOptions {
   certPath: string;
   keyPath: string;
   logger: Logger;
+  /**
+   * Enforce what the IoT policy enforces in AWS: a device connects only with its certificate's
+   * CN (the thing name) as client id, and publishes only under `{topicPrefix}/{thingName}/`.
+   */
+  thingPolicy?: { topicPrefix: string };
 }
 
 export interface BrokerAddress {
@@ -72,6 +77,7 @@ export class EmbeddedBroker {
       ),
     );
     const aedes = await Aedes.createBroker();
+    if (this.options.thingPolicy) this.enforceThingPolicy(aedes, this.options.thingPolicy.topicPrefix);
     this.watchBroker(aedes);
     const server = createServer({ ca, cert, key, requestCert: true, rejectUnauthorized: true });
     this.watchServer(server, aedes);
@@ -105,6 +111,29 @@ export class EmbeddedBroker {
   private started(): NonNullable<EmbeddedBroker['running']> {
     if (!this.running) throw new EmbeddedBrokerError('embedded broker is not started');
     return this.running;
+  }
+
+  private enforceThingPolicy(aedes: Aedes, topicPrefix: string): void {
+    aedes.authenticate = (client, _username, _password, done) => {
+      const thingName = peerName(client.conn);
+      if (thingName !== undefined && client.id === thingName) return done(null, true);
+      this.log.warn(
+        { clientId: client.id, certificate: thingName },
+        'refused: client id is not the thing name',
+      );
+      const error = Object.assign(new Error(`client id ${client.id} is not the certificate's ${thingName}`), {
+        returnCode: 5, // not authorized
+      });
+      done(error, false);
+    };
+    aedes.authorizePublish = (client, packet, done) => {
+      if (client === null || packet.topic.startsWith(`${topicPrefix}/${client.id}/`)) return done(null);
+      this.log.warn(
+        { clientId: client.id, topic: packet.topic },
+        "refused: publish outside the thing's topics",
+      );
+      done(new Error(`${client.id} may not publish to ${packet.topic}`));
+    };
   }
 
   private watchServer(server: Server, aedes: Aedes): void {

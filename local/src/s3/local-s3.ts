@@ -8,6 +8,8 @@ export interface LocalS3 {
   readonly port: number;
   /** Called for every object stored (S3 ObjectCreated notification records). */
   onObjectCreated(listener: (key: string, size: number) => void): void;
+  /** Every S3 event notification as s3rver emits it (object keys not URL-encoded, unlike S3). */
+  onObjectEvent(listener: (event: S3rverEvent) => void): void;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,9 @@ export async function startLocalS3(directory: string, port: number): Promise<Loc
             listener(record.s3.object.key, record.s3.object.size);
         }
       });
+    },
+    onObjectEvent(listener) {
+      server.on('event', listener);
     },
     async stop() {
       // The agent's keep-alive sockets would hold close() open.

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedBroker } from '../../../device/src/dev/embedded-broker.js';
 import { createLogger, type Logger } from '../../../device/src/ports/logger.js';
+import { EmbeddedBroker } from '../../../local/src/broker/embedded-broker.js';
 import type { TestBroker } from './test-broker.js';
 import { createTestPki, type TestPki } from './test-pki.js';
 

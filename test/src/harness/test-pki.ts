@@ -6,7 +6,7 @@ import {
   ensureDevPki,
   issueClientCertificate,
   writeCertificateFiles,
-} from '../../../device/src/dev/pki.js';
+} from '../../../local/src/pki/pki.js';
 
 /** Certificates for one test run: the broker's trusted PKI plus an unrelated CA for failure cases. */
 export interface TestPki {

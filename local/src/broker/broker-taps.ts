@@ -1,0 +1,81 @@
+import type { Logger } from '@coffee-iot/device';
+import { type HealthMessage, parseTopic, TopicError } from '@coffee-iot/shared';
+import type { Aedes, AedesPublishPacket, Client } from 'aedes';
+
+export interface BrokerTapHandlers {
+  telemetry(thingName: string, payload: Buffer): void;
+  health(message: HealthMessage): void;
+  anyMessage(thingName: string): void;
+  connected(thingName: string): void;
+  disconnected(thingName: string): void;
+}
+
+/**
+ * What IoT Core would route with topic rules and lifecycle events: device messages under the
+ * topic prefix, and connects/disconnects. Messages from in-process publishers (no client) and
+ * topics outside the prefix are not ours and pass by.
+ */
+export function tapBroker(
+  aedes: Aedes,
+  topicPrefix: string,
+  handlers: BrokerTapHandlers,
+  logger: Logger,
+): void {
+  aedes.on('client', (client: Client) => handlers.connected(client.id));
+  aedes.on('clientDisconnect', (client: Client) => handlers.disconnected(client.id));
+  aedes.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
+    if (client === null || !packet.topic.startsWith(`${topicPrefix}/`)) return;
+    let kind: string;
+    let thingName: string;
+    try {
+      ({ kind, thingName } = parseTopic(packet.topic, topicPrefix));
+    } catch (error) {
+      if (error instanceof TopicError) {
+        logger.warn(
+          { topic: packet.topic, reason: error.message },
+          'message on an unknown topic; no rule matches',
+        );
+        return;
+      }
+      throw error;
+    }
+    handlers.anyMessage(thingName);
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    if (kind === 'telemetry') handlers.telemetry(thingName, payload);
+    else if (kind === 'health') {
+      try {
+        handlers.health(JSON.parse(payload.toString('utf8')) as HealthMessage);
+      } catch (error) {
+        logger.warn({ err: error, thingName }, 'health message is not JSON; device status not updated');
+      }
+    }
+  });
+}
+
+/** Resolves once every named client has connected (now or earlier); rejects past the timeout naming who is missing. */
+export function waitForClients(aedes: Aedes, clientIds: readonly string[], timeoutMs: number): Promise<void> {
+  const missing = new Set(clientIds);
+  for (const id of Object.keys((aedes as unknown as { clients: Record<string, unknown> }).clients))
+    missing.delete(id);
+  if (missing.size === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onClient = (client: Client) => {
+      missing.delete(client.id);
+      if (missing.size === 0) {
+        clearTimeout(timer);
+        aedes.off('client', onClient);
+        resolve();
+      }
+    };
+    const timer = setTimeout(() => {
+      aedes.off('client', onClient);
+      const names = [...missing];
+      reject(
+        new Error(
+          `${names.length} simulated device(s) did not connect within ${timeoutMs / 1000} s: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`,
+        ),
+      );
+    }, timeoutMs);
+    aedes.on('client', onClient);
+  });
+}

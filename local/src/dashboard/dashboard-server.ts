@@ -1,0 +1,141 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Logger, systemTimers, type Timers } from '@coffee-iot/device';
+import type { ApiContext } from './api-handlers.js';
+import type { DashboardSource } from './dashboard-source.js';
+import { HttpError, notFound } from './http-errors.js';
+import { requestPath } from './request-path.js';
+import { applySecurityHeaders, sendJson, sendText } from './responses.js';
+import { isApiPath, routeApiRequest } from './routes.js';
+import { SseHub } from './sse-hub.js';
+import { StaticFiles, type StaticRoot } from './static-files.js';
+
+export interface DashboardServerOptions {
+  /** Where snapshots, live events, photos and presses come from. */
+  source: DashboardSource;
+  /** The page and its assets; the longest matching prefix owns a path. */
+  staticRoots: readonly StaticRoot[];
+  logger: Logger;
+  /** Interval of the `: heartbeat` comment on event streams (default 15 s). */
+  heartbeatMs?: number;
+  /** Drives the heartbeat; tests may inject their own (default: the global timers). */
+  timers?: Timers;
+  /** Unsent bytes a slow event-stream client may build up before it is dropped (default 1 MiB). */
+  maxClientBufferBytes?: number;
+}
+
+export interface DashboardServer {
+  /** Starts listening; port 0 picks a free port, reported in the result. */
+  listen(port: number, host?: string): Promise<{ port: number; url: string }>;
+  /** Ends event streams and drops every connection, so it resolves even while browsers are attached. */
+  close(): Promise<void>;
+  /** Open event streams. */
+  clients(): number;
+}
+
+const DEFAULT_HEARTBEAT_MS = 15_000;
+const DEFAULT_MAX_CLIENT_BUFFER_BYTES = 1024 * 1024;
+
+/** The dashboard's HTTP server: the JSON/SSE API under `/api` and the page's static files. */
+export function createDashboardServer(options: DashboardServerOptions): DashboardServer {
+  const logger = options.logger.child({ component: 'dashboard' });
+  const staticFiles = new StaticFiles(options.staticRoots);
+  const hub = new SseHub({
+    source: options.source,
+    logger,
+    heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    timers: options.timers ?? systemTimers,
+    maxBufferedBytes: options.maxClientBufferBytes ?? DEFAULT_MAX_CLIENT_BUFFER_BYTES,
+  });
+  const context: ApiContext = { source: options.source, hub, logger };
+
+  const server = createServer((req, res) => {
+    handleRequest(context, staticFiles, req, res).catch((error: unknown) => {
+      // Only reachable if answering the error itself failed; the connection is all we can drop.
+      logger.error({ err: error, method: req.method, url: req.url }, 'dashboard could not answer request');
+      res.destroy();
+    });
+  });
+  server.on('error', (error) => logger.error({ err: error }, 'dashboard server error'));
+
+  return {
+    listen: (port, host = '127.0.0.1') => listen(server, port, host, logger),
+    close: async () => {
+      hub.closeAll();
+      const closed = new Promise<void>((resolve, reject) => {
+        server.close((error) => (error && !isNotRunning(error) ? reject(error) : resolve()));
+      });
+      // close() alone waits for keep-alive and in-flight connections; a shutdown must not.
+      server.closeAllConnections();
+      await closed;
+    },
+    clients: () => hub.clients(),
+  };
+}
+
+async function handleRequest(
+  context: ApiContext,
+  staticFiles: StaticFiles,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  applySecurityHeaders(res);
+  context.logger.debug({ method: req.method, url: req.url }, 'dashboard request');
+  let api = false;
+  try {
+    const path = requestPath(req);
+    api = isApiPath(path);
+    if (api) await routeApiRequest(context, req, res, path);
+    else if (!(await staticFiles.serve(req, res, path))) throw notFound(`no file at ${path}`);
+  } catch (error) {
+    respondWithError(context.logger, req, res, error, api);
+  }
+}
+
+/** Refusals go back as they are; anything else is a bug or an outage, logged and answered with 500. */
+function respondWithError(
+  logger: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: unknown,
+  api: boolean,
+): void {
+  const httpError =
+    error instanceof HttpError
+      ? error
+      : new HttpError(500, error instanceof Error ? error.message : String(error));
+  if (!(error instanceof HttpError)) {
+    logger.error({ err: error, method: req.method, url: req.url }, 'dashboard request failed');
+  }
+  if (res.headersSent) {
+    // Too late for a status; cut the response so the client sees it broke rather than a short body.
+    res.destroy();
+    return;
+  }
+  if (api) sendJson(res, httpError.status, { error: httpError.message }, httpError.headers);
+  else sendText(res, httpError.status, `${httpError.message}\n`, httpError.headers);
+}
+
+function listen(
+  server: ReturnType<typeof createServer>,
+  port: number,
+  host: string,
+  logger: Logger,
+): Promise<{ port: number; url: string }> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const bound = (server.address() as AddressInfo).port;
+      const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+      logger.info({ url }, 'dashboard listening');
+      resolve({ port: bound, url });
+    });
+  });
+}
+
+/** close() on a server that never listened is not a failure of shutting down. */
+function isNotRunning(error: Error): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ERR_SERVER_NOT_RUNNING';
+}

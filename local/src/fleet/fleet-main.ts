@@ -1,0 +1,71 @@
+// The simulated fleet's process: one real agent per device (mock sensors, mock camera), in a
+// process of its own as on a Pi, so the stack's analyzer and lake never share its event loop.
+import { readFile } from 'node:fs/promises';
+import {
+  createLogger,
+  type LogLevel,
+  loadConfig,
+  type ProcessHooks,
+  runAgent,
+  systemClock,
+} from '@coffee-iot/device';
+import type { FleetSpec, FromFleet, ToFleet } from './fleet-messages.js';
+import { RemotePressTrigger } from './remote-trigger.js';
+
+const send = (message: FromFleet) => process.send?.(message);
+
+async function main(specPath: string): Promise<void> {
+  const spec = JSON.parse(await readFile(specPath, 'utf8')) as FleetSpec;
+  const logger = createLogger(spec.logLevel as LogLevel);
+  const shutdownListeners = new Set<(signal: NodeJS.Signals) => void>();
+  const hooks: ProcessHooks = {
+    pid: process.pid,
+    onShutdownSignal(listener) {
+      shutdownListeners.add(listener);
+      return () => shutdownListeners.delete(listener);
+    },
+  };
+  const stopAll = (signal: NodeJS.Signals) => {
+    for (const listener of [...shutdownListeners]) listener(signal);
+  };
+  process.on('SIGINT', () => stopAll('SIGINT'));
+  process.on('SIGTERM', () => stopAll('SIGTERM'));
+
+  const triggers = new Map<string, RemotePressTrigger>();
+  process.on('message', (message: ToFleet) => {
+    if (message.type === 'stop') return stopAll('SIGTERM');
+    const trigger = triggers.get(message.deviceId);
+    const error =
+      trigger === undefined
+        ? `no simulated device "${message.deviceId}"`
+        : trigger.press()
+          ? null
+          : `device "${message.deviceId}" is not ready for presses yet`;
+    send({ type: 'press-result', id: message.id, error });
+  });
+
+  const runs: Promise<number>[] = [];
+  for (const configPath of spec.configPaths) {
+    const { config, warnings } = await loadConfig({ configPath, env: {} });
+    const agentLogger = logger.child({ thing: config.thingName });
+    const trigger = new RemotePressTrigger(systemClock, agentLogger);
+    triggers.set(config.thingName, trigger);
+    runs.push(runAgent(config, { logger: agentLogger, warnings, processHooks: hooks, triggers: [trigger] }));
+  }
+  send({ type: 'started', devices: runs.length });
+  const exitCodes = await Promise.all(runs);
+  send({ type: 'stopped', exitCodes });
+  process.disconnect?.();
+}
+
+const specPath = process.argv[2];
+if (specPath === undefined) {
+  process.stderr.write('usage: fleet-main SPEC.json (started by the local stack)\n');
+  process.exitCode = 2;
+} else {
+  main(specPath).catch((error: unknown) => {
+    send({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
+    process.stderr.write(`fleet failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
