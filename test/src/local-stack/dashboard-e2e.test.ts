@@ -5,8 +5,8 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../../cloud/src/photos/s3-photo-store.js';
-import type { LocalStack } from '../../../local/src/stack/local-stack.js';
 import { LOCAL_PHOTO_BUCKET } from '../../../local/src/s3/local-s3.js';
+import type { LocalStack } from '../../../local/src/stack/local-stack.js';
 import { eventually, queryLake, startTestStack, tempDataDir, testStackOptions } from './stack-harness.js';
 
 /** Debian's chromium (apt-get install chromium); .ci/run installs it. */
@@ -20,7 +20,8 @@ describe('npm start: the whole pipeline with 3 simulated devices, driven through
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
     dataDir = await tempDataDir();
     stack = await startTestStack(testStackOptions(dataDir.path, { devices: 3 }));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -57,7 +58,9 @@ describe('npm start: the whole pipeline with 3 simulated devices, driven through
   it('brews from the dashboard: photo in the bucket, a coffees row, the page updated live', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     await page.goto(stack.dashboardUrl);
-    await expect.poll(() => page.getByTestId('connection-state').textContent(), { timeout: 15_000 }).toBe('live');
+    await expect
+      .poll(() => page.getByTestId('connection-state').textContent(), { timeout: 15_000 })
+      .toBe('live');
     await expect.poll(() => page.locator('tr[data-device-id]').count(), { timeout: 15_000 }).toBe(3);
     const cupsBefore = Number(await page.getByTestId('coffee-count').textContent());
 
@@ -65,7 +68,9 @@ describe('npm start: the whole pipeline with 3 simulated devices, driven through
 
     const item = page.locator('[data-testid="coffee-list"] [data-photo-key^="photos/coffee-pi-2/"]');
     await item.first().waitFor({ timeout: 45_000 });
-    await expect.poll(async () => Number(await page.getByTestId('coffee-count').textContent())).toBe(cupsBefore + 1);
+    await expect
+      .poll(async () => Number(await page.getByTestId('coffee-count').textContent()))
+      .toBe(cupsBefore + 1);
     const photoKey = (await item.first().getAttribute('data-photo-key')) as string;
     // The local analyzer cannot tell glasses, beard or mustache: the page must say so.
     expect(await item.first().textContent()).toContain('unknown');

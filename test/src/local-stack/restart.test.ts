@@ -28,13 +28,23 @@ describe('npm start twice on one data directory', () => {
     let before: SeqSpan[];
     try {
       await first.press('coffee-pi-1');
-      before = await eventually('a coffee and 5 readings per device', async () => {
-        const coffees = await queryLake<{ n: number }>(first.lakeDir, first.databaseUrl, 'SELECT count(*) AS n FROM coffees');
-        const spans = await queryLake<SeqSpan>(first.lakeDir, first.databaseUrl, SPAN_SQL);
-        return Number(coffees[0]?.n) === 1 && spans.length === 2 && spans.every((s) => Number(s.readings) >= 5)
-          ? spans
-          : undefined;
-      }, 60_000);
+      before = await eventually(
+        'a coffee and 5 readings per device',
+        async () => {
+          const coffees = await queryLake<{ n: number }>(
+            first.lakeDir,
+            first.databaseUrl,
+            'SELECT count(*) AS n FROM coffees',
+          );
+          const spans = await queryLake<SeqSpan>(first.lakeDir, first.databaseUrl, SPAN_SQL);
+          return Number(coffees[0]?.n) === 1 &&
+            spans.length === 2 &&
+            spans.every((s) => Number(s.readings) >= 5)
+            ? spans
+            : undefined;
+        },
+        60_000,
+      );
     } finally {
       await first.stop();
     }
@@ -43,12 +53,22 @@ describe('npm start twice on one data directory', () => {
     let after: SeqSpan[];
     try {
       await second.press('coffee-pi-1');
-      after = await eventually('the second run’s coffee and readings', async () => {
-        const coffees = await queryLake<{ n: number }>(second.lakeDir, second.databaseUrl, 'SELECT count(*) AS n FROM coffees');
-        const spans = await queryLake<SeqSpan>(second.lakeDir, second.databaseUrl, SPAN_SQL);
-        const grown = spans.every((span, index) => Number(span.max_seq) >= Number(before[index]?.max_seq) + 5);
-        return Number(coffees[0]?.n) === 2 && spans.length === 2 && grown ? spans : undefined;
-      }, 60_000);
+      after = await eventually(
+        'the second run’s coffee and readings',
+        async () => {
+          const coffees = await queryLake<{ n: number }>(
+            second.lakeDir,
+            second.databaseUrl,
+            'SELECT count(*) AS n FROM coffees',
+          );
+          const spans = await queryLake<SeqSpan>(second.lakeDir, second.databaseUrl, SPAN_SQL);
+          const grown = spans.every(
+            (span, index) => Number(span.max_seq) >= Number(before[index]?.max_seq) + 5,
+          );
+          return Number(coffees[0]?.n) === 2 && spans.length === 2 && grown ? spans : undefined;
+        },
+        60_000,
+      );
     } finally {
       await second.stop();
     }

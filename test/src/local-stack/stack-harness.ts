@@ -8,7 +8,10 @@ import { DEFAULT_STACK_OPTIONS, type LocalStackOptions } from '../../../local/sr
 import { runCli } from '../cli/run-cli.js';
 
 /** Stack options for tests: every port picked by the kernel, no countdown, short lake batches. */
-export function testStackOptions(dataDir: string, overrides: Partial<LocalStackOptions> = {}): LocalStackOptions {
+export function testStackOptions(
+  dataDir: string,
+  overrides: Partial<LocalStackOptions> = {},
+): LocalStackOptions {
   return {
     ...DEFAULT_STACK_OPTIONS,
     dataDir,
@@ -34,7 +37,11 @@ export function startTestStack(options: LocalStackOptions) {
 }
 
 /** Polls `probe` until it returns a value other than undefined; fails naming `what` after the timeout. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
