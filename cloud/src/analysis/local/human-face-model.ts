@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Config, Human, Result } from '@vladmandic/human';
 import type { DecodedPhoto } from './decode-photo.js';
 import type { HumanDetections } from './map-human-result.js';
+import { cropTile, mergeTileDetections, squareTiles } from './square-tiles.js';
 
 const require = createRequire(import.meta.url);
 
@@ -103,19 +104,26 @@ export async function loadHumanFaceModel(): Promise<HumanFaceModel> {
   for (const needed of ['blazeface', 'facemesh', 'emotion', 'faceres']) {
     if (!models.includes(needed)) throw new Error(`model ${needed} did not load from ${modelsDir}`);
   }
+  const detectWhole = async (photo: DecodedPhoto): Promise<HumanDetections> => {
+    const tf = human.tf as typeof import('@tensorflow/tfjs-core');
+    const rgb = toRgb(photo);
+    const tensor = tf.tensor3d(rgb, [photo.height, photo.width, 3], 'int32');
+    const input = tf.expandDims(tensor, 0);
+    try {
+      const result: Result = await human.detect(input as never);
+      if (result.error) throw new Error(result.error);
+      return toDetections(result);
+    } finally {
+      tf.dispose([tensor, input]);
+    }
+  };
   return {
     async detect(photo) {
-      const tf = human.tf as typeof import('@tensorflow/tfjs-core');
-      const rgb = toRgb(photo);
-      const tensor = tf.tensor3d(rgb, [photo.height, photo.width, 3], 'int32');
-      const input = tf.expandDims(tensor, 0);
-      try {
-        const result: Result = await human.detect(input as never);
-        if (result.error) throw new Error(result.error);
-        return toDetections(result);
-      } finally {
-        tf.dispose([tensor, input]);
+      const tiles = [];
+      for (const tile of squareTiles(photo.width, photo.height)) {
+        tiles.push({ tile, detections: await detectWhole(cropTile(photo, tile)) });
       }
+      return mergeTileDetections(photo, tiles);
     },
     dispose() {
       human.tf.engine().disposeVariables();

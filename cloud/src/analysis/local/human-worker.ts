@@ -5,13 +5,21 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { UnanalyzablePhotoError } from '../face-analyzer.js';
-import { decodePhoto } from './decode-photo.js';
+import { type DecodedPhoto, decodePhoto } from './decode-photo.js';
 import { type HumanFaceModel, loadHumanFaceModel } from './human-face-model.js';
 import type { HumanDetections } from './map-human-result.js';
 
 export interface WorkerRequest {
   id: number;
+  /** Empty for a warm-up: load the model and run it once on a blank frame, answering no faces. */
   bytes: Uint8Array;
+}
+
+/** A small grey frame: the first detection compiles the WASM kernels, which costs seconds. */
+function blankFrame(): DecodedPhoto {
+  const width = 320;
+  const height = 240;
+  return { width, height, rgba: new Uint8Array(width * height * 4).fill(128) };
 }
 
 export type WorkerResponse =
@@ -39,7 +47,7 @@ async function handle({ id, bytes }: WorkerRequest): Promise<WorkerResponse> {
     };
   }
   try {
-    const photo = decodePhoto(bytes);
+    const photo = bytes.length === 0 ? blankFrame() : decodePhoto(bytes);
     const t0 = performance.now();
     const detections = await (await model).detect(photo);
     return { id, ok: true, detections, loadMs, detectMs: performance.now() - t0 };

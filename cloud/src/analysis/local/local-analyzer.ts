@@ -19,6 +19,11 @@ export interface LocalFaceAnalyzerOptions {
 export interface LocalFaceAnalyzer extends FaceAnalyzer {
   /** Stops the worker (and frees the model); a later analyze starts it again. */
   close(): Promise<void>;
+  /**
+   * Loads the model and runs it once on a blank frame, in the background worker, so the first
+   * real photo does not pay the seconds of loading. Rejects with AnalyzerUnavailableError.
+   */
+  warmUp(): Promise<void>;
 }
 
 /**
@@ -99,6 +104,14 @@ export function createLocalFaceAnalyzer({ readPhoto }: LocalFaceAnalyzerOptions)
     name: 'local',
     analyze(photo) {
       const run = queue.then(() => analyzeOne(photo));
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    warmUp() {
+      const run = queue.then(async () => {
+        const res = await request(new Uint8Array());
+        if (!res.ok) throw new AnalyzerUnavailableError(res.message);
+      });
       queue = run.catch(() => undefined);
       return run;
     },
