@@ -1,5 +1,7 @@
 import { createInterface } from 'node:readline';
 import { createLogger } from '@coffee-iot/device';
+import type { DashboardEvents } from './dashboard/api-types.js';
+import { describeCoffee } from './stack/describe-coffee.js';
 import { startLocalStack } from './stack/local-stack.js';
 import { parseStackArgs, USAGE } from './stack/stack-args.js';
 import type { LocalStackOptions } from './stack/stack-options.js';
@@ -36,6 +38,9 @@ async function main(argv: string[]): Promise<number> {
   write('  Ctrl-C stops everything.');
 
   const keyboard = first ? brewOnEnter(() => stack.press(first), write) : undefined;
+  stack.subscribe((name, data) => {
+    if (name === 'coffee') write(describeCoffee((data as DashboardEvents['coffee']).coffee));
+  });
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -21,6 +21,7 @@ import { DEFAULT_TOPIC_PREFIX } from '@coffee-iot/shared';
 import { tapBroker, waitForClients } from '../broker/broker-taps.js';
 import { EmbeddedBroker } from '../broker/embedded-broker.js';
 import { createDashboardServer } from '../dashboard/dashboard-server.js';
+import type { DashboardSource } from '../dashboard/dashboard-source.js';
 import { writeDeviceConfig } from '../fleet/device-configs.js';
 import { FleetProcess } from '../fleet/fleet-process.js';
 import { CheckpointFile } from '../kinesis/checkpoints.js';
@@ -50,6 +51,8 @@ export interface LocalStack {
   readonly thingNames: readonly string[];
   /** Brews on a simulated device, as the dashboard's button does. */
   press(thingName: string): Promise<void>;
+  /** The dashboard's live events (telemetry, device status, coffees), for the terminal and tests. */
+  subscribe: DashboardSource['subscribe'];
   /** Counters of every part, for tests and benchmarks. */
   counters(): StackCounters;
   /** Writes what the lake writer holds now (tests and benchmarks; it also flushes on its own). */
@@ -183,12 +186,25 @@ export async function startLocalStack(
         if (bytes === undefined) throw new Error(`s3://${bucket}/${key} has no body`);
         return bytes;
       };
-      const analyzer: FaceAnalyzer & { close?: () => Promise<void> } = options.aws
-        ? createRekognitionAnalyzer({
-            client: new RekognitionClient({}),
-            readPhotoBytes: (photo) => readPhoto(photo.bucket, photo.key),
-          })
-        : createLocalFaceAnalyzer({ readPhoto });
+      let analyzer: FaceAnalyzer & { close?: () => Promise<void> };
+      if (options.aws) {
+        analyzer = createRekognitionAnalyzer({
+          client: new RekognitionClient({}),
+          readPhotoBytes: (photo) => readPhoto(photo.bucket, photo.key),
+        });
+      } else {
+        const local = createLocalFaceAnalyzer({ readPhoto });
+        // The model takes seconds to load: load it now, in its worker, not on the first press.
+        local
+          .warmUp()
+          .catch((error: unknown) =>
+            logger.error(
+              { err: error },
+              'local face model did not load; photos will be retried, then dead-lettered',
+            ),
+          );
+        analyzer = local;
+      }
       const invoker = new PhotoInvoker({
         deps: {
           store,
@@ -329,6 +345,7 @@ export async function startLocalStack(
       lakeDir,
       databaseUrl: database.url,
       thingNames: things,
+      subscribe: (listener) => live.subscribe(listener),
       press: (thingName) =>
         fleet ? fleet.press(thingName) : Promise.reject(new Error('no simulated fleet')),
       counters: () => ({

@@ -35,7 +35,7 @@ export const DEFAULT_STACK_OPTIONS: LocalStackOptions = {
   dashboardPort: 8080,
   controlPort: 8484,
   aws: false,
-  logLevel: 'info',
+  logLevel: 'warn',
   agentLogLevel: 'warn',
   countdownSeconds: 3,
   lakeFlushMs: 2000,
