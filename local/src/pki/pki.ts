@@ -1,7 +1,8 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { access, chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import forge from 'node-forge';
 
 /**
@@ -137,9 +138,18 @@ export async function ensureDevPki(dir: string, options: DevPkiOptions): Promise
 
   const server = await ensureIssued(dir, 'server', () => issueServerCertificate(ca, options.serverNames));
   const clients: Record<string, CertificateFilePaths> = {};
-  for (const thingName of options.thingNames) {
-    clients[thingName] = await ensureIssued(dir, thingName, () => issueClientCertificate(ca, thingName));
-  }
+  // RSA-2048 key generation costs ~150 ms a key: a simulated fleet of 1,000 would take minutes
+  // one by one, so keys are generated on libuv's thread pool, a few at a time.
+  const queue = [...options.thingNames];
+  const issueNext = async (): Promise<void> => {
+    for (let thingName = queue.shift(); thingName !== undefined; thingName = queue.shift()) {
+      const name = thingName;
+      clients[name] = await ensureIssuedAsync(dir, name, async () =>
+        issueLeaf(ca, name, [{ name: 'extKeyUsage', clientAuth: true }], await generateRsaKeyPairAsync()),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: KEYGEN_CONCURRENCY }, issueNext));
   return { dir, caPath: caFiles.certPath, caKeyPath: caFiles.keyPath, server, clients };
 }
 
@@ -171,9 +181,17 @@ async function ensureIssued(
   name: string,
   issue: () => IssuedCertificate,
 ): Promise<CertificateFilePaths> {
+  return ensureIssuedAsync(dir, name, async () => issue());
+}
+
+async function ensureIssuedAsync(
+  dir: string,
+  name: string,
+  issue: () => Promise<IssuedCertificate>,
+): Promise<CertificateFilePaths> {
   const paths = { certPath: join(dir, `${name}.crt`), keyPath: join(dir, `${name}.key`) };
   if (await filesExist(paths)) return paths;
-  return writeCertificateFiles(dir, name, issue());
+  return writeCertificateFiles(dir, name, await issue());
 }
 
 async function filesExist(paths: CertificateFilePaths): Promise<boolean> {
@@ -200,10 +218,10 @@ function issueLeaf(
   ca: CertificateAuthority,
   commonName: string,
   extensions: Record<string, unknown>[],
+  keys: RsaKeyPair = generateRsaKeyPair(),
 ): IssuedCertificate {
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
-  const keys = generateRsaKeyPair();
   const cert = newCertificate(keys.publicKey, LEAF_VALID_DAYS);
   cert.setSubject([{ name: 'commonName', value: commonName }]);
   cert.setIssuer(caCert.subject.attributes);
@@ -231,14 +249,27 @@ function newCertificate(publicKey: forge.pki.PublicKey, validDays: number): forg
   return cert;
 }
 
-function generateRsaKeyPair(): { publicKey: forge.pki.PublicKey; privateKeyPem: string } {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  return {
-    publicKey: forge.pki.publicKeyFromPem(publicKey),
-    privateKeyPem: privateKey,
-  };
+interface RsaKeyPair {
+  publicKey: forge.pki.PublicKey;
+  privateKeyPem: string;
+}
+
+const RSA_KEY_OPTIONS = {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+} as const;
+
+/** libuv's thread pool has 4 threads by default. */
+const KEYGEN_CONCURRENCY = 4;
+const generateKeyPairPromise = promisify(generateKeyPair);
+
+function generateRsaKeyPair(): RsaKeyPair {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', RSA_KEY_OPTIONS);
+  return { publicKey: forge.pki.publicKeyFromPem(publicKey), privateKeyPem: privateKey };
+}
+
+async function generateRsaKeyPairAsync(): Promise<RsaKeyPair> {
+  const { publicKey, privateKey } = await generateKeyPairPromise('rsa', RSA_KEY_OPTIONS);
+  return { publicKey: forge.pki.publicKeyFromPem(publicKey), privateKeyPem: privateKey };
 }
