@@ -21,7 +21,15 @@ export class CheckpointFile {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
       throw error;
     }
-    const parsed: unknown = JSON.parse(text);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      // JSON.parse names neither the file nor what to do: a half-written file from another tool?
+      throw new Error(`${this.path} is not a checkpoint file (not JSON: ${(error as Error).message})`, {
+        cause: error,
+      });
+    }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new Error(`${this.path} is not a checkpoint file (expected {"shardId": "sequenceNumber"})`);
     }

@@ -47,7 +47,7 @@ export class TelemetryWindow {
   }
 }
 
-/** The dashboard's points from one ingest record's bytes; [] for anything that is not telemetry. */
+/** The dashboard's points from one ingest record's bytes; null for anything that is not telemetry. */
 export function telemetryPoints(data: Uint8Array): { deviceId: string; points: TelemetryPoint[] } | null {
   let record: unknown;
   try {
@@ -56,6 +56,9 @@ export function telemetryPoints(data: Uint8Array): { deviceId: string; points: T
     // The lake refuses and counts bad records (errors/); the dashboard just does not draw them.
     return null;
   }
+  // `null` or a reading that is not an object must not throw: the stream reader would retry the
+  // batch for ever and the lake behind it would stop.
+  if (record === null || typeof record !== 'object') return null;
   const envelope = record as { type?: unknown; deviceId?: unknown; readings?: unknown };
   if (
     envelope.type !== 'telemetry' ||
@@ -65,7 +68,9 @@ export function telemetryPoints(data: Uint8Array): { deviceId: string; points: T
     return null;
   }
   const points: TelemetryPoint[] = [];
-  for (const reading of envelope.readings as Record<string, unknown>[]) {
+  for (const item of envelope.readings as unknown[]) {
+    if (item === null || typeof item !== 'object') continue;
+    const reading = item as Record<string, unknown>;
     const t = Date.parse(String(reading.ts));
     const values = [
       reading.temperature,

@@ -42,9 +42,13 @@ export class PhotoInvoker {
   invoke(event: { Records: unknown[] }): Promise<void> {
     this.pending += 1;
     const run = this.chain.then(() => this.runWithRetries(asS3Notification(event as { Records: [] })));
-    this.chain = run.finally(() => {
-      this.pending -= 1;
-    });
+    // The caller gets this event's failure (a dead-letter file it could not write); the chain
+    // does not, or every later event would fail unrun and stop() would reject.
+    this.chain = run
+      .catch(() => undefined)
+      .finally(() => {
+        this.pending -= 1;
+      });
     return run;
   }
 

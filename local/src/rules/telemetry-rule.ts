@@ -1,4 +1,9 @@
-import type { IngestRecord, IngestStream } from '@coffee-iot/cloud';
+import {
+  findUnputtableRecords,
+  type IngestRecord,
+  type IngestStream,
+  StreamUnavailableError,
+} from '@coffee-iot/cloud';
 import type { Logger } from '@coffee-iot/device';
 
 export interface TelemetryRuleOptions {
@@ -63,6 +68,17 @@ export class TelemetryRule {
       );
       return;
     }
+    const record = { partitionKey: thingName, data };
+    const [unputtable] = findUnputtableRecords([record]);
+    if (unputtable !== undefined) {
+      // Kinesis would refuse it on every retry, and the records queued behind it with it.
+      this.counters.failed += 1;
+      this.options.logger.warn(
+        { thingName, reason: unputtable.reason },
+        'telemetry rule failed on a message the stream can never take (error action)',
+      );
+      return;
+    }
     const maxQueued = this.options.maxQueued ?? 200_000;
     if (this.queue.length >= maxQueued) {
       this.queue.shift();
@@ -74,7 +90,7 @@ export class TelemetryRule {
         );
       }
     }
-    this.queue.push({ partitionKey: thingName, data });
+    this.queue.push(record);
   }
 
   private async send(): Promise<void> {
@@ -87,10 +103,22 @@ export class TelemetryRule {
         this.counters.delivered += batch.length;
       })
       .catch((error: unknown) => {
+        // The stream names the records it did not take (the others are in and must not be sent
+        // twice); without that list, none was taken.
+        const notAccepted =
+          error instanceof StreamUnavailableError && error.notAccepted !== undefined
+            ? [...error.notAccepted]
+                .sort((a, b) => a - b)
+                .flatMap((index) => {
+                  const record = batch[index];
+                  return record === undefined ? [] : [record];
+                })
+            : batch;
+        this.counters.delivered += batch.length - notAccepted.length;
         // Kept for the next tick, in order, ahead of what arrived meanwhile.
-        this.queue = batch.concat(this.queue);
+        this.queue = notAccepted.concat(this.queue);
         this.options.logger.error(
-          { err: error, records: batch.length },
+          { err: error, records: notAccepted.length, accepted: batch.length - notAccepted.length },
           'ingest stream refused telemetry; retrying',
         );
       })

@@ -30,7 +30,9 @@ export class UsageError extends Error {
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
-  const value = Number(text);
+  // Digits only: Number() would read '' as 0 (an unset shell variable turning devices off), and
+  // accept '1e3', '0x10' and ' 8 '.
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${text}"`);
   }

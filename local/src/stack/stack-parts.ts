@@ -24,7 +24,9 @@ export class StackParts {
     try {
       part = await start();
     } catch (error) {
-      await this.stopAll();
+      // The start failure is what the user must see; a part that also fails to stop is logged
+      // by stopAll and must not replace it.
+      await this.stopAll().catch(() => undefined);
       throw error;
     }
     this.running.push({ name, part });

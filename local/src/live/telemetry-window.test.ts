@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import type { TelemetryPoint } from '../dashboard/api-types.js';
+import {
+  TELEMETRY_STEP_MS,
+  TELEMETRY_WINDOW_MS,
+  TelemetryWindow,
+  telemetryPoints,
+} from './telemetry-window.js';
+
+const T0 = Date.parse('2026-03-05T10:00:00.000Z');
+
+function point(t: number, temperature = 20): TelemetryPoint {
+  return { t, temperature, humidity: 40, pressure: 1012, pitch: 1, roll: 359, yaw: 92 };
+}
+
+const encoder = new TextEncoder();
+const bytes = (value: unknown) => encoder.encode(typeof value === 'string' ? value : JSON.stringify(value));
+
+describe('TelemetryWindow', () => {
+  it('keeps one point per 10 s step: the newest reading in the step wins', () => {
+    const window = new TelemetryWindow();
+    window.add('coffee-pi-1', point(T0 + 1_000, 20));
+    window.add('coffee-pi-1', point(T0 + 9_000, 21));
+    window.add('coffee-pi-1', point(T0 + 5_000, 99)); // older than the step's newest: ignored
+    window.add('coffee-pi-1', point(T0 + TELEMETRY_STEP_MS, 22)); // the next step
+
+    expect(window.snapshot(T0 + 20_000)).toEqual({
+      'coffee-pi-1': [point(T0 + 9_000, 21), point(T0 + 10_000, 22)],
+    });
+  });
+
+  it('drops a reading from a step the window has already moved past', () => {
+    const window = new TelemetryWindow();
+    window.add('coffee-pi-1', point(T0 + 25_000, 22));
+    window.add('coffee-pi-1', point(T0 + 3_000, 99));
+
+    expect(window.snapshot(T0 + 30_000)['coffee-pi-1']).toEqual([point(T0 + 25_000, 22)]);
+  });
+
+  it('keeps each device apart', () => {
+    const window = new TelemetryWindow();
+    window.add('coffee-pi-1', point(T0 + 1_000, 20));
+    window.add('coffee-pi-2', point(T0 + 2_000, 30));
+
+    expect(window.snapshot(T0 + 5_000)).toEqual({
+      'coffee-pi-1': [point(T0 + 1_000, 20)],
+      'coffee-pi-2': [point(T0 + 2_000, 30)],
+    });
+  });
+
+  it('trims points older than the hour at snapshot and forgets a device with none left', () => {
+    const window = new TelemetryWindow();
+    window.add('coffee-pi-1', point(T0, 20));
+    window.add('coffee-pi-1', point(T0 + 30 * 60_000, 21));
+    window.add('coffee-pi-1', point(T0 + 50 * 60_000, 22));
+    window.add('coffee-pi-2', point(T0 + 10_000, 30));
+
+    const later = T0 + TELEMETRY_WINDOW_MS + 40 * 60_000;
+    expect(window.snapshot(later)).toEqual({ 'coffee-pi-1': [point(T0 + 50 * 60_000, 22)] });
+    // Trimmed for good: a later snapshot does not bring anything back.
+    expect(window.snapshot(T0 + TELEMETRY_WINDOW_MS)).toEqual({
+      'coffee-pi-1': [point(T0 + 50 * 60_000, 22)],
+    });
+    // And a device that reports again starts afresh.
+    window.add('coffee-pi-2', point(later, 31));
+    expect(window.snapshot(later)['coffee-pi-2']).toEqual([point(later, 31)]);
+  });
+
+  it('keeps a point exactly at the window edge', () => {
+    const window = new TelemetryWindow();
+    window.add('coffee-pi-1', point(T0, 20));
+
+    expect(window.snapshot(T0 + TELEMETRY_WINDOW_MS)['coffee-pi-1']).toEqual([point(T0, 20)]);
+    expect(window.snapshot(T0 + TELEMETRY_WINDOW_MS + 1)).toEqual({});
+  });
+
+  it('gives copies, so a snapshot does not change when more readings arrive', () => {
+    const window = new TelemetryWindow();
+    window.add('coffee-pi-1', point(T0, 20));
+    const snapshot = window.snapshot(T0);
+    window.add('coffee-pi-1', point(T0 + 60_000, 21));
+
+    expect(snapshot['coffee-pi-1']).toEqual([point(T0, 20)]);
+  });
+});
+
+describe('telemetryPoints', () => {
+  const reading = {
+    seq: 7,
+    ts: '2026-03-05T10:00:01.500Z',
+    temperature: 31.25,
+    humidity: 38.5,
+    pressure: 1012.75,
+    pitch: 1.2,
+    roll: 358.9,
+    yaw: 92.3,
+    temperatureCpu: 50,
+  };
+
+  it('reads the points of a telemetry ingest record', () => {
+    const record = { v: 1, type: 'telemetry', deviceId: 'coffee-pi-3', bootId: 'b', readings: [reading] };
+
+    expect(telemetryPoints(bytes(record))).toEqual({
+      deviceId: 'coffee-pi-3',
+      points: [
+        {
+          t: Date.parse('2026-03-05T10:00:01.500Z'),
+          temperature: 31.25,
+          humidity: 38.5,
+          pressure: 1012.75,
+          pitch: 1.2,
+          roll: 358.9,
+          yaw: 92.3,
+        },
+      ],
+    });
+  });
+
+  it('skips readings missing a number or a valid time, keeping the others', () => {
+    const { temperature: _dropped, ...noTemperature } = reading;
+    const record = {
+      type: 'telemetry',
+      deviceId: 'coffee-pi-3',
+      readings: [
+        noTemperature,
+        { ...reading, humidity: '38.5' },
+        { ...reading, ts: 'yesterday' },
+        { ...reading, ts: '2026-03-05T10:00:02.500Z' },
+      ],
+    };
+
+    const result = telemetryPoints(bytes(record));
+    expect(result?.points.map((p) => p.t)).toEqual([Date.parse('2026-03-05T10:00:02.500Z')]);
+  });
+
+  it('answers null for a coffee record, a record without readings and bytes that are not JSON', () => {
+    expect(telemetryPoints(bytes({ v: 1, type: 'coffee', deviceId: 'coffee-pi-3' }))).toBeNull();
+    expect(telemetryPoints(bytes({ type: 'telemetry', deviceId: 'coffee-pi-3' }))).toBeNull();
+    expect(telemetryPoints(bytes({ type: 'telemetry', readings: [reading] }))).toBeNull();
+    expect(telemetryPoints(bytes('{"type": "telemetry", '))).toBeNull();
+  });
+
+  it('answers null for JSON that is not an object, and skips readings that are not objects, without throwing', () => {
+    // A throw here would stop the stream reader on this record for good (it retries the batch).
+    expect(telemetryPoints(bytes('null'))).toBeNull();
+    expect(telemetryPoints(bytes('42'))).toBeNull();
+    const record = { type: 'telemetry', deviceId: 'coffee-pi-3', readings: [null, 7, 'x', reading] };
+    expect(telemetryPoints(bytes(record))?.points).toHaveLength(1);
+  });
+});
