@@ -14,6 +14,7 @@ import type {
   DashboardEventName,
   DashboardEvents,
   DashboardSnapshot,
+  TelemetryPoint,
 } from '../dashboard/api-types.js';
 import type { DashboardListener, DashboardSource, PhotoBytes } from '../dashboard/dashboard-source.js';
 import { DeviceBoard } from './device-board.js';
@@ -85,6 +86,11 @@ export class LiveDashboardSource implements DashboardSource {
       if (error instanceof NoSuchKey) return null;
       throw error;
     }
+  }
+
+  /** Points read back from the lake at start, so a restarted dashboard shows the last hour. */
+  seedTelemetry(entries: readonly { deviceId: string; point: TelemetryPoint }[]): void {
+    for (const { deviceId, point } of entries) this.telemetry.add(deviceId, point);
   }
 
   /** Ingest records as the lake's reader takes them off the stream. */

@@ -29,6 +29,8 @@ import { startLocalKinesis } from '../kinesis/local-kinesis.js';
 import { StreamReader } from '../kinesis/stream-reader.js';
 import { LakeWriter } from '../lake/lake-writer.js';
 import { LiveDashboardSource } from '../live/live-dashboard-source.js';
+import { recentTelemetry } from '../live/recent-telemetry.js';
+import { TELEMETRY_STEP_MS, TELEMETRY_WINDOW_MS } from '../live/telemetry-window.js';
 import { photosAsEvents } from '../photos/missed-photos.js';
 import { PhotoInvoker } from '../photos/photo-invoker.js';
 import { ensureDevPki } from '../pki/pki.js';
@@ -165,6 +167,8 @@ export async function startLocalStack(
           await writer.accept(records);
         },
       });
+      // The last hour from the lake first, so a restarted dashboard is not blank.
+      live.seedTelemetry(await recentTelemetry(lakeDir, Date.now() - TELEMETRY_WINDOW_MS, TELEMETRY_STEP_MS));
       writer.start();
       await reader.start();
       return {
