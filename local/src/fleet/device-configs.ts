@@ -38,6 +38,8 @@ export async function writeDeviceConfig(devicesDir: string, input: DeviceConfigI
     logLevel: input.logLevel,
     control: { port: input.controlPort },
     coffee: { countdownSeconds: input.countdownSeconds },
+    // Device status on the dashboard every 15 s rather than the Pi's once a minute.
+    healthIntervalSeconds: 15,
     // The embedded S3 accepts only its fixed dev keys; on a Pi the IoT credential provider
     // supplies temporary credentials instead (devStaticCredentials is refused without mock).
     upload: {

@@ -34,8 +34,28 @@ describe('applyEvent', () => {
       { name: 'telemetry', data: { deviceId: 'dev-1', points: [point(T0 + 1000)] } },
       T0 + 1000,
     );
-    expect(changed).toEqual(['telemetry']);
+    // The newer reading also moves the device's last seen on.
+    expect(changed).toEqual(['telemetry', 'devices']);
     expect(state.telemetry.get('dev-1')?.map((p) => p.t)).toEqual([T0 - STEP, T0 + 1000]);
+  });
+
+  it("moves a device's last seen on to its newest reading, never back", () => {
+    const state = stateFromSnapshot(snapshot(), T0);
+    const seenBefore = state.devices.get('dev-1')?.lastSeenAt as string;
+    const later = Date.parse(seenBefore) + 7000;
+    const changed = applyEvent(
+      state,
+      { name: 'telemetry', data: { deviceId: 'dev-1', points: [point(later)] } },
+      later,
+    );
+    expect(changed).toEqual(['telemetry', 'devices']);
+    expect(state.devices.get('dev-1')?.lastSeenAt).toBe(new Date(later).toISOString());
+    applyEvent(
+      state,
+      { name: 'telemetry', data: { deviceId: 'dev-1', points: [point(later - 60_000)] } },
+      later,
+    );
+    expect(state.devices.get('dev-1')?.lastSeenAt).toBe(new Date(later).toISOString());
   });
 
   it('starts a series for a device the snapshot did not have', () => {

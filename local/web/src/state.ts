@@ -60,6 +60,14 @@ export function applyEvent(
       const { deviceId, points } = event.data;
       const series = appendPoints(state.telemetry.get(deviceId) ?? [], points, state.telemetryStepMs);
       state.telemetry.set(deviceId, trimToWindow(series, serverNowMs, state.telemetryWindowMs));
+      // A reading is the device being seen: "last seen" follows telemetry, not only the health
+      // messages (one a minute), so it does not age between them.
+      const device = state.devices.get(deviceId);
+      const newest = Math.max(...points.map((point) => point.t));
+      if (device !== undefined && Number.isFinite(newest) && newest > (parseTime(device.lastSeenAt) ?? 0)) {
+        state.devices.set(deviceId, { ...device, lastSeenAt: new Date(newest).toISOString() });
+        return ['telemetry', 'devices'];
+      }
       return ['telemetry'];
     }
     case 'device':

@@ -97,5 +97,14 @@ describe('npm start: the whole pipeline with 3 simulated devices, driven through
     await mkdir(ARTIFACTS_DIR, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard.png'), fullPage: true });
     await page.close();
+
+    // Readable on a phone: one column, nothing wider than the screen.
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+    await phone.goto(stack.dashboardUrl);
+    await phone.locator(`[data-photo-key="${photoKey}"]`).first().waitFor({ timeout: 15_000 });
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await phone.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-phone.png'), fullPage: true });
+    await phone.close();
   }, 90_000);
 });
