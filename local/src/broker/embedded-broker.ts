@@ -84,6 +84,8 @@ export class EmbeddedBroker {
     try {
       const address = await listen(server, this.options.host ?? '127.0.0.1', this.options.port ?? 0);
       this.running = { server, aedes, address };
+      // From now on errors are the running server's; a listen failure goes to the caller below.
+      server.on('error', (error) => this.log.error({ err: error }, 'embedded broker server error'));
       this.log.info({ host: address.host, port: address.port }, 'embedded MQTT broker listening (mTLS)');
       return address;
     } catch (error) {
@@ -153,7 +155,6 @@ export class EmbeddedBroker {
       // Typically an unknown client certificate: worth a warning, the device cannot fix it alone.
       this.log.warn({ err: error, remote: socket.remoteAddress }, 'TLS handshake with client failed');
     });
-    server.on('error', (error) => this.log.error({ err: error }, 'embedded broker server error'));
   }
 
   private watchBroker(aedes: Aedes): void {

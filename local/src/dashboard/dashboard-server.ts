@@ -56,7 +56,6 @@ export function createDashboardServer(options: DashboardServerOptions): Dashboar
       res.destroy();
     });
   });
-  server.on('error', (error) => logger.error({ err: error }, 'dashboard server error'));
 
   return {
     listen: (port, host = '127.0.0.1') => listen(server, port, host, logger),
@@ -127,6 +126,8 @@ function listen(
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);
+      // From now on errors are the running server's; a listen failure went to the caller above.
+      server.on('error', (error) => logger.error({ err: error }, 'dashboard server error'));
       const bound = (server.address() as AddressInfo).port;
       const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
       logger.info({ url }, 'dashboard listening');

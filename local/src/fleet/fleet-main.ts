@@ -12,24 +12,37 @@ import {
 import type { FleetSpec, FromFleet, ToFleet } from './fleet-messages.js';
 import { RemotePressTrigger } from './remote-trigger.js';
 
-const send = (message: FromFleet) => process.send?.(message);
+/** To the stack, while it listens: after it has gone (or hung up) there is nobody to tell. */
+const send = (message: FromFleet) => {
+  if (process.connected) process.send?.(message);
+};
 
 async function main(specPath: string): Promise<void> {
   const spec = JSON.parse(await readFile(specPath, 'utf8')) as FleetSpec;
   const logger = createLogger(spec.logLevel as LogLevel);
   const shutdownListeners = new Set<(signal: NodeJS.Signals) => void>();
+  let stopSignal: NodeJS.Signals | undefined;
   const hooks: ProcessHooks = {
     pid: process.pid,
     onShutdownSignal(listener) {
+      // An agent still starting when the stop came is told at once, so none is left running.
+      if (stopSignal !== undefined) {
+        const signal = stopSignal;
+        queueMicrotask(() => listener(signal));
+        return () => undefined;
+      }
       shutdownListeners.add(listener);
       return () => shutdownListeners.delete(listener);
     },
   };
   const stopAll = (signal: NodeJS.Signals) => {
+    stopSignal ??= signal;
     for (const listener of [...shutdownListeners]) listener(signal);
   };
   process.on('SIGINT', () => stopAll('SIGINT'));
   process.on('SIGTERM', () => stopAll('SIGTERM'));
+  // The stack is gone (crashed or killed): nobody will ask us to stop, so stop now.
+  process.on('disconnect', () => stopAll('SIGTERM'));
 
   const triggers = new Map<string, RemotePressTrigger>();
   process.on('message', (message: ToFleet) => {
@@ -55,7 +68,7 @@ async function main(specPath: string): Promise<void> {
   send({ type: 'started', devices: runs.length });
   const exitCodes = await Promise.all(runs);
   send({ type: 'stopped', exitCodes });
-  process.disconnect?.();
+  if (process.connected) process.disconnect?.();
 }
 
 const specPath = process.argv[2];

@@ -45,6 +45,9 @@ export class FleetProcess {
     const child = fork(entry.path, [this.options.specPath], {
       execArgv: entry.execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Its own process group: Ctrl-C reaches the stack, which stops the fleet first and in
+      // order. Should the stack die, the fleet sees the IPC channel close and stops itself.
+      detached: true,
       // The stack's process has already shown the AWS SDK's Node-version notice once.
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     });

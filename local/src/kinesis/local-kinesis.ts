@@ -48,13 +48,20 @@ export async function startLocalKinesis(options: LocalKinesisOptions): Promise<L
     deleteStreamMs: 5,
     updateStreamMs: 5,
   });
-  await listenOrExplain('local Kinesis', options.port, '--kinesis-port', async () => {
-    server.listen(options.port, '127.0.0.1');
-    await Promise.race([
-      once(server, 'listening'),
-      once(server, 'error').then(([error]) => Promise.reject(error)),
-    ]);
-  });
+  try {
+    await listenOrExplain('local Kinesis', options.port, '--kinesis-port', async () => {
+      server.listen(options.port, '127.0.0.1');
+      await Promise.race([
+        once(server, 'listening'),
+        once(server, 'error').then(([error]) => Promise.reject(error)),
+      ]);
+    });
+  } catch (error) {
+    // kinesalite opened LevelDB when it was created: close it (its close() does) so the data
+    // directory is not left locked. The server never listened, so close() also reports that.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = createKinesisClient({

@@ -1,4 +1,6 @@
 import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import S3rver, { type S3rverEvent } from 's3rver';
 
 export const LOCAL_PHOTO_BUCKET = 'coffee-photos';
@@ -27,7 +29,19 @@ export async function startLocalS3(directory: string, port: number): Promise<Loc
     directory,
     configureBuckets: [{ name: LOCAL_PHOTO_BUCKET }],
   });
-  const address = await server.run();
+  // Not server.run(): s3rver passes its listen callback where Node never reports an error, so a
+  // port in use would hang start-up instead of failing. Same buckets, same handler, our server.
+  await server.configureBuckets();
+  const httpServer = createServer(server.callback());
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, '127.0.0.1', () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  server.httpServer = httpServer;
+  const address = httpServer.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     port: address.port,

@@ -37,6 +37,7 @@ import { ensureDevPki } from '../pki/pki.js';
 import { TelemetryRule } from '../rules/telemetry-rule.js';
 import { LOCAL_PHOTO_BUCKET, startLocalS3 } from '../s3/local-s3.js';
 import { ensureWritableDataDir } from './data-dir.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { listenOrExplain, MissingNativeModuleError } from './stack-errors.js';
 import { type LocalStackOptions, thingNames } from './stack-options.js';
 import { StackParts } from './stack-parts.js';
@@ -87,6 +88,10 @@ export async function startLocalStack(
   const things = thingNames(options.devices);
   const parts = new StackParts(logger, report);
   try {
+    await parts.start('data directory', async () => {
+      const lock = await lockDataDir(dataDir);
+      return { ready: `${dataDir} (locked for this stack)`, stop: () => lock.release() };
+    });
     const pki = await parts.start('dev PKI', async () => {
       const paths = await ensureDevPki(join(dataDir, 'pki'), { thingNames: things });
       return {
@@ -182,6 +187,7 @@ export async function startLocalStack(
       };
     });
 
+    let stopping = false;
     const photos = await parts.start('photo handler', async () => {
       const store = createS3PhotoStore(s3Client);
       const readPhoto = async (bucket: string, key: string) => {
@@ -199,14 +205,15 @@ export async function startLocalStack(
       } else {
         const local = createLocalFaceAnalyzer({ readPhoto });
         // The model takes seconds to load: load it now, in its worker, not on the first press.
-        local
-          .warmUp()
-          .catch((error: unknown) =>
+        local.warmUp().catch((error: unknown) => {
+          // Stopping the stack ends the worker mid-load: that is not a failure to report.
+          if (!stopping) {
             logger.error(
               { err: error },
               'local face model did not load; photos will be retried, then dead-lettered',
-            ),
-          );
+            );
+          }
+        });
         analyzer = local;
       }
       const invoker = new PhotoInvoker({
@@ -236,6 +243,7 @@ export async function startLocalStack(
       return {
         ready: `${s3.endpoint} (bucket ${LOCAL_PHOTO_BUCKET}) → ${analyzer.name} analyzer → database + stream`,
         async stop() {
+          stopping = true;
           await invoker.stop();
           await analyzer.close?.();
           s3Client.destroy();

@@ -102,7 +102,8 @@ describe('npm start: the whole pipeline with 3 simulated devices, driven through
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
     await phone.goto(stack.dashboardUrl);
     await phone.locator(`[data-photo-key="${photoKey}"]`).first().waitFor({ timeout: 15_000 });
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    // A string, evaluated in the page: the test workspace has no DOM types.
+    const overflow = await phone.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await phone.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-phone.png'), fullPage: true });
     await phone.close();
