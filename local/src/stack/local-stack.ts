@@ -31,6 +31,7 @@ import { LakeWriter } from '../lake/lake-writer.js';
 import { LiveDashboardSource } from '../live/live-dashboard-source.js';
 import { recentTelemetry } from '../live/recent-telemetry.js';
 import { TELEMETRY_STEP_MS, TELEMETRY_WINDOW_MS } from '../live/telemetry-window.js';
+import { checkAwsAccess } from '../photos/aws-preflight.js';
 import { photosAsEvents } from '../photos/missed-photos.js';
 import { PhotoInvoker } from '../photos/photo-invoker.js';
 import { ensureDevPki } from '../pki/pki.js';
@@ -198,8 +199,10 @@ export async function startLocalStack(
       };
       let analyzer: FaceAnalyzer & { close?: () => Promise<void> };
       if (options.aws) {
+        const client = new RekognitionClient({});
+        await checkAwsAccess(client);
         analyzer = createRekognitionAnalyzer({
-          client: new RekognitionClient({}),
+          client,
           readPhotoBytes: (photo) => readPhoto(photo.bucket, photo.key),
         });
       } else {

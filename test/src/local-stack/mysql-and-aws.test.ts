@@ -18,7 +18,17 @@ describe('npm start -- --mysql URL --aws', () => {
   let dataDir: Awaited<ReturnType<typeof tempDataDir>>;
   const rekognition = mockClient(RekognitionClient);
 
+  const savedEnv = { ...process.env };
+
   beforeAll(async () => {
+    // What a user's shell would hold for --aws (the SDK never gets to use them: send is mocked).
+    // No instance-metadata lookups: nothing here may leave the machine.
+    Object.assign(process.env, {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
     server = await MariaDbServer.create();
     await server.start();
     connection = await server.createDatabase('stack');
@@ -48,6 +58,7 @@ describe('npm start -- --mysql URL --aws', () => {
   }, 120_000);
 
   afterAll(async () => {
+    process.env = savedEnv;
     rekognition.restore();
     await server?.cleanup();
     await dataDir?.remove();

@@ -54,7 +54,9 @@ describe('the local stack explains what stops it from starting', () => {
   it('refuses a second stack on a data directory in use, naming it', async () => {
     const first = await startTestStack(testStackOptions(dataDir.path, { devices: 0 }));
     try {
-      const error = await startTestStack(testStackOptions(dataDir.path, { devices: 0 })).catch((e: unknown) => e);
+      const error = await startTestStack(testStackOptions(dataDir.path, { devices: 0 })).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(DataDirError);
       expect((error as Error).message).toContain(`pid ${process.pid}`);
     } finally {
