@@ -1,0 +1,63 @@
+import type { IngestStream } from '@coffee-iot/cloud';
+import type { Logger } from '@coffee-iot/device';
+import { DEFAULT_TOPIC_PREFIX } from '@coffee-iot/shared';
+import { tapBroker } from '../../broker/broker-taps.js';
+import { EmbeddedBroker } from '../../broker/embedded-broker.js';
+import type { LiveDashboardSource } from '../../live/live-dashboard-source.js';
+import type { DevPkiPaths } from '../../pki/pki.js';
+import { TelemetryRule } from '../../rules/telemetry-rule.js';
+import { listenOrExplain } from '../stack-errors.js';
+import type { RunningPart } from '../stack-parts.js';
+
+export interface BrokerPart extends RunningPart {
+  broker: EmbeddedBroker;
+  rule: TelemetryRule;
+}
+
+/**
+ * IoT Core, locally: the broker with the thing policy enforced, the telemetry topic rule into the
+ * ingest stream, and device lifecycle and health for the dashboard.
+ */
+export async function startBrokerPart(options: {
+  pki: DevPkiPaths;
+  port: number;
+  stream: IngestStream;
+  live: LiveDashboardSource;
+  logger: Logger;
+}): Promise<BrokerPart> {
+  const { live, logger } = options;
+  const prefix = DEFAULT_TOPIC_PREFIX;
+  const broker = new EmbeddedBroker({
+    port: options.port,
+    caPath: options.pki.caPath,
+    certPath: options.pki.server.certPath,
+    keyPath: options.pki.server.keyPath,
+    logger: logger.child({ part: 'broker' }),
+    thingPolicy: { topicPrefix: prefix },
+  });
+  await listenOrExplain('MQTT broker', options.port, '--port', () => broker.start());
+  const rule = new TelemetryRule({ stream: options.stream, logger: logger.child({ part: 'topic-rule' }) });
+  tapBroker(
+    broker.aedes,
+    prefix,
+    {
+      telemetry: (thing, payload) => rule.onMessage(thing, payload),
+      health: (message) => live.onHealth(message),
+      anyMessage: (thing) => live.onDeviceMessage(thing),
+      connected: (thing) => live.onConnected(thing),
+      disconnected: (thing) => live.onDisconnected(thing),
+    },
+    logger,
+  );
+  rule.start();
+  return {
+    ready: `mqtts://127.0.0.1:${broker.port} (mutual TLS; rule ${prefix}/+/telemetry → Kinesis)`,
+    async stop() {
+      // Devices first, then what the rule still holds goes to the stream.
+      await broker.stop();
+      await rule.stop();
+    },
+    broker,
+    rule,
+  };
+}
