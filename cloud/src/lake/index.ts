@@ -3,3 +3,10 @@
 export * from './local/index.js';
 export { NAMED_QUERIES } from './named-queries.js';
 export { createLakeViews, type LakeViewsSummary } from './views.js';
+// For infra: the AWS side of the same lake (Glue tables, the daily export state machine).
+export {
+  type AslDefinition,
+  buildExportStateMachineDefinition,
+  type ExportStateMachineOptions,
+} from './export/index.js';
+export { type GlueTableInput, type GlueTableOptions, glueTableInput } from './glue-tables.js';

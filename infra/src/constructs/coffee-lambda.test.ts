@@ -1,0 +1,32 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { CoffeeLambda } from './coffee-lambda.js';
+
+describe('CoffeeLambda', () => {
+  const app = new App();
+  const stack = new Stack(app, 'LambdaTest');
+  new CoffeeLambda(stack, 'Photo', { handler: 'photo', description: 'photo pipeline' });
+  const template = Template.fromStack(stack);
+
+  it('runs on nodejs22.x, arm64, with JSON logs in a group that expires', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('bundles the handler as ESM without SQLite', () => {
+    const assembly = app.synth();
+    const assets = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
+    expect(assets).toHaveLength(1);
+    const bundle = readFileSync(join(assembly.directory, assets[0] as string, 'index.mjs'), 'utf8');
+    expect(bundle).toContain('createRequire');
+    expect(bundle).not.toMatch(/better[-_]sqlite3\.node/);
+    expect(bundle.length).toBeGreaterThan(10_000);
+  });
+});

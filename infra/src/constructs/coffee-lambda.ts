@@ -1,0 +1,69 @@
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, type FunctionProps, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The repository root (this file is infra/src/constructs/). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** A handler module in cloud/src/handlers/, by file name without extension. */
+export type HandlerName = 'photo' | 'migrate-schema' | 'firehose-transform' | 'csv-import' | 'dashboard-api';
+
+export interface CoffeeLambdaProps {
+  /** cloud/src/handlers/{handler}.ts, exporting `handler`. */
+  readonly handler: HandlerName;
+  readonly description: string;
+  readonly environment?: Record<string, string>;
+  readonly memorySize?: number;
+  readonly timeout?: Duration;
+  /** VPC placement, reserved concurrency, on-failure destinations… passed through. */
+  readonly functionProps?: Partial<Omit<FunctionProps, 'code' | 'handler' | 'runtime'>>;
+  /** Days the function's logs are kept (default one month). */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * Every coffee-iot Lambda the same way: nodejs22.x on arm64 (cheaper per GB-s than x86), bundled
+ * by esbuild from the TypeScript sources exactly as cloud/scripts/bundle-lambdas.mjs does (ESM,
+ * node22, the `coffee-iot-source` condition, no SQLite, the runtime's AWS SDK), JSON logs in a
+ * log group of its own with a retention, and an environment each handler checks at start.
+ */
+export class CoffeeLambda extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: CoffeeLambdaProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: `${REPO_ROOT}cloud/src/handlers/${props.handler}.ts`,
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      description: props.description,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      loggingFormat: LoggingFormat.JSON,
+      logGroup: this.logGroup,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // The runtime's SDK v3; SQLite is the local stack's database, never a Lambda's.
+        externalModules: ['@aws-sdk/*', '@smithy/*', 'better-sqlite3'],
+        esbuildArgs: { '--conditions': 'coffee-iot-source' },
+        // CommonJS dependencies bundled into ESM (mysql2, pino) call require() for built-ins.
+        banner:
+          "import { createRequire as __coffeeIotCreateRequire } from 'node:module';const require = __coffeeIotCreateRequire(import.meta.url);",
+      },
+      ...props.functionProps,
+    });
+  }
+}
