@@ -1,6 +1,7 @@
 // The simulated fleet's process: one real agent per device (mock sensors, mock camera), in a
 // process of its own as on a Pi, so the stack's analyzer and lake never share its event loop.
 import { readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   createLogger,
   type LogLevel,
@@ -11,6 +12,9 @@ import {
 } from '@coffee-iot/device';
 import type { FleetSpec, FromFleet, ToFleet } from './fleet-messages.js';
 import { RemotePressTrigger } from './remote-trigger.js';
+
+const START_GROUP = 25;
+const START_GROUP_GAP_MS = 250;
 
 /** To the stack, while it listens: after it has gone (or hung up) there is nobody to tell. */
 const send = (message: FromFleet) => {
@@ -58,7 +62,10 @@ async function main(specPath: string): Promise<void> {
   });
 
   const runs: Promise<number>[] = [];
-  for (const configPath of spec.configPaths) {
+  for (const [index, configPath] of spec.configPaths.entries()) {
+    // Hundreds of agents opening spools and TLS sessions at once stall this event loop for
+    // seconds and their samplers skip ticks: start them in small groups.
+    if (index > 0 && index % START_GROUP === 0) await delay(START_GROUP_GAP_MS);
     const { config, warnings } = await loadConfig({ configPath, env: {} });
     const agentLogger = logger.child({ thing: config.thingName });
     const trigger = new RemotePressTrigger(systemClock, agentLogger);
