@@ -24,6 +24,9 @@ const LAKE_COMMANDS: Readonly<Record<string, () => Promise<CommandRunner>>> = {
   import: async () => (await import('./commands/import.js')).runImport,
   replay: async () => (await import('./commands/replay.js')).runReplay,
   export: async () => (await import('./commands/export.js')).runExport,
+  // Provisioning parses its own flags too, and brings the IoT and CloudFormation SDK clients.
+  provision: async () => (await import('./commands/provision.js')).runProvision,
+  deprovision: async () => (await import('./commands/deprovision.js')).runDeprovision,
 };
 
 function lakeCommandFor(

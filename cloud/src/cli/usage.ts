@@ -49,6 +49,11 @@ const TEXTS: Record<HelpTopic, string[]> = {
     '  replay --from T --to T    rebuild the curated partitions of an ingest-time window from raw/',
     "  export [--date DAY]       the day's readings and coffees joined with devices, CSV and Parquet",
     '',
+    'Device commands (AWS IoT Core; AWS credentials and region from the usual AWS environment):',
+    '  provision THING [--out DIR] [--stack NAME]',
+    '                            register a Pi: thing, certificate, policy, and its bundle in DIR/',
+    '  deprovision THING         delete its certificates and the thing',
+    '',
     '  help [COMMAND]            show help',
   ],
   db: [
