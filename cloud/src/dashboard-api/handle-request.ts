@@ -1,0 +1,91 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { CoffeeDatabase } from '../db/coffee-database.js';
+import { type CoffeeRepository, DatabaseUnavailableError } from '../db/coffee-repository.js';
+import type { DeviceRepository } from '../db/device-repository.js';
+import type { Logger } from '../logging/logger.js';
+import { InvalidPhotoKeyError, parsePhotoKey } from './photo-key.js';
+import type { PhotoLinks } from './photo-links.js';
+import { errorResponse, jsonResponse, redirectResponse } from './responses.js';
+import { readDashboardSnapshot } from './snapshot.js';
+
+/** What the dashboard API reads from; built once per Lambda container (aws-dashboard-api.ts). */
+export interface DashboardApiDeps {
+  database: CoffeeDatabase;
+  devices: DeviceRepository;
+  coffees: Pick<CoffeeRepository, 'findByPhotoKey'>;
+  photoLinks: PhotoLinks;
+  /** How long a photo link lives, in seconds. */
+  photoLinkSeconds: number;
+  logger: Logger;
+  now: () => Date;
+}
+
+type Result = APIGatewayProxyStructuredResultV2;
+type RouteHandler = (deps: DashboardApiDeps, captures: readonly string[]) => Promise<Result>;
+
+interface Route {
+  /** Matched against the raw, still percent-encoded path; captures are decoded by the handler. */
+  pattern: RegExp;
+  methods: Readonly<Record<string, RouteHandler>>;
+}
+
+const getSnapshot: RouteHandler = async (deps) => jsonResponse(200, await readDashboardSnapshot(deps));
+
+/**
+ * A redirect to a presigned link, so the photo's bytes go from S3 to the browser without passing
+ * through the function. Only photos the database lists as coffees are linked: the endpoint cannot
+ * be used to fetch whatever else lies under photos/ (not yet analysed, or never a coffee).
+ */
+const getPhoto: RouteHandler = async (deps, [encodedKey = '']) => {
+  const photoKey = parsePhotoKey(encodedKey);
+  const stored = await deps.coffees.findByPhotoKey(photoKey);
+  if (stored === null) return errorResponse(404, `no coffee photo "${photoKey}"`);
+  if (stored.record.status === 'missing') return errorResponse(404, `the photo "${photoKey}" is gone`);
+  return redirectResponse(await deps.photoLinks.linkFor(photoKey, deps.photoLinkSeconds));
+};
+
+// The HTTP API routes only these (infra/src/constructs/dashboard.ts), each behind the JWT
+// authorizer; the function checks again so it never depends on the gateway alone.
+const ROUTES: readonly Route[] = [
+  { pattern: /^\/api\/snapshot$/, methods: { GET: getSnapshot } },
+  { pattern: /^\/api\/photos\/(.+)$/, methods: { GET: getPhoto } },
+];
+
+/**
+ * One HTTP API (payload v2) request: routes on the raw path, maps refusals to 400/404/405 and an
+ * unreachable database to 503 (the page retries); anything else throws, and API Gateway answers 500.
+ */
+export async function handleDashboardRequest(
+  event: APIGatewayProxyEventV2,
+  deps: DashboardApiDeps,
+): Promise<Result> {
+  const method = event.requestContext.http.method;
+  const path = event.rawPath;
+  const route = ROUTES.map((candidate) => ({ candidate, match: candidate.pattern.exec(path) })).find(
+    ({ match }) => match !== null,
+  );
+  if (route === undefined || route.match === null) return errorResponse(404, `no API endpoint at ${path}`);
+  const { methods } = route.candidate;
+  // Own keys only: a method named like an Object.prototype member must not find a "handler".
+  const handler = Object.hasOwn(methods, method) ? methods[method] : undefined;
+  if (handler === undefined) {
+    return errorResponse(405, `${method} is not allowed on ${path}`, {
+      Allow: Object.keys(methods).join(', '),
+    });
+  }
+  try {
+    return await handler(deps, route.match.slice(1));
+  } catch (error) {
+    if (error instanceof InvalidPhotoKeyError) return errorResponse(400, error.message);
+    if (error instanceof DatabaseUnavailableError) {
+      deps.logger.warn(
+        { err: error, requestId: event.requestContext.requestId, path },
+        'database unavailable',
+      );
+      return errorResponse(503, 'the database is not reachable right now; try again shortly', {
+        'Retry-After': '5',
+      });
+    }
+    throw error;
+  }
+}

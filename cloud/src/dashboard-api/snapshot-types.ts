@@ -1,0 +1,54 @@
+// The dashboard's snapshot as the AWS API serves it: the same JSON shape as the local stack's
+// GET /api/snapshot (local/src/dashboard/api-types.ts). The cloud workspace cannot import the local
+// one (local depends on cloud), so the shape is declared here too, and snapshot-mirror.test.ts
+// fails to type-check the moment the two drift apart.
+import type { CoffeeStats, LatestCoffee } from '../stats/stats-types.js';
+
+/** One telemetry point; `t` is the reading's time in epoch milliseconds. */
+export interface TelemetryPoint {
+  t: number;
+  temperature: number;
+  humidity: number;
+  pressure: number;
+  pitch: number;
+  roll: number;
+  yaw: number;
+}
+
+/** What the dashboard knows about one device. */
+export interface DeviceStatus {
+  deviceId: string;
+  /** Connected to the broker now. */
+  online: boolean;
+  /** Last message of any kind, ISO 8601; null when never seen. */
+  lastSeenAt: string | null;
+  /** From the latest health message; null before the first one. */
+  spoolDepth: number | null;
+  droppedReadings: number | null;
+  outboxDepth: number | null;
+  outboxDropped: number | null;
+  /** Registry fields (coffee-iot devices set); null when unset. */
+  owner: string | null;
+  location: string | null;
+}
+
+/** A coffee as the dashboard lists it: the record plus where the page can load its photo. */
+export interface CoffeeView extends LatestCoffee {
+  /** GET /api/photos/{photoKey}; null when the photo is gone. */
+  photoUrl: string | null;
+}
+
+export interface DashboardSnapshot {
+  /** Server time, ISO 8601. */
+  generatedAt: string;
+  /** How far back `telemetry` reaches, in milliseconds. */
+  telemetryWindowMs: number;
+  devices: DeviceStatus[];
+  /** Per device id, oldest first, at most one point per `telemetryStepMs`. */
+  telemetry: Record<string, TelemetryPoint[]>;
+  telemetryStepMs: number;
+  /** Cups by hour of day, attribute rates, per device; `latest` is replaced by `coffees`. */
+  stats: Omit<CoffeeStats, 'latest'>;
+  /** Newest first. */
+  coffees: CoffeeView[];
+}

@@ -1,0 +1,314 @@
+import { readPhotoHandlerConfig } from '@coffee-iot/cloud';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Stream } from 'aws-cdk-lib/aws-kinesis';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { describe, expect, it } from 'vitest';
+import { type PhotoDatabaseAccess, Photos, type PhotosProps } from './photos.js';
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** A CloudFormation value as text: Fn::Join joined, `{Ref}` / `{Logical.Attr}` for references. */
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, unknown>;
+  if (v && 'Fn::Join' in v) {
+    const [separator, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map(text).join(separator);
+  }
+  if (v && 'Ref' in v) return `{${String(v.Ref)}}`;
+  if (v && 'Fn::GetAtt' in v) return `{${(v['Fn::GetAtt'] as string[]).join('.')}}`;
+  return JSON.stringify(value);
+}
+
+/** Every Allow statement of every IAM identity policy (policies and roles' inline policies). */
+function iamAllowStatements(template: Template): Statement[] {
+  const documents: { Statement: Statement[] }[] = [];
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    documents.push(policy.Properties.PolicyDocument);
+  }
+  for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+    for (const inline of role.Properties.Policies ?? []) documents.push(inline.PolicyDocument);
+  }
+  return documents.flatMap((document) => document.Statement).filter((s) => s.Effect === 'Allow');
+}
+
+function logicalId(template: Template, type: string, properties: Record<string, unknown> = {}): string {
+  const filter = Object.keys(properties).length === 0 ? {} : { Properties: Match.objectLike(properties) };
+  const ids = Object.keys(template.findResources(type, filter));
+  expect(ids).toHaveLength(1);
+  return ids[0] as string;
+}
+
+/** A stack with the Photos construct over stand-ins for the stream, topic and database. */
+function synth(app: App, overrides: Partial<PhotosProps> = {}) {
+  const stack = new Stack(app, 'PhotosTest');
+  const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+  const securityGroup = new SecurityGroup(stack, 'LambdaSecurityGroup', { vpc });
+  const secret = new Secret(stack, 'DatabaseSecret');
+  const database: PhotoDatabaseAccess = {
+    vpc,
+    securityGroup,
+    proxyEndpoint: 'coffee.proxy-abc.eu-west-1.rds.amazonaws.com',
+    secret,
+    databaseName: 'coffee_iot',
+    // As the Database construct's: read on the secret, plus whatever else connecting needs.
+    grantConnect: (grantee: IGrantable) => {
+      secret.grantRead(grantee);
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'StubConnect',
+          actions: ['rds-db:connect'],
+          resources: ['arn:aws:rds-db:stub'],
+        }),
+      );
+    },
+  };
+  const photos = new Photos(stack, 'Photos', {
+    retentionDays: 30,
+    versioned: false,
+    ingestStream: new Stream(stack, 'IngestStream'),
+    database,
+    alarmTopic: new Topic(stack, 'Alarms'),
+    ...overrides,
+  });
+  return { stack, photos, template: Template.fromStack(stack) };
+}
+
+/** Synthesizes without running esbuild, for the variants of the main template. */
+const unbundledApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+describe('Photos', () => {
+  const { stack, photos, template } = synth(new App());
+  const resources = template.toJSON().Resources;
+  const bucket = logicalId(template, 'AWS::S3::Bucket', { LoggingConfiguration: Match.anyValue() });
+  const fn = logicalId(template, 'AWS::Lambda::Function', {
+    Handler: 'index.handler',
+    VpcConfig: Match.anyValue(),
+  });
+  const queue = logicalId(template, 'AWS::SQS::Queue');
+  const stream = logicalId(template, 'AWS::Kinesis::Stream');
+  const topic = logicalId(template, 'AWS::SNS::Topic');
+  const role = resources[fn].Properties.Role['Fn::GetAtt'][0] as string;
+  const fnStatements = (t: Template, roleId: string) =>
+    Object.values(t.findResources('AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+
+  it('keeps the photo bucket private, SSE-S3 encrypted, unversioned unless asked, access-logged', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      VersioningConfiguration: Match.absent(),
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: stack.resolve(photos.accessLogsBucket.bucketName).Ref },
+      },
+    });
+    expect(stack.resolve(photos.bucket.bucketName)).toEqual({ Ref: bucket });
+  });
+
+  it('refuses plain HTTP (aws:SecureTransport false) and TLS below 1.2', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucket },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          Match.objectLike({ Effect: 'Deny', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
+        ]),
+      },
+    });
+  });
+
+  it('expires photos/ after retentionDays (privacy)', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'photos/', ExpirationInDays: 30, Status: 'Enabled' }),
+        ]),
+      },
+    });
+  });
+
+  it('when versioned, expires old photo versions a day later so deletes still delete', () => {
+    const versioned = synth(unbundledApp(), { versioned: true, retentionDays: 7 }).template;
+    versioned.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'photos/', ExpirationInDays: 7 }),
+          Match.objectLike({ Prefix: 'photos/', NoncurrentVersionExpiration: { NoncurrentDays: 1 } }),
+        ]),
+      },
+    });
+  });
+
+  it('runs the Lambda in the VPC’s private subnets with the database’s security group', () => {
+    const { VpcConfig } = resources[fn].Properties;
+    const privateSubnets = Object.keys(
+      template.findResources('AWS::EC2::Subnet', {
+        Properties: { Tags: Match.arrayWith([{ Key: 'aws-cdk:subnet-type', Value: 'Private' }]) },
+      }),
+    );
+    expect(VpcConfig.SubnetIds.map((s: { Ref: string }) => s.Ref).sort()).toEqual(privateSubnets.sort());
+    expect(VpcConfig.SecurityGroupIds).toEqual([
+      { 'Fn::GetAtt': [logicalId(template, 'AWS::EC2::SecurityGroup'), 'GroupId'] },
+    ]);
+  });
+
+  it('sets exactly the environment readPhotoHandlerConfig requires', () => {
+    const variables = resources[fn].Properties.Environment.Variables as Record<string, unknown>;
+    const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, text(v)]));
+    expect(env).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      INGEST_STREAM_NAME: `{${stream}}`,
+      DB_SECRET_ARN: `{${logicalId(template, 'AWS::SecretsManager::Secret')}}`,
+      DB_HOST: 'coffee.proxy-abc.eu-west-1.rds.amazonaws.com',
+      DB_NAME: 'coffee_iot',
+      DELETE_PHOTO_AFTER_ANALYSIS: 'false',
+    });
+    expect(readPhotoHandlerConfig(env)).toMatchObject({
+      streamName: `{${stream}}`,
+      dbHost: 'coffee.proxy-abc.eu-west-1.rds.amazonaws.com',
+      dbName: 'coffee_iot',
+      deletePhotoAfterAnalysis: false,
+    });
+  });
+
+  it('invokes the Lambda for every object created under photos/', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: bucket },
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'photos/' }] } },
+            LambdaFunctionArn: { 'Fn::GetAtt': [fn, 'Arn'] },
+          },
+        ],
+      },
+    });
+  });
+
+  it('retries twice within 6 h, then sends the event to an encrypted, TLS-only queue kept 14 days', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: fn },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queue }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    expect(stack.resolve(photos.failureQueue.queueArn)).toEqual({ 'Fn::GetAtt': [queue, 'Arn'] });
+  });
+
+  it('reads photos only under photos/, and deletes none unless asked', () => {
+    const read = fnStatements(template, role).find((s) => s.Sid === 'ReadPhotos');
+    expect(read?.Action).toBe('s3:GetObject');
+    expect(text(read?.Resource)).toBe(`{${bucket}.Arn}/photos/*`);
+    expect(iamAllowStatements(template).flatMap((s) => asList(s.Action))).not.toContain('s3:DeleteObject');
+
+    const deleting = synth(unbundledApp(), { deletePhotoAfterAnalysis: true }).template;
+    const deletingFn = logicalId(deleting, 'AWS::Lambda::Function', { VpcConfig: Match.anyValue() });
+    const deletingRole = deleting.toJSON().Resources[deletingFn].Properties.Role['Fn::GetAtt'][0];
+    const photosStatement = fnStatements(deleting, deletingRole).find((s) => s.Sid === 'ReadPhotos');
+    expect(photosStatement?.Action).toEqual(['s3:GetObject', 's3:DeleteObject']);
+    expect(text(photosStatement?.Resource)).toMatch(/\.Arn}\/photos\/\*$/);
+    expect(
+      deleting.toJSON().Resources[deletingFn].Properties.Environment.Variables.DELETE_PHOTO_AFTER_ANALYSIS,
+    ).toBe('true');
+  });
+
+  it('calls DetectFaces on "*" (it has no resource-level permissions) and puts records only on the stream', () => {
+    const statements = fnStatements(template, role);
+    expect(statements.find((s) => s.Sid === 'DetectFaces')).toMatchObject({
+      Action: 'rekognition:DetectFaces',
+      Resource: '*',
+    });
+    expect(statements.find((s) => s.Sid === 'PutCoffeeRecords')).toMatchObject({
+      Action: 'kinesis:PutRecords',
+      Resource: { 'Fn::GetAtt': [stream, 'Arn'] },
+    });
+  });
+
+  it('is granted what connecting to the database needs (the secret among it)', () => {
+    const statements = fnStatements(template, role);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Resource: { Ref: logicalId(template, 'AWS::SecretsManager::Secret') },
+      }),
+    );
+    expect(statements.map((s) => s.Sid)).toContain('StubConnect');
+  });
+
+  it('alarms the topic on queued failures, errors, throttles and lost failure deliveries — no iterator age', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    expect(alarms.map((a) => a.MetricName).sort()).toEqual([
+      'ApproximateNumberOfMessagesVisible',
+      'DestinationDeliveryFailures',
+      'Errors',
+      'Throttles',
+    ]);
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        Period: 300,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topic }],
+      });
+    }
+    const queued = alarms.find((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
+    expect(queued?.Dimensions).toEqual([
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } },
+    ]);
+    expect(photos.alarms).toHaveLength(4);
+  });
+
+  it('grants no wildcard action, and "*" as a resource only for rekognition:DetectFaces', () => {
+    const statements = iamAllowStatements(template);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      for (const action of asList(statement.Action)) expect(action).not.toContain('*');
+      if (asList(statement.Resource).includes('*')) expect(statement.Action).toBe('rekognition:DetectFaces');
+    }
+  });
+
+  it('refuses a retention shorter than a day', () => {
+    expect(() => synth(unbundledApp(), { retentionDays: 0 })).toThrow(/retentionDays/);
+  });
+});
