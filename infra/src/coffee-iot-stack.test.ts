@@ -1,0 +1,120 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { STACK_OUTPUT_KEYS } from '../../cloud/src/provision/stack-resources.js';
+import { CoffeeIotStack } from './coffee-iot-stack.js';
+import { StackConfigError } from './stack-config.js';
+
+function synthWithChecks(context: Record<string, unknown> = {}): { app: App; stack: CoffeeIotStack } {
+  const app = new App({ context });
+  const stack = new CoffeeIotStack(app, 'CoffeeIot', {
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+function statements(template: Template): Statement[] {
+  const documents = [
+    ...Object.values(template.findResources('AWS::IAM::Policy')).map((r) => r.Properties.PolicyDocument),
+    ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) =>
+      (r.Properties.Policies ?? []).map((p: { PolicyDocument: unknown }) => p.PolicyDocument),
+    ),
+  ] as { Statement: Statement[] }[];
+  return documents.flatMap((d) => d.Statement);
+}
+
+describe('the CoffeeIot stack', () => {
+  const { app, stack } = synthWithChecks();
+  // cdk-nag runs as a validation plugin: synth throws on any finding not acknowledged.
+  const assembly = app.synth();
+  const template = Template.fromStack(stack);
+
+  it('passes the AWS Solutions checks with every finding acknowledged with a reason', () => {
+    expect(assembly.stacks.map((s) => s.stackName)).toEqual(['CoffeeIot']);
+  });
+
+  it('gives coffee-iot provision every output it reads', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    for (const key of Object.values(STACK_OUTPUT_KEYS)) expect(outputs).toContain(key);
+  });
+
+  it('grants no wildcard action anywhere, and `*` resources only for actions AWS cannot scope', () => {
+    // DetectFaces, Step Functions log delivery and X-Ray, VPC ENIs, and CDK's own log-retention
+    // and bucket-deployment functions (the latter invalidates the dashboard's distribution).
+    const unscopable =
+      /^(rekognition:DetectFaces|cloudfront:(Get|Create)Invalidation|logs:(Put|Delete)RetentionPolicy|logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|xray:.+|ec2:.+|iot:.+|cloudwatch:PutMetricData)$/;
+    for (const statement of statements(template)) {
+      const actions = ([] as string[]).concat(statement.Action);
+      for (const action of actions)
+        expect(action, JSON.stringify(statement)).not.toMatch(/^(\*|[a-z0-9-]+:\*)$/);
+      if (statement.Resource === '*') {
+        for (const action of actions) expect(action, JSON.stringify(statement)).toMatch(unscopable);
+      }
+    }
+  });
+
+  it('keeps the database private: encrypted, not publicly accessible, deletion protected', () => {
+    template.hasResourceProperties('AWS::RDS::DBCluster', {
+      StorageEncrypted: true,
+      DeletionProtection: true,
+    });
+    for (const instance of Object.values(template.findResources('AWS::RDS::DBInstance'))) {
+      expect(instance.Properties.PubliclyAccessible).toBe(false);
+    }
+    template.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true });
+  });
+
+  it('sends a photo event that failed every retry to the on-failure queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('binds devices to their own thing name in the IoT policy', () => {
+    const [policy] = Object.values(template.findResources('AWS::IoT::Policy'));
+    expect(JSON.stringify(policy?.Properties.PolicyDocument)).toContain(
+      ['$', '{iot:Connection.Thing.ThingName}'].join(''),
+    );
+  });
+
+  it('leaves the Glue streaming job off unless asked, and on when asked', () => {
+    template.resourceCountIs('AWS::Glue::Job', 0);
+    const withJob = synthWithChecks({ 'coffee-iot:glueStreamingJob': true });
+    withJob.app.synth();
+    Template.fromStack(withJob.stack).resourceCountIs('AWS::Glue::Job', 1);
+  });
+});
+
+describe('the stack configuration', () => {
+  it('names every bad context value at once', () => {
+    const app = new App({
+      context: { 'coffee-iot:photoRetentionDays': 'forever', 'coffee-iot:glueStreamingJob': 'maybe' },
+    });
+    const error = (() => {
+      try {
+        new CoffeeIotStack(app, 'Bad');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(StackConfigError);
+    expect((error as Error).message).toContain('coffee-iot:photoRetentionDays');
+    expect((error as Error).message).toContain('coffee-iot:glueStreamingJob');
+  });
+});
+
+describe('cdk-nag as wired here', () => {
+  it('fails the synth on a finding nobody acknowledged', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Careless');
+    new Bucket(stack, 'Open', { encryption: BucketEncryption.UNENCRYPTED });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow();
+  });
+});

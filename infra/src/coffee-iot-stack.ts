@@ -1,0 +1,81 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import { Analytics } from './constructs/analytics.js';
+import { Dashboard } from './constructs/dashboard.js';
+import { Database } from './constructs/database.js';
+import { DeviceIdentity } from './constructs/device-identity.js';
+import { Ingest } from './constructs/ingest.js';
+import { Lake } from './constructs/lake.js';
+import { Photos } from './constructs/photos.js';
+import { acknowledgeFindings } from './nag-acknowledgements.js';
+import { readStackConfig, type StackConfig } from './stack-config.js';
+
+/**
+ * The whole of coffee-iot in one stack. It only wires: each concern is a construct of its own
+ * (constructs/), configured from context (stack-config.ts). Outputs are what an operator and
+ * `coffee-iot provision` need.
+ */
+export class CoffeeIotStack extends Stack {
+  readonly config: StackConfig;
+
+  constructor(scope: Construct, id: string, props: StackProps = {}) {
+    super(scope, id, props);
+    this.config = readStackConfig(this.node, this.account);
+    const { config } = this;
+
+    const alarms = new Topic(this, 'Alarms', { displayName: 'coffee-iot alarms', enforceSSL: true });
+    if (config.alarmEmail !== '') alarms.addSubscription(new EmailSubscription(config.alarmEmail));
+
+    const database = new Database(this, 'Database');
+    const lake = new Lake(this, 'Lake', {
+      firstYear: new Date().getUTCFullYear(),
+      glueStreamingJob: config.glueStreamingJob,
+    });
+    const ingest = new Ingest(this, 'Ingest', { topicPrefix: config.topicPrefix, lake });
+    const photos = new Photos(this, 'Photos', {
+      retentionDays: config.photoRetentionDays,
+      versioned: config.photoBucketVersioning,
+      ingestStream: ingest.stream,
+      database: database.lambdaAccess,
+      alarmTopic: alarms,
+    });
+    const identity = new DeviceIdentity(this, 'DeviceIdentity', {
+      topicPrefix: config.topicPrefix,
+      photoBucket: photos.bucket,
+    });
+    new Analytics(this, 'Analytics', {
+      lakeBucket: lake.bucket,
+      glueDatabaseName: lake.databaseName,
+      telemetryTable: lake.tableNames.telemetry,
+      coffeesTable: lake.tableNames.coffees,
+      athenaWorkGroupName: lake.workgroupName,
+      photoBucketName: photos.bucket.bucketName,
+      schedule: config.exportSchedule,
+    });
+    const dashboard = new Dashboard(this, 'Dashboard', {
+      database: database.lambdaAccess,
+      photoBucket: photos.bucket,
+      authDomainPrefix: config.authDomainPrefix,
+    });
+
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    // coffee-iot provision reads these three (cloud/src/provision/stack-resources.ts).
+    output('IotPolicyName', identity.policyName, 'IoT policy attached to each device certificate');
+    output('RoleAliasName', identity.roleAliasName, 'IoT role alias devices use for S3 upload credentials');
+    output('PhotoBucketName', photos.bucket.bucketName, 'Bucket the devices upload photos to');
+    output('LakeBucketName', lake.bucket.bucketName, 'The lake: curated/, raw/, errors/, imports/, exports/');
+    output('AthenaWorkGroup', lake.workgroupName, 'Athena work group with the saved queries');
+    output('GlueDatabase', lake.databaseName, 'Glue database of the telemetry and coffees tables');
+    output('IngestStreamName', ingest.stream.streamName, 'Kinesis ingest stream');
+    output('DashboardUrl', dashboard.siteUrl, 'The dashboard (sign in with a Cognito user)');
+    output('DashboardApiUrl', dashboard.apiUrl, 'The dashboard API (JWT from the user pool)');
+    output('UserPoolId', dashboard.userPool.userPoolId, 'Cognito user pool: create dashboard users here');
+    output('PhotoFailureQueueUrl', photos.failureQueue.queueUrl, 'Photo events that failed every attempt');
+    output('AlarmTopicArn', alarms.topicArn, 'SNS topic every alarm notifies');
+
+    acknowledgeFindings(this, config.glueStreamingJob);
+  }
+}

@@ -1,0 +1,85 @@
+import { Token } from 'aws-cdk-lib';
+import type { Node } from 'constructs';
+
+/** The deployment's choices, from `cdk.json` context or `-c key=value` on the command line. */
+export interface StackConfig {
+  /** The Glue streaming job instead of Firehose: off by default (about $640 a month, docs/costs.md). */
+  readonly glueStreamingJob: boolean;
+  /** Days a photo is kept before S3 deletes it (faces: privacy). */
+  readonly photoRetentionDays: number;
+  readonly photoBucketVersioning: boolean;
+  /** EventBridge schedule of the daily export. */
+  readonly exportSchedule: string;
+  /** Where alarms are mailed; empty for none (subscribe to the topic yourself). */
+  readonly alarmEmail: string;
+  /** The Cognito hosted sign-in domain prefix: unique in the region. */
+  readonly authDomainPrefix: string;
+  readonly topicPrefix: string;
+}
+
+export class StackConfigError extends Error {
+  override readonly name = 'StackConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid coffee-iot context:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+const KEY = (name: string) => `coffee-iot:${name}`;
+
+/** Reads every setting and reports every bad one at once, naming the context key. */
+export function readStackConfig(node: Node, account: string): StackConfig {
+  const problems: string[] = [];
+  const raw = (name: string) => node.tryGetContext(KEY(name)) as unknown;
+  const bool = (name: string, fallback: boolean): boolean => {
+    const value = raw(name);
+    if (value === undefined) return fallback;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    problems.push(`${KEY(name)} must be true or false, got ${JSON.stringify(value)}`);
+    return fallback;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const value = raw(name);
+    if (value === undefined) return fallback;
+    const number = typeof value === 'number' ? value : Number(value);
+    if (!Number.isInteger(number) || number < min || number > max) {
+      problems.push(
+        `${KEY(name)} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+      );
+      return fallback;
+    }
+    return number;
+  };
+  const text = (name: string, fallback: string, pattern?: RegExp, expected?: string): string => {
+    const value = raw(name);
+    if (value === undefined) return fallback;
+    if (typeof value !== 'string' || (pattern && !pattern.test(value))) {
+      problems.push(`${KEY(name)} must be ${expected ?? 'a string'}, got ${JSON.stringify(value)}`);
+      return fallback;
+    }
+    return value;
+  };
+  const config: StackConfig = {
+    glueStreamingJob: bool('glueStreamingJob', false),
+    photoRetentionDays: int('photoRetentionDays', 30, 1, 3650),
+    photoBucketVersioning: bool('photoBucketVersioning', false),
+    exportSchedule: text('exportSchedule', 'cron(30 1 * * ? *)', /^(cron|rate)\(.+\)$/, 'cron(…) or rate(…)'),
+    alarmEmail: text('alarmEmail', '', /^$|^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address or empty'),
+    // Cognito domain prefixes are unique in a region across all accounts: the account id makes
+    // the default unique when it is known at synth (the CDK CLI sets it from your credentials).
+    authDomainPrefix: text(
+      'authDomainPrefix',
+      Token.isUnresolved(account) ? 'coffee-iot-dashboard' : `coffee-iot-${account}`,
+      /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+      'lower-case letters, digits and hyphens',
+    ),
+    topicPrefix: text(
+      'topicPrefix',
+      'dt/coffee-iot',
+      /^[^#+/$][^#+]*[^/#+]$/,
+      'an MQTT topic prefix without wildcards',
+    ),
+  };
+  if (problems.length > 0) throw new StackConfigError(problems);
+  return config;
+}
