@@ -92,6 +92,19 @@ describe('the CoffeeIot stack', () => {
 });
 
 describe('the stack configuration', () => {
+  it('sizes the stream and the Athena scan limit from context', () => {
+    const { app, stack } = synthWithChecks({
+      'coffee-iot:ingestShards': 4,
+      'coffee-iot:athenaScanLimitGib': 250,
+    });
+    app.synth();
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Kinesis::Stream', { ShardCount: 4 });
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: Match.objectLike({ BytesScannedCutoffPerQuery: 250 * 1024 ** 3 }),
+    });
+  });
+
   it('names every bad context value at once', () => {
     const app = new App({
       context: { 'coffee-iot:photoRetentionDays': 'forever', 'coffee-iot:glueStreamingJob': 'maybe' },

@@ -32,8 +32,13 @@ export class CoffeeIotStack extends Stack {
     const lake = new Lake(this, 'Lake', {
       firstYear: new Date().getUTCFullYear(),
       glueStreamingJob: config.glueStreamingJob,
+      athenaScanLimitGib: config.athenaScanLimitGib,
     });
-    const ingest = new Ingest(this, 'Ingest', { topicPrefix: config.topicPrefix, lake });
+    const ingest = new Ingest(this, 'Ingest', {
+      topicPrefix: config.topicPrefix,
+      lake,
+      shardCount: config.ingestShards,
+    });
     const photos = new Photos(this, 'Photos', {
       retentionDays: config.photoRetentionDays,
       versioned: config.photoBucketVersioning,

@@ -15,6 +15,10 @@ export interface StackConfig {
   /** The Cognito hosted sign-in domain prefix: unique in the region. */
   readonly authDomainPrefix: string;
   readonly topicPrefix: string;
+  /** Kinesis shards: one takes 1,000 records/s (1,000 devices at 1 Hz unbatched). */
+  readonly ingestShards: number;
+  /** Athena's per-query scan limit, GiB. */
+  readonly athenaScanLimitGib: number;
 }
 
 export class StackConfigError extends Error {
@@ -73,6 +77,8 @@ export function readStackConfig(node: Node, account: string): StackConfig {
       /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
       'lower-case letters, digits and hyphens',
     ),
+    ingestShards: int('ingestShards', 1, 1, 500),
+    athenaScanLimitGib: int('athenaScanLimitGib', 100, 1, 100_000),
     topicPrefix: text(
       'topicPrefix',
       'dt/coffee-iot',

@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './coffee-lambda.js';
-import { LAKE_TABLE_NAMES, Lake } from './lake.js';
+import { DEFAULT_ATHENA_SCAN_LIMIT_GIB, LAKE_TABLE_NAMES, Lake } from './lake.js';
 
 interface Statement {
   Sid?: string;
@@ -198,7 +198,7 @@ describe('Lake', () => {
       Name: 'coffee-iot',
       WorkGroupConfiguration: {
         EnforceWorkGroupConfiguration: true,
-        BytesScannedCutoffPerQuery: 10 * 1024 ** 3,
+        BytesScannedCutoffPerQuery: DEFAULT_ATHENA_SCAN_LIMIT_GIB * 1024 ** 3,
         ResultConfiguration: {
           EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
           OutputLocation: { 'Fn::Join': ['', ['s3://', { Ref: bucket }, '/athena-results/']] },

@@ -33,8 +33,11 @@ export const ATHENA_RESULTS_PREFIX = 'athena-results/';
 /** Where the Glue streaming job keeps its Spark checkpoints. */
 export const CHECKPOINTS_PREFIX = 'checkpoints/';
 
-/** Athena stops (and bills no further) any one query that would scan more than this: 10 GiB. */
-const BYTES_SCANNED_CUTOFF_PER_QUERY = 10 * 1024 ** 3;
+/**
+ * Athena stops (and bills no further) any one query that would scan more than this. 100 GiB
+ * holds a day of telemetry for ~10,000 devices (docs/costs.md), so the daily export fits.
+ */
+export const DEFAULT_ATHENA_SCAN_LIMIT_GIB = 100;
 const GLUE_JOB_NAME = 'coffee-iot-ingest-stream';
 const GLUE_SCRIPT = `${REPO_ROOT}cloud/glue/ingest_stream_job.py`;
 
@@ -51,6 +54,8 @@ export interface LakeProps {
    * through connectIngestStream() when it is not given here.
    */
   readonly ingestStream?: IStream;
+  /** Per-query scan limit of the work group, GiB (default DEFAULT_ATHENA_SCAN_LIMIT_GIB). */
+  readonly athenaScanLimitGib?: number;
 }
 
 /**
@@ -142,7 +147,7 @@ export class Lake extends Construct {
         // Clients cannot send results elsewhere, unencrypted, or lift the cutoff.
         enforceWorkGroupConfiguration: true,
         publishCloudWatchMetricsEnabled: true,
-        bytesScannedCutoffPerQuery: BYTES_SCANNED_CUTOFF_PER_QUERY,
+        bytesScannedCutoffPerQuery: (props.athenaScanLimitGib ?? DEFAULT_ATHENA_SCAN_LIMIT_GIB) * 1024 ** 3,
         engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
         resultConfiguration: {
           outputLocation: `s3://${this.bucket.bucketName}/${ATHENA_RESULTS_PREFIX}`,
