@@ -8,24 +8,30 @@ import { createCoffeeRepository } from '../db/sql-coffee-repository.js';
 import { openSqliteDatabase } from '../db/sqlite-database.js';
 import { silentLogger } from '../logging/logger.js';
 import { sampleCoffeeRecord } from '../testing/coffee-fixtures.js';
-import { type DashboardApiDeps, handleDashboardRequest } from './handle-request.js';
+import { acceptsJson, type DashboardApiDeps, handleDashboardRequest } from './handle-request.js';
 import type { PhotoLinks } from './photo-links.js';
 import type { DashboardSnapshot } from './snapshot-types.js';
 
 const NOW = new Date('2026-03-02T12:00:00.000Z');
+/** What Chromium sends for an <img>: image types and a lower-weighted wildcard, never JSON. */
+const IMAGE_ACCEPT = 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8';
 
 /** An HTTP API payload v2 event as API Gateway sends it after the JWT authorizer let it through. */
 function httpApiEvent(
   method: string,
   rawPath: string,
-  routeKey = `${method} ${rawPath}`,
+  {
+    routeKey = `${method} ${rawPath}`,
+    accept = 'application/json',
+  }: { routeKey?: string; accept?: string } = {},
 ): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey,
     rawPath,
     rawQueryString: '',
-    headers: { accept: 'application/json', authorization: 'Bearer eyJ…' },
+    // Payload v2 lower-cases header names.
+    headers: { accept, authorization: 'Bearer eyJ…' },
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',
@@ -97,7 +103,10 @@ describe('handleDashboardRequest', () => {
     await coffees.recordCoffee({ record, faceDetails: null });
 
     const response = await handleDashboardRequest(
-      httpApiEvent('GET', `/api/photos/${record.photoKey}`, 'GET /api/photos/{proxy+}'),
+      httpApiEvent('GET', `/api/photos/${record.photoKey}`, {
+        routeKey: 'GET /api/photos/{proxy+}',
+        accept: IMAGE_ACCEPT,
+      }),
       deps,
     );
 
@@ -106,9 +115,46 @@ describe('handleDashboardRequest', () => {
       headers: {
         Location: `https://photos.example/${record.photoKey}?X-Amz-Expires=300`,
         'Cache-Control': 'no-store',
+        Vary: 'Accept',
       },
     });
     expect(links.requests).toEqual([{ photoKey: record.photoKey, expiresInSeconds: 300 }]);
+  });
+
+  it('answers the link and when it expires as JSON to a request that accepts application/json', async () => {
+    const record = sampleCoffeeRecord();
+    await coffees.recordCoffee({ record, faceDetails: null });
+
+    const response = await handleDashboardRequest(
+      httpApiEvent('GET', `/api/photos/${record.photoKey}`, {
+        routeKey: 'GET /api/photos/{proxy+}',
+        accept: 'application/json',
+      }),
+      deps,
+    );
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toMatchObject({
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Vary: 'Accept',
+    });
+    expect(JSON.parse(response.body ?? '')).toEqual({
+      url: `https://photos.example/${record.photoKey}?X-Amz-Expires=300`,
+      expiresAt: '2026-03-02T12:05:00.000Z',
+    });
+    expect(links.requests).toEqual([{ photoKey: record.photoKey, expiresInSeconds: 300 }]);
+  });
+
+  it('redirects when the request sends no Accept header at all', async () => {
+    const record = sampleCoffeeRecord();
+    await coffees.recordCoffee({ record, faceDetails: null });
+    const event = httpApiEvent('GET', `/api/photos/${record.photoKey}`);
+    event.headers = { authorization: 'Bearer eyJ…' };
+
+    const response = await handleDashboardRequest(event, deps);
+
+    expect(response.statusCode).toBe(302);
   });
 
   it('decodes a percent-encoded photo key before looking it up', async () => {
@@ -116,7 +162,7 @@ describe('handleDashboardRequest', () => {
     await coffees.recordCoffee({ record, faceDetails: null });
 
     const response = await handleDashboardRequest(
-      httpApiEvent('GET', `/api/photos/${encodeURIComponent(record.photoKey)}`),
+      httpApiEvent('GET', `/api/photos/${encodeURIComponent(record.photoKey)}`, { accept: IMAGE_ACCEPT }),
       deps,
     );
 
@@ -196,5 +242,23 @@ describe('handleDashboardRequest', () => {
     await expect(
       handleDashboardRequest(httpApiEvent('GET', `/api/photos/${record.photoKey}`), broken),
     ).rejects.toThrow('signer exploded');
+  });
+});
+
+describe('acceptsJson', () => {
+  it.each([
+    ['application/json', true],
+    ['Application/JSON; charset=utf-8', true],
+    ['text/html, application/json;q=0.5', true],
+    ['application/json;q=0', false],
+    ['application/json; q=0.000', false],
+    [IMAGE_ACCEPT, false],
+    ['*/*', false],
+    ['application/*', false],
+    ['application/jsonp', false],
+    ['', false],
+    [undefined, false],
+  ])('%s → %s', (accept, expected) => {
+    expect(acceptsJson(accept)).toBe(expected);
   });
 });

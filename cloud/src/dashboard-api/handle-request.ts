@@ -7,6 +7,7 @@ import { InvalidPhotoKeyError, parsePhotoKey } from './photo-key.js';
 import type { PhotoLinks } from './photo-links.js';
 import { errorResponse, jsonResponse, redirectResponse } from './responses.js';
 import { readDashboardSnapshot } from './snapshot.js';
+import type { PhotoLink } from './snapshot-types.js';
 
 /** What the dashboard API reads from; built once per Lambda container (aws-dashboard-api.ts). */
 export interface DashboardApiDeps {
@@ -21,7 +22,11 @@ export interface DashboardApiDeps {
 }
 
 type Result = APIGatewayProxyStructuredResultV2;
-type RouteHandler = (deps: DashboardApiDeps, captures: readonly string[]) => Promise<Result>;
+type RouteHandler = (
+  deps: DashboardApiDeps,
+  captures: readonly string[],
+  event: APIGatewayProxyEventV2,
+) => Promise<Result>;
 
 interface Route {
   /** Matched against the raw, still percent-encoded path; captures are decoded by the handler. */
@@ -32,17 +37,43 @@ interface Route {
 const getSnapshot: RouteHandler = async (deps) => jsonResponse(200, await readDashboardSnapshot(deps));
 
 /**
- * A redirect to a presigned link, so the photo's bytes go from S3 to the browser without passing
- * through the function. Only photos the database lists as coffees are linked: the endpoint cannot
- * be used to fetch whatever else lies under photos/ (not yet analysed, or never a coffee).
+ * A presigned link, so the photo's bytes go from S3 to the browser without passing through the
+ * function. Only photos the database lists as coffees are linked: the endpoint cannot be used to
+ * fetch whatever else lies under photos/ (not yet analysed, or never a coffee).
+ *
+ * The page in AWS sends its token in an Authorization header, which an `<img src>` cannot carry: it
+ * asks for JSON and sets the image's src to the link itself. Anything else (a browser following a
+ * link, curl) gets a 302 to it.
  */
-const getPhoto: RouteHandler = async (deps, [encodedKey = '']) => {
+const getPhoto: RouteHandler = async (deps, [encodedKey = ''], event) => {
   const photoKey = parsePhotoKey(encodedKey);
   const stored = await deps.coffees.findByPhotoKey(photoKey);
   if (stored === null) return errorResponse(404, `no coffee photo "${photoKey}"`);
   if (stored.record.status === 'missing') return errorResponse(404, `the photo "${photoKey}" is gone`);
-  return redirectResponse(await deps.photoLinks.linkFor(photoKey, deps.photoLinkSeconds));
+  // Read before signing: the signature's own time is the same or later, so the link outlives this.
+  const expiresAt = new Date(deps.now().getTime() + deps.photoLinkSeconds * 1000);
+  const url = await deps.photoLinks.linkFor(photoKey, deps.photoLinkSeconds);
+  // no-store already keeps both answers out of caches; Vary says why they differ all the same.
+  const vary = { Vary: 'Accept' };
+  if (acceptsJson(event.headers.accept)) {
+    const body: PhotoLink = { url, expiresAt: expiresAt.toISOString() };
+    return jsonResponse(200, body, vary);
+  }
+  return redirectResponse(url, vary);
 };
+
+/**
+ * Whether an Accept header names application/json itself. Wildcards do not count: a browser's image
+ * request lists image types and "any type" at a lower weight, and must still be redirected.
+ */
+export function acceptsJson(accept: string | undefined): boolean {
+  if (accept === undefined) return false;
+  return accept.split(',').some((range) => {
+    const [type = '', ...params] = range.split(';').map((part) => part.trim().toLowerCase());
+    // q=0 means "not acceptable" (RFC 9110 §12.4.2).
+    return type === 'application/json' && !params.some((param) => /^q=0(?:\.0{0,3})?$/.test(param));
+  });
+}
 
 // The HTTP API routes only these (infra/src/constructs/dashboard.ts), each behind the JWT
 // authorizer; the function checks again so it never depends on the gateway alone.
@@ -74,7 +105,7 @@ export async function handleDashboardRequest(
     });
   }
   try {
-    return await handler(deps, route.match.slice(1));
+    return await handler(deps, route.match.slice(1), event);
   } catch (error) {
     if (error instanceof InvalidPhotoKeyError) return errorResponse(400, error.message);
     if (error instanceof DatabaseUnavailableError) {

@@ -27,6 +27,9 @@ export function errorResponse(
 }
 
 /** A temporary redirect to a short-lived link: never cached, or a cache could outlive the link. */
-export function redirectResponse(location: string): APIGatewayProxyStructuredResultV2 {
-  return { statusCode: 302, headers: { Location: location, 'Cache-Control': 'no-store' } };
+export function redirectResponse(
+  location: string,
+  headers: Readonly<Record<string, string>> = {},
+): APIGatewayProxyStructuredResultV2 {
+  return { statusCode: 302, headers: { Location: location, 'Cache-Control': 'no-store', ...headers } };
 }

@@ -52,3 +52,14 @@ export interface DashboardSnapshot {
   /** Newest first. */
   coffees: CoffeeView[];
 }
+
+/**
+ * GET /api/photos/{key} with `Accept: application/json` (the page in AWS, whose token an `<img>`
+ * cannot carry). The page declares it too (local/web/src/api.ts); snapshot-mirror.test.ts checks both.
+ */
+export interface PhotoLink {
+  /** The presigned S3 URL of the photo. */
+  url: string;
+  /** ISO 8601. The link was signed at or after this minus its lifetime, so it lasts at least until then. */
+  expiresAt: string;
+}

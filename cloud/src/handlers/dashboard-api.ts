@@ -10,7 +10,10 @@ const logger = createCloudLogger('coffee-iot-dashboard-api');
 const config = readDashboardApiConfig(process.env);
 let api: Promise<DashboardApiDeps> | undefined;
 
-/** HTTP API (payload v2, behind the Cognito JWT authorizer): GET /api/snapshot, GET /api/photos/{key}. */
+/**
+ * HTTP API (payload v2, behind the Cognito JWT authorizer): GET /api/snapshot, and GET /api/photos/{key}
+ * (a 302 to a presigned link, or with `Accept: application/json` the link and its expiry as JSON).
+ */
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   api ??= createAwsDashboardApi(config, logger).catch((error: unknown) => {
     // Do not cache a failed start (e.g. Secrets Manager throttled): the next request tries again.

@@ -1,12 +1,12 @@
-// The lake as a library for the local stack: the writer, its stream adapter, replay (which also
-// compacts an hour into few files), the read-time views and the common questions.
-export * from './local/index.js';
-export { NAMED_QUERIES } from './named-queries.js';
-export { createLakeViews, type LakeViewsSummary } from './views.js';
-// For infra: the AWS side of the same lake (Glue tables, the daily export state machine).
+// The lake as a library: for the local stack the writer, its stream adapter, replay (which also
+// compacts an hour into few files), the read-time views and the common questions; for infra the
+// AWS side of the same lake (Glue tables, the daily export state machine).
 export {
   type AslDefinition,
   buildExportStateMachineDefinition,
   type ExportStateMachineOptions,
 } from './export/index.js';
 export { type GlueTableInput, type GlueTableOptions, glueTableInput } from './glue-tables.js';
+export * from './local/index.js';
+export { NAMED_QUERIES } from './named-queries.js';
+export { createLakeViews, type LakeViewsSummary } from './views.js';

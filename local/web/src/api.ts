@@ -100,7 +100,10 @@ export interface DeviceStatus {
 }
 
 export interface CoffeeView extends LatestCoffee {
-  /** Same-origin URL of the photo; null when the photo is gone. */
+  /**
+   * The photo's path on the API, /api/photos/{key}; null when the photo is gone. Locally the page's
+   * own server answers it; in AWS it is relative to the API's URL and needs the sign-in token.
+   */
   photoUrl: string | null;
 }
 
@@ -115,6 +118,16 @@ export interface DashboardSnapshot {
   stats: DashboardStats;
   /** Newest first. */
   coffees: CoffeeView[];
+}
+
+/**
+ * GET /api/photos/{key} with `Accept: application/json`, AWS only (cloud/src/dashboard-api): the
+ * photo's presigned S3 URL, which an `<img>` can load without the token the API itself needs.
+ */
+export interface PhotoLink {
+  url: string;
+  /** ISO 8601, by the server's clock. */
+  expiresAt: string;
 }
 
 /** Server-sent events on GET /api/events; the `event:` field is the key, `data:` the JSON value. */

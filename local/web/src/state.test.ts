@@ -3,6 +3,7 @@ import {
   applyEvent,
   knownDeviceIds,
   MAX_COFFEES,
+  sameCoffee,
   serverNow,
   stateFromSnapshot,
   trimTelemetry,
@@ -118,5 +119,26 @@ describe('knownDeviceIds', () => {
       T0,
     );
     expect(knownDeviceIds(state)).toEqual(['dev-1', 'dev-2', 'dev-10']);
+  });
+});
+
+describe('sameCoffee', () => {
+  it('is true for equal coffees that are different objects, as each poll brings', () => {
+    const polled = JSON.parse(JSON.stringify(coffee('photos/a.jpg')));
+    expect(sameCoffee(coffee('photos/a.jpg'), polled)).toBe(true);
+  });
+
+  it('is false when any field differs, including null against a value', () => {
+    expect(sameCoffee(coffee('photos/a.jpg'), coffee('photos/a.jpg', { status: 'missing' }))).toBe(false);
+    expect(sameCoffee(coffee('photos/a.jpg'), coffee('photos/a.jpg', { photoUrl: null }))).toBe(false);
+    expect(
+      sameCoffee(coffee('photos/a.jpg', { smile: null }), coffee('photos/a.jpg', { smile: false })),
+    ).toBe(false);
+  });
+
+  it('is false when one has a field the other lacks', () => {
+    const { reason: _reason, ...withoutReason } = coffee('photos/a.jpg');
+    const extra = { ...withoutReason, note: 'x' } as unknown as ReturnType<typeof coffee>;
+    expect(sameCoffee(coffee('photos/a.jpg'), extra)).toBe(false);
   });
 });

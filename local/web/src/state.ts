@@ -99,6 +99,18 @@ export function knownDeviceIds(state: DashboardState): string[] {
   return [...ids].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
 }
 
+/**
+ * Whether two coffees read the same, field for field (every field is a string, number, boolean or
+ * null). Polled snapshots bring new objects for unchanged coffees; their items need no rebuilding.
+ */
+export function sameCoffee(a: CoffeeView, b: CoffeeView): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a) as (keyof CoffeeView)[];
+  return (
+    keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key])
+  );
+}
+
 /** `newer` then `older`, one per photo key (the newer wins), at most MAX_COFFEES. */
 function withCoffees(newer: readonly CoffeeView[], older: readonly CoffeeView[]): CoffeeView[] {
   const seen = new Set<string>();

@@ -29,7 +29,8 @@ export class DevicesTable {
 
   constructor(
     private readonly tbody: HTMLTableSectionElement,
-    private readonly brew: BrewAction,
+    /** null where devices cannot be pressed from the page (AWS): no Brew buttons. */
+    private readonly brew: BrewAction | null,
   ) {
     this.emptyRow = el('tr', { class: 'empty' }, [
       el('td', { text: 'No devices yet.', attrs: { colspan: '8' } }),
@@ -64,16 +65,24 @@ export class DevicesTable {
     const ownerLine = el('span', { class: 'muted small' });
     const badge = el('span', { class: 'badge' });
     const brewMessage = el('span', { class: 'brew-message small', attrs: { role: 'status' } });
-    const button = el('button', {
-      class: 'brew',
-      text: 'Brew',
-      attrs: {
-        type: 'button',
-        'data-testid': `brew-${deviceId}`,
-        'aria-label': `Brew a coffee on ${deviceId}`,
-      },
-    });
-    button.addEventListener('click', () => void this.onBrewClick(button, brewMessage, deviceId));
+    const brew = this.brew;
+    let button: HTMLButtonElement | null = null;
+    if (brew !== null) {
+      const pressable = el('button', {
+        class: 'brew',
+        text: 'Brew',
+        attrs: {
+          type: 'button',
+          'data-testid': `brew-${deviceId}`,
+          'aria-label': `Brew a coffee on ${deviceId}`,
+        },
+      });
+      pressable.addEventListener(
+        'click',
+        () => void this.onBrewClick(brew, pressable, brewMessage, deviceId),
+      );
+      button = pressable;
+    }
 
     const lastSeen = cell('last seen', 'last-seen');
     const spoolDepth = cell('spool');
@@ -109,6 +118,7 @@ export class DevicesTable {
   }
 
   private async onBrewClick(
+    brew: BrewAction,
     button: HTMLButtonElement,
     message: HTMLElement,
     deviceId: string,
@@ -116,7 +126,7 @@ export class DevicesTable {
     button.disabled = true;
     setMessage(message, 'brewing…', 'pending');
     try {
-      await this.brew(deviceId);
+      await brew(deviceId);
       setMessage(message, 'sent ☕', 'ok');
       setTimeout(() => {
         if (message.classList.contains('ok')) setMessage(message, '', null);

@@ -12,6 +12,16 @@ export function showConnectionState(element: HTMLElement, state: ConnectionState
   element.classList.toggle('is-reconnecting', state !== 'live');
 }
 
+/**
+ * AWS mode's badge, polled rather than streamed: "updated 4s ago" while the polls succeed, "offline"
+ * when the latest failed, anything else (loading, signing in) neither.
+ */
+export function showPollState(element: HTMLElement, text: string, healthy: boolean): void {
+  if (element.textContent !== text) element.textContent = text;
+  element.classList.toggle('is-live', healthy);
+  element.classList.toggle('is-reconnecting', !healthy);
+}
+
 export function showServerTime(element: HTMLTimeElement, serverNowMs: number): void {
   element.dateTime = new Date(serverNowMs).toISOString();
   element.textContent = `server time ${formatClock(serverNowMs)}`;
