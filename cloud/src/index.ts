@@ -3,6 +3,7 @@
 export * from './analysis/index.js';
 export { createLocalFaceAnalyzer, type LocalFaceAnalyzer } from './analysis/local/index.js';
 export { EnvironmentError, EnvReader } from './config/env.js';
+export type * from './dashboard-api/snapshot-types.js';
 export * from './db/index.js';
 export * from './db-url/index.js';
 export { asS3Notification, encodeS3Key } from './local/s3-notification.js';

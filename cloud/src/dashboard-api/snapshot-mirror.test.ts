@@ -1,14 +1,13 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type * as Local from '../../../local/src/dashboard/api-types.js';
 import type * as Page from '../../../local/web/src/api.js';
 import type * as Aws from './snapshot-types.js';
 
-// The AWS API declares the snapshot itself (the cloud workspace cannot depend on local); this check
-// fails to type-check (npm run typecheck) the moment the two shapes drift apart.
+// The page declares the wire types itself; these fail to type-check (npm run typecheck) the moment
+// it drifts from what the AWS API serves.
 describe('the AWS dashboard API’s snapshot', () => {
-  it('is the local dashboard’s snapshot, field for field', () => {
-    expectTypeOf<Aws.DashboardSnapshot>().toExtend<Local.DashboardSnapshot>();
-    expectTypeOf<Local.DashboardSnapshot>().toExtend<Aws.DashboardSnapshot>();
+  it('is what the page reads, field for field', () => {
+    expectTypeOf<Aws.DashboardSnapshot>().toExtend<Page.DashboardSnapshot>();
+    expectTypeOf<Page.DashboardSnapshot>().toExtend<Aws.DashboardSnapshot>();
   });
 });
 

@@ -1,7 +1,6 @@
-// The dashboard's snapshot as the AWS API serves it: the same JSON shape as the local stack's
-// GET /api/snapshot (local/src/dashboard/api-types.ts). The cloud workspace cannot import the local
-// one (local depends on cloud), so the shape is declared here too, and snapshot-mirror.test.ts
-// fails to type-check the moment the two drift apart.
+// The dashboard's snapshot, one declaration for both servers: the AWS API (here) and the local
+// stack's GET /api/snapshot (local/src/dashboard/api-types.ts re-exports these). The page keeps its
+// own copy (it cannot import Node workspaces); api-mirror tests check it at type level.
 import type { CoffeeStats, LatestCoffee } from '../stats/stats-types.js';
 
 /** One telemetry point; `t` is the reading's time in epoch milliseconds. */

@@ -3,42 +3,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
+import { asList, iamAllowStatements, type Statement, text } from '../testing/template-text.js';
 import { DeviceIdentity } from './device-identity.js';
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: unknown;
-}
-
-const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-/** A CloudFormation value as text: Fn::Join joined, `{Ref}` / `{Logical.Attr}` for references. */
-function text(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const v = value as Record<string, unknown>;
-  if (v && 'Fn::Join' in v) {
-    const [separator, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map(text).join(separator);
-  }
-  if (v && 'Ref' in v) return `{${String(v.Ref)}}`;
-  if (v && 'Fn::GetAtt' in v) return `{${(v['Fn::GetAtt'] as string[]).join('.')}}`;
-  return JSON.stringify(value);
-}
-
-/** Every Allow statement of every IAM identity policy (policies and roles' inline policies). */
-function iamAllowStatements(template: Template): Statement[] {
-  const documents: { Statement: Statement[] }[] = [];
-  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
-    documents.push(policy.Properties.PolicyDocument);
-  }
-  for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
-    for (const inline of role.Properties.Policies ?? []) documents.push(inline.PolicyDocument);
-  }
-  return documents.flatMap((document) => document.Statement).filter((s) => s.Effect === 'Allow');
-}
 
 function synth(photoBucket: (stack: Stack) => Bucket) {
   const stack = new Stack(new App(), 'DeviceIdentityTest');
