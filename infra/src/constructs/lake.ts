@@ -5,20 +5,13 @@ import { CfnDatabase, CfnJob, CfnSecurityConfiguration, CfnTable } from 'aws-cdk
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import {
-  BlockPublicAccess,
-  Bucket,
-  BucketEncryption,
-  type LifecycleRule,
-  ObjectOwnership,
-  StorageClass,
-} from 'aws-cdk-lib/aws-s3';
+import { Bucket, BucketEncryption, type LifecycleRule, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
-import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 // LAKE_PREFIXES is not exported from '@coffee-iot/cloud/lake' (yet): read it from the source.
 import { LAKE_PREFIXES } from '../../../cloud/src/lake/layout.js';
 import { REPO_ROOT } from './coffee-lambda.js';
+import { createAccessLogsBucket, PRIVATE_BUCKET } from './private-buckets.js';
 
 /** The lake's tables, as cloud/src/lake/columns.ts names them. */
 export type LakeTableName = Parameters<typeof glueTableInput>[0];
@@ -86,28 +79,11 @@ export class Lake extends Construct {
       throw new Error(`Lake: firstYear must be a year from 2000 to 2100, got ${props.firstYear}`);
     }
     this.glueStreamingJob = props.glueStreamingJob;
-    // Log delivery is granted by a bucket policy, not the LogDeliveryWrite ACL: new buckets have
-    // ACLs disabled (BucketOwnerEnforced), whatever the app's feature flags say.
-    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
-
-    this.accessLogsBucket = new Bucket(this, 'AccessLogs', {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      // S3 server access logs can only be delivered to an SSE-S3 bucket.
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: false,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.accessLogsBucket = createAccessLogsBucket(this);
 
     this.bucket = new Bucket(this, 'Bucket', {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      ...PRIVATE_BUCKET,
       encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // Off: curated/ is rebuilt from raw/ by replay, and versions would keep every replaced file.
       versioned: false,
       serverAccessLogsBucket: this.accessLogsBucket,

@@ -7,21 +7,14 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import {
-  BlockPublicAccess,
-  Bucket,
-  BucketEncryption,
-  EventType,
-  type LifecycleRule,
-  ObjectOwnership,
-} from 'aws-cdk-lib/aws-s3';
+import { Bucket, BucketEncryption, EventType, type LifecycleRule } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { CoffeeLambda } from './coffee-lambda.js';
 import type { PhotoDatabaseAccess } from './database-access.js';
+import { createAccessLogsBucket, PRIVATE_BUCKET } from './private-buckets.js';
 
 // The database construct implements it (database-access.ts); re-exported for the stack.
 export type { PhotoDatabaseAccess } from './database-access.js';
@@ -70,29 +63,12 @@ export class Photos extends Construct {
       throw new Error(`Photos: retentionDays must be a whole number of days ≥ 1, got ${props.retentionDays}`);
     }
     const deletePhotoAfterAnalysis = props.deletePhotoAfterAnalysis ?? false;
-    // Log delivery is granted by a bucket policy, not the LogDeliveryWrite ACL: new buckets have
-    // ACLs disabled (BucketOwnerEnforced), whatever the app's feature flags say.
-    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
-
-    this.accessLogsBucket = new Bucket(this, 'AccessLogs', {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      // S3 server access logs can only be delivered to an SSE-S3 bucket.
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: false,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.accessLogsBucket = createAccessLogsBucket(this);
 
     this.bucket = new Bucket(this, 'Bucket', {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      ...PRIVATE_BUCKET,
       // SSE-S3: Rekognition reads the object with the Lambda's s3:GetObject and no key grants.
       encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: props.versioned,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'photos-bucket/',
