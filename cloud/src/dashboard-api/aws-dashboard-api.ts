@@ -1,7 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createDeviceRepository } from '../db/device-repository.js';
-import { openMysqlDatabaseFromSecret } from '../db/secret-credentials.js';
+import { openLambdaDatabase } from '../db/lambda-database.js';
 import { createCoffeeRepository } from '../db/sql-coffee-repository.js';
 import type { Logger } from '../logging/logger.js';
 import type { DashboardApiConfig } from './dashboard-api-config.js';
@@ -17,15 +16,8 @@ export async function createAwsDashboardApi(
   config: DashboardApiConfig,
   logger: Logger,
 ): Promise<DashboardApiDeps> {
-  const database = await openMysqlDatabaseFromSecret({
-    secrets: new SecretsManagerClient({}),
-    secretId: config.dbSecretArn,
-    hostOverride: config.dbHost,
-    databaseOverride: config.dbName,
-    ssl: 'rds',
-    // One request at a time per container; the stats read runs in one transaction anyway.
-    poolSize: 2,
-  });
+  // One request at a time per container; the stats read runs in one transaction anyway.
+  const database = await openLambdaDatabase(config, undefined, 2);
   return {
     database,
     devices: createDeviceRepository(database),

@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
-import { openMysqlDatabaseFromSecret } from '../db/secret-credentials.js';
+import { openLambdaDatabase } from '../db/lambda-database.js';
 import { handleSchemaResourceEvent, type SchemaResourceData } from '../db-deploy/schema-resource.js';
 import { readSchemaResourceConfig } from '../db-deploy/schema-resource-config.js';
 import { createCloudLogger } from '../logging/logger.js';
@@ -16,13 +16,7 @@ export async function handler(
   event: CdkCustomResourceEvent,
 ): Promise<CdkCustomResourceResponse<SchemaResourceData>> {
   const { response, applied } = await handleSchemaResourceEvent(event, () =>
-    openMysqlDatabaseFromSecret({
-      secrets,
-      secretId: config.dbSecretArn,
-      hostOverride: config.dbHost,
-      databaseOverride: config.dbName,
-      ssl: 'rds',
-    }),
+    openLambdaDatabase(config, secrets),
   );
   logger.info(
     {

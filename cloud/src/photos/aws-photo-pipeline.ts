@@ -1,7 +1,6 @@
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createRekognitionAnalyzer } from '../analysis/rekognition-analyzer.js';
-import { openMysqlDatabaseFromSecret } from '../db/secret-credentials.js';
+import { openLambdaDatabase } from '../db/lambda-database.js';
 import { createCoffeeRepository } from '../db/sql-coffee-repository.js';
 import type { Logger } from '../logging/logger.js';
 import { createKinesisClient, createKinesisIngestStream } from '../stream/kinesis-stream.js';
@@ -18,14 +17,7 @@ export async function createAwsPhotoPipeline(
   config: PhotoHandlerConfig,
   logger: Logger,
 ): Promise<PhotoPipelineDeps> {
-  const database = await openMysqlDatabaseFromSecret({
-    secrets: new SecretsManagerClient({}),
-    secretId: config.dbSecretArn,
-    hostOverride: config.dbHost,
-    databaseOverride: config.dbName,
-    ssl: 'rds',
-    poolSize: 2,
-  });
+  const database = await openLambdaDatabase(config, undefined, 2);
   return {
     store: createS3PhotoStore(createS3Client({})),
     analyzer: createRekognitionAnalyzer({
