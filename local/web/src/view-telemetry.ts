@@ -58,6 +58,13 @@ export class TelemetryView {
   }
 }
 
+/** One-line charts: the field, its unit, and the smallest y span drawn (so noise stays flat). */
+const SINGLE_CHARTS = [
+  { field: 'temperature', unit: '°C', minSpan: 1 },
+  { field: 'humidity', unit: '%', minSpan: 2 },
+  { field: 'pressure', unit: 'hPa', minSpan: 1 },
+] as const;
+
 function deviceCard(
   deviceId: string,
   status: DeviceStatus | undefined,
@@ -76,33 +83,17 @@ function deviceCard(
       }),
     ]),
     el('div', { class: 'charts' }, [
-      lineChart({
-        title: 'temperature',
-        current: formatReading(latest?.temperature, 1, '°C'),
-        unit: '°C',
-        lines: [{ name: 'value', samples: samples('temperature') }],
-        time,
-        minSpan: 1,
-        decimals: 1,
-      }),
-      lineChart({
-        title: 'humidity',
-        current: formatReading(latest?.humidity, 1, '%'),
-        unit: '%',
-        lines: [{ name: 'value', samples: samples('humidity') }],
-        time,
-        minSpan: 2,
-        decimals: 1,
-      }),
-      lineChart({
-        title: 'pressure',
-        current: formatReading(latest?.pressure, 1, 'hPa'),
-        unit: 'hPa',
-        lines: [{ name: 'value', samples: samples('pressure') }],
-        time,
-        minSpan: 1,
-        decimals: 1,
-      }),
+      ...SINGLE_CHARTS.map(({ field, unit, minSpan }) =>
+        lineChart({
+          title: field,
+          current: formatReading(latest?.[field], 1, unit),
+          unit,
+          lines: [{ name: 'value', samples: samples(field) }],
+          time,
+          minSpan,
+          decimals: 1,
+        }),
+      ),
       lineChart({
         title: 'orientation',
         current: latest
