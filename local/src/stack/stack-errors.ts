@@ -30,6 +30,54 @@ export class DataDirError extends Error {
   }
 }
 
+/**
+ * Another coffee-iot stack holds the data directory. `verified` says whether the process behind
+ * the pid was proven to be the one that wrote the lock; where the OS cannot tell, the message
+ * says how to check and which file to delete.
+ */
+export class DataDirInUseError extends Error {
+  override readonly name = 'DataDirInUseError';
+  constructor(
+    readonly path: string,
+    readonly lockPath: string,
+    readonly pid: number,
+    readonly holder: 'this process' | 'another process' | 'unverified',
+    startedAt?: string,
+  ) {
+    super(DataDirInUseError.explain(path, lockPath, pid, holder, startedAt));
+  }
+
+  get verified(): boolean {
+    return this.holder !== 'unverified';
+  }
+
+  private static explain(
+    path: string,
+    lockPath: string,
+    pid: number,
+    holder: DataDirInUseError['holder'],
+    startedAt: string | undefined,
+  ): string {
+    const elsewhere = 'or choose another directory with --data-dir DIR';
+    if (holder === 'this process') {
+      return `data directory ${path} is in use by another coffee-iot stack (pid ${pid}, this process): stop that stack first, ${elsewhere}`;
+    }
+    if (holder === 'another process') {
+      const since = startedAt ? `, started ${startedAt}` : '';
+      return (
+        `data directory ${path} is in use by another coffee-iot stack (pid ${pid}${since}): ` +
+        `stop it first (Ctrl-C in its terminal, or kill ${pid}), ${elsewhere}`
+      );
+    }
+    return (
+      `data directory ${path} may be in use by another coffee-iot stack: its lock names pid ${pid}, ` +
+      `which is running, but this system cannot tell whether it is the stack that wrote the lock. ` +
+      `If \`ps -p ${pid}\` shows a coffee-iot stack, stop it (kill ${pid}); if it shows another program, ` +
+      `delete ${lockPath} and start again; ${elsewhere}`
+    );
+  }
+}
+
 /** An optional native module that did not load: what is lost and how to get it back. */
 export class MissingNativeModuleError extends Error {
   override readonly name = 'MissingNativeModuleError';
