@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataDirError, PortInUseError } from '../../../local/src/stack/stack-errors.js';
+import { DataDirError, DataDirInUseError, PortInUseError } from '../../../local/src/stack/stack-errors.js';
 import { startTestStack, tempDataDir, testStackOptions } from './stack-harness.js';
 
 async function occupiedPort(): Promise<{ port: number; server: Server }> {
@@ -46,6 +46,23 @@ describe('the local stack explains what stops it from starting', () => {
     60_000,
   );
 
+  it('a control port in use is refused before the devices start, naming the port and the flag', async () => {
+    // The device that would bind it runs in the fleet's process and could only log the failure,
+    // while the stack advertised the other program's URL as coffee-pi-1's.
+    const error = await startTestStack(
+      testStackOptions(dataDir.path, { devices: 1, controlPort: taken.port }),
+    ).then(
+      async (stack) => {
+        await stack.stop();
+        return null;
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PortInUseError);
+    expect((error as Error).message).toContain(String(taken.port));
+    expect((error as Error).message).toContain('--control-port');
+  }, 60_000);
+
   it('stops what it had started, so the next start on the same directory works', async () => {
     const stack = await startTestStack(testStackOptions(dataDir.path, { devices: 0 }));
     await stack.stop();
@@ -57,7 +74,7 @@ describe('the local stack explains what stops it from starting', () => {
       const error = await startTestStack(testStackOptions(dataDir.path, { devices: 0 })).catch(
         (e: unknown) => e,
       );
-      expect(error).toBeInstanceOf(DataDirError);
+      expect(error).toBeInstanceOf(DataDirInUseError);
       expect((error as Error).message).toContain(`pid ${process.pid}`);
     } finally {
       await first.stop();

@@ -7,6 +7,7 @@ import { FleetProcess } from '../../fleet/fleet-process.js';
 import type { DevPkiPaths } from '../../pki/pki.js';
 import type { LocalStackOptions } from '../stack-options.js';
 import type { RunningPart } from '../stack-parts.js';
+import { ensureControlPortFree } from './control-port.js';
 
 export interface FleetPart extends RunningPart {
   fleet: FleetProcess;
@@ -26,6 +27,7 @@ export async function startFleetPart(options: {
   logger: Logger;
 }): Promise<FleetPart> {
   const { things, dataDir, pki, stack } = options;
+  await ensureControlPortFree(stack.controlPort);
   const configPaths: string[] = [];
   for (const [index, thingName] of things.entries()) {
     const certificate = pki.clients[thingName];
