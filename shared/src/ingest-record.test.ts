@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type CoffeeRecord, UNKNOWN_FACE_ATTRIBUTES } from './coffee-record.js';
 import { ContractValidationError } from './errors.js';
 import {
+  type IngestParseOptions,
   parseIngestRecord,
   TELEMETRY_TOPIC_RULE_SQL,
   telemetryIngestRecord,
@@ -9,6 +10,7 @@ import {
   withReingestedCount,
 } from './ingest-record.js';
 import type { TelemetryEnvelope } from './telemetry.js';
+import { IdentityMismatchError } from './telemetry-check.js';
 
 const envelope: TelemetryEnvelope = {
   v: 1,
@@ -43,10 +45,12 @@ const coffee: CoffeeRecord = {
 };
 
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+const arrival = { receivedAt: new Date('2026-11-26T10:00:02.000Z') };
+const fromTopic = telemetryIngestRecord(envelope, 'coffee-pi-1');
 
-function problemsOf(payload: Uint8Array | string): string[] {
+function problemsOf(payload: Uint8Array | string, options: IngestParseOptions = arrival): string[] {
   try {
-    parseIngestRecord(payload);
+    parseIngestRecord(payload, options);
   } catch (error) {
     if (error instanceof ContractValidationError) {
       expect(error.contract).toBe('ingest record v1');
@@ -58,10 +62,13 @@ function problemsOf(payload: Uint8Array | string): string[] {
 }
 
 describe('the telemetry topic rule', () => {
-  it('adds type to the envelope and reads every device under the prefix', () => {
-    expect(TELEMETRY_TOPIC_RULE_SQL).toBe("SELECT *, 'telemetry' AS type FROM 'dt/coffee-iot/+/telemetry'");
-    expect(telemetryTopicRuleSql('test/lab')).toBe(
-      "SELECT *, 'telemetry' AS type FROM 'test/lab/+/telemetry'",
+  it("adds type and the topic's thing name to the envelope and reads every device under the prefix", () => {
+    expect(TELEMETRY_TOPIC_RULE_SQL).toBe(
+      "SELECT *, 'telemetry' AS type, topic(3) AS thing FROM 'dt/coffee-iot/+/telemetry'",
+    );
+    // The thing's level follows the prefix's depth.
+    expect(telemetryTopicRuleSql('test/lab/floor-2')).toBe(
+      "SELECT *, 'telemetry' AS type, topic(4) AS thing FROM 'test/lab/floor-2/+/telemetry'",
     );
   });
 
@@ -71,16 +78,21 @@ describe('the telemetry topic rule', () => {
 });
 
 describe('parseIngestRecord', () => {
-  it('reads what the topic rule writes as a telemetry envelope, without the type', () => {
-    expect(parseIngestRecord(json(telemetryIngestRecord(envelope)))).toEqual({
+  it('reads what the topic rule writes as a telemetry envelope, without the type and thing', () => {
+    expect(parseIngestRecord(json(fromTopic), arrival)).toEqual({
       type: 'telemetry',
       envelope,
+      rejectedReadings: [],
       reingested: 0,
+    });
+    // The partition key the rule sets is the same thing name: it agrees.
+    expect(parseIngestRecord(json(fromTopic), { ...arrival, partitionKey: 'coffee-pi-1' })).toMatchObject({
+      envelope,
     });
   });
 
   it('reads a coffee record exactly as the photo pipeline puts it', () => {
-    expect(parseIngestRecord(JSON.stringify(coffee))).toEqual({
+    expect(parseIngestRecord(JSON.stringify(coffee), { ...arrival, partitionKey: 'coffee-pi-1' })).toEqual({
       type: 'coffee',
       record: coffee,
       reingested: 0,
@@ -88,9 +100,14 @@ describe('parseIngestRecord', () => {
   });
 
   it('reads the reingested count of a record the Firehose transformation put back', () => {
-    const again = withReingestedCount(json(telemetryIngestRecord(envelope)), 2);
-    expect(parseIngestRecord(again)).toEqual({ type: 'telemetry', envelope, reingested: 2 });
-    expect(parseIngestRecord(withReingestedCount(JSON.stringify(coffee), 1))).toMatchObject({
+    const again = withReingestedCount(json(fromTopic), 2);
+    expect(parseIngestRecord(again, arrival)).toEqual({
+      type: 'telemetry',
+      envelope,
+      rejectedReadings: [],
+      reingested: 2,
+    });
+    expect(parseIngestRecord(withReingestedCount(JSON.stringify(coffee), 1), arrival)).toMatchObject({
       type: 'coffee',
       record: coffee,
       reingested: 1,
@@ -113,28 +130,118 @@ describe('parseIngestRecord', () => {
     ]);
   });
 
-  it('reports every schema problem of a telemetry record at once, with a bad reingested count', () => {
-    const bad = {
-      ...telemetryIngestRecord(envelope),
-      reingested: 0,
-      bootId: 'not-a-uuid',
-      readings: [{ ...envelope.readings[0], seq: 0, humidity: 140 }],
-    };
-    expect(problemsOf(json(bad))).toEqual(
-      expect.arrayContaining([
-        '/reingested: must be an integer ≥ 1, got 0',
-        expect.stringMatching(/^\/bootId: must match pattern/),
-        '/readings/0/seq: must be >= 1',
-        '/readings/0/humidity: must be <= 100',
-      ]),
-    );
-    expect(problemsOf(json(bad))).toHaveLength(4);
+  it("reports every problem of a telemetry record's own fields at once", () => {
+    const bad = { ...fromTopic, v: 2, bootId: 'not-a-uuid', readings: [] };
+    expect(problemsOf(json(bad))).toEqual([
+      '/v: must be equal to constant ({"allowedValue":1})',
+      expect.stringMatching(/^\/bootId: must match pattern/),
+      '/readings: must NOT have fewer than 1 items',
+    ]);
+    expect(problemsOf(json({ ...fromTopic, reingested: 0 }))).toEqual([
+      '/reingested: must be an integer ≥ 1, got 0',
+    ]);
   });
 
-  it('keeps the envelope closed: an unknown field besides type is refused', () => {
-    expect(problemsOf(json({ ...telemetryIngestRecord(envelope), thing: 'coffee-pi-1' }))).toEqual([
-      '(root): unknown property "thing"',
+  it('keeps the envelope closed: an unknown field besides type and thing is refused', () => {
+    expect(problemsOf(json({ ...fromTopic, owner: 'someone' }))).toEqual([
+      '(root): unknown property "owner"',
     ]);
+  });
+
+  it('refuses a reading on its own and lands the others, each refused one with its seq and reason', () => {
+    const good = envelope.readings[0] as TelemetryEnvelope['readings'][number];
+    const readings = [
+      good,
+      { ...good, seq: 42, humidity: 140 },
+      { ...good, seq: 0 },
+      { ...good, seq: 44, ts: '2026-11-26T10:05:02.001Z' },
+      { ...good, seq: 45, ts: '2026-02-30T10:00:00.000Z' },
+      { ...good, seq: 46, pressure: 0, yaw: 361 },
+      'not a reading',
+      { ...good, seq: 48, ts: '2026-11-26T10:05:02.000Z' },
+    ];
+    const parsed = parseIngestRecord(json({ ...fromTopic, readings }), arrival);
+    if (parsed.type !== 'telemetry') throw new Error('expected telemetry');
+    expect(parsed.envelope.readings.map((r) => r.seq)).toEqual([41, 48]);
+    expect(parsed.rejectedReadings.map(({ index, seq, reason }) => ({ index, seq, reason }))).toEqual([
+      { index: 1, seq: 42, reason: '/readings/1/humidity: must be <= 100' },
+      { index: 2, seq: 0, reason: '/readings/2/seq: must be >= 1' },
+      {
+        index: 3,
+        seq: 44,
+        reason: '/readings/3/ts: 2026-11-26T10:05:02.001Z is more than 300 s after the message arrived',
+      },
+      { index: 4, seq: 45, reason: '/readings/4/ts: 2026-02-30T10:00:00.000Z is not a real UTC moment' },
+      { index: 5, seq: 46, reason: '/readings/5/pressure: must be >= 260; /readings/5/yaw: must be <= 360' },
+      { index: 6, seq: null, reason: '/readings/6: must be object' },
+    ]);
+    expect(parsed.rejectedReadings[1]?.reading).toEqual(readings[2]);
+    // The skew is the consumer's to set.
+    const strict = parseIngestRecord(json({ ...fromTopic, readings: [readings[7]] }), {
+      ...arrival,
+      maxFutureSkewMs: 1000,
+    });
+    expect(strict.type === 'telemetry' && strict.rejectedReadings.map((r) => r.seq)).toEqual([48]);
+  });
+
+  it('refuses a seq past 2^53, which JSON numbers cannot hold exactly', () => {
+    const good = envelope.readings[0] as TelemetryEnvelope['readings'][number];
+    const parsed = parseIngestRecord(
+      json({ ...fromTopic, readings: [{ ...good, seq: 2 ** 53 + 2 }] }),
+      arrival,
+    );
+    expect(parsed.type === 'telemetry' && parsed.rejectedReadings.map((r) => r.reason)).toEqual([
+      '/readings/0/seq: must be <= 9007199254740991',
+    ]);
+  });
+});
+
+describe('the topic is the identity', () => {
+  const forged = { ...envelope, deviceId: 'coffee-pi-2' };
+
+  it('refuses an envelope naming another device than its topic, whole', () => {
+    const payload = json(telemetryIngestRecord(forged, 'coffee-pi-1'));
+    expect(() => parseIngestRecord(payload, arrival)).toThrow(IdentityMismatchError);
+    expect(problemsOf(payload)).toEqual([
+      'deviceId does not match topic: the payload says "coffee-pi-2", the topic\'s thing is "coffee-pi-1"',
+    ]);
+  });
+
+  it('refuses an envelope whose partition key disagrees, even when its thing field was forged to match', () => {
+    const payload = json(telemetryIngestRecord(forged, 'coffee-pi-2'));
+    expect(() => parseIngestRecord(payload, { ...arrival, partitionKey: 'coffee-pi-1' })).toThrow(
+      /deviceId does not match topic: the payload says "coffee-pi-2", the topic's thing is "coffee-pi-1"/,
+    );
+  });
+
+  it('refuses the forgery before any other problem, and a record with no identity at all', () => {
+    expect(problemsOf(json({ ...telemetryIngestRecord(forged, 'coffee-pi-1'), v: 2 }))[0]).toMatch(
+      /^deviceId does not match topic/,
+    );
+    expect(problemsOf(json({ ...envelope, type: 'telemetry' }))).toEqual([
+      'record carries no topic identity: neither the topic rule\'s "thing" nor a partition key',
+    ]);
+    // The partition key alone vouches where the record has no thing field.
+    expect(
+      parseIngestRecord(json({ ...envelope, type: 'telemetry' }), {
+        ...arrival,
+        partitionKey: 'coffee-pi-1',
+      }),
+    ).toMatchObject({
+      envelope,
+    });
+    expect(problemsOf(json({ ...fromTopic, thing: 7 }))).toEqual([
+      "/thing: must be the topic's thing name, got 7",
+    ]);
+  });
+
+  it("refuses a coffee record whose device is not its photo key's or its partition key's", () => {
+    expect(() => parseIngestRecord(JSON.stringify({ ...coffee, deviceId: 'coffee-pi-2' }), arrival)).toThrow(
+      IdentityMismatchError,
+    );
+    expect(() =>
+      parseIngestRecord(JSON.stringify(coffee), { ...arrival, partitionKey: 'coffee-pi-2' }),
+    ).toThrow(IdentityMismatchError);
   });
 
   it('reports the coffee record schema problems', () => {

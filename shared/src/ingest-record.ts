@@ -1,17 +1,27 @@
 import { COFFEE_RECORD_TYPE, type CoffeeRecord, TELEMETRY_RECORD_TYPE } from './coffee-record.js';
 import { ContractValidationError } from './errors.js';
+import { parsePhotoKey } from './photos.js';
 import type { TelemetryEnvelope } from './telemetry.js';
+import {
+  checkIdentity,
+  checkTelemetryEnvelope,
+  IdentityMismatchError,
+  type ReadingCheckOptions,
+  type RejectedReading,
+} from './telemetry-check.js';
 import { DEFAULT_TOPIC_PREFIX, topicFilter } from './topics.js';
-import { validateCoffeeRecord, validateTelemetryEnvelope } from './validate.js';
+import { validateCoffeeRecord } from './validate.js';
 
 /**
  * The ingest stream's records (DESIGN.md, "Ingest stream"): one JSON object per Kinesis record,
  * partition key = device id, `type` telling the two kinds apart.
  *
  * - `type: "telemetry"`: the telemetry envelope v1 exactly as the device published it, plus
- *   `type`. The IoT topic rule adds the field (TELEMETRY_TOPIC_RULE_SQL); the envelope schema
- *   itself stays closed (additionalProperties false), so the parser takes `type` off before
- *   validating the rest as an envelope.
+ *   `type` and `thing`, the thing name of the topic it was published on. The IoT topic rule adds
+ *   both (TELEMETRY_TOPIC_RULE_SQL); the envelope schema itself stays closed (additionalProperties
+ *   false), so the parser takes them off before validating the rest as an envelope. The topic is
+ *   the device's identity (IoT Core's policy binds it to the certificate): an envelope whose
+ *   `deviceId` differs from `thing` or from the partition key is refused whole.
  * - `type: "coffee"`: exactly a coffee record v1 (its schema already has `type`).
  *
  * Either may carry `reingested` (an integer ≥ 1): how many times the Firehose transformation put
@@ -23,35 +33,58 @@ export const INGEST_RECORD_CONTRACT = 'ingest record v1';
 export const INGEST_RECORD_TYPES = [TELEMETRY_RECORD_TYPE, COFFEE_RECORD_TYPE] as const;
 export type IngestRecordType = (typeof INGEST_RECORD_TYPES)[number];
 export const REINGESTED_FIELD = 'reingested';
+/** The topic's thing name, added by the topic rule: the identity the payload must agree with. */
+export const THING_FIELD = 'thing';
 
 /** The IoT SQL version the rule is written for (AWS IoT's current one). */
 export const TOPIC_RULE_SQL_VERSION = '2016-03-23';
 
 /**
+ * The IoT SQL `topic(n)` level of the thing name under `prefix` (`{prefix}/{thing}/{kind}`):
+ * 3 for `dt/coffee-iot`. The Kinesis action's partition key uses the same level.
+ */
+export function thingTopicLevel(prefix: string = DEFAULT_TOPIC_PREFIX): number {
+  return prefix.split('/').length + 1;
+}
+
+/**
  * The IoT topic rule's SQL for the telemetry topics under `prefix`: the envelope unchanged, plus
- * `type`. Infra deploys it with a Kinesis action whose partition key is `${topic(3)}` (the thing
- * name, which is the device id); the local stack's forwarder builds the same record with
+ * `type` and the topic's thing name as `thing`. Infra deploys it with a Kinesis action whose
+ * partition key is `${topic(3)}` too; the local stack's rule builds the same record with
  * telemetryIngestRecord().
  */
 export function telemetryTopicRuleSql(prefix: string = DEFAULT_TOPIC_PREFIX): string {
   // The filter is a single-quoted IoT SQL string literal: a quote in it would end the literal.
   if (prefix.includes("'")) throw new TypeError(`topic prefix "${prefix}" must not contain a single quote`);
-  return `SELECT *, '${TELEMETRY_RECORD_TYPE}' AS type FROM '${topicFilter(prefix, 'telemetry')}'`;
+  const filter = topicFilter(prefix, 'telemetry');
+  return `SELECT *, '${TELEMETRY_RECORD_TYPE}' AS type, topic(${thingTopicLevel(prefix)}) AS ${THING_FIELD} FROM '${filter}'`;
 }
 
-/** `SELECT *, 'telemetry' AS type FROM 'dt/coffee-iot/+/telemetry'` */
+/** `SELECT *, 'telemetry' AS type, topic(3) AS thing FROM 'dt/coffee-iot/+/telemetry'` */
 export const TELEMETRY_TOPIC_RULE_SQL = telemetryTopicRuleSql();
 
-/** What the topic rule writes for one telemetry message. */
-export type TelemetryIngestRecord = TelemetryEnvelope & { type: typeof TELEMETRY_RECORD_TYPE };
+/** What the topic rule writes for one telemetry message published on `thing`'s topic. */
+export type TelemetryIngestRecord = TelemetryEnvelope & { type: typeof TELEMETRY_RECORD_TYPE; thing: string };
 
-export function telemetryIngestRecord(envelope: TelemetryEnvelope): TelemetryIngestRecord {
-  return { ...envelope, type: TELEMETRY_RECORD_TYPE };
+export function telemetryIngestRecord(envelope: TelemetryEnvelope, thing: string): TelemetryIngestRecord {
+  return { ...envelope, type: TELEMETRY_RECORD_TYPE, thing };
 }
 
 export type ParsedIngestRecord =
-  | { type: typeof TELEMETRY_RECORD_TYPE; envelope: TelemetryEnvelope; reingested: number }
+  | {
+      type: typeof TELEMETRY_RECORD_TYPE;
+      /** The envelope with only the readings that passed their checks. */
+      envelope: TelemetryEnvelope;
+      /** The readings that did not, each with its seq and reason. */
+      rejectedReadings: RejectedReading[];
+      reingested: number;
+    }
   | { type: typeof COFFEE_RECORD_TYPE; record: CoffeeRecord; reingested: number };
+
+export interface IngestParseOptions extends ReadingCheckOptions {
+  /** The Kinesis partition key the record arrived with, when the consumer sees it. */
+  partitionKey?: string | undefined;
+}
 
 // fatal: bytes that are not UTF-8 are refused with a reason rather than turned into U+FFFD.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -62,10 +95,16 @@ function invalid(problems: string[]): ContractValidationError {
 
 /**
  * Parses one ingest-stream record and validates it against its contract. Throws
- * ContractValidationError naming every problem: bytes that are not UTF-8 or not JSON, a missing
- * or unknown `type`, a bad `reingested`, and every schema failure of the envelope or record.
+ * ContractValidationError naming every problem of the record as a whole: bytes that are not
+ * UTF-8 or not JSON, a missing or unknown `type`, a bad `reingested`, a schema failure of the
+ * envelope's own fields or of the coffee record; IdentityMismatchError when the device id is not
+ * the one the topic (`thing`) and the partition key vouch for. A telemetry reading that fails its
+ * own checks does not refuse the record: it is returned in `rejectedReadings`.
  */
-export function parseIngestRecord(payload: Uint8Array | string): ParsedIngestRecord {
+export function parseIngestRecord(
+  payload: Uint8Array | string,
+  options: IngestParseOptions,
+): ParsedIngestRecord {
   let text: string;
   try {
     text = typeof payload === 'string' ? payload : utf8.decode(payload);
@@ -88,16 +127,25 @@ export function parseIngestRecord(payload: Uint8Array | string): ParsedIngestRec
   const reingested = reingestedOf(reingestedValue, problems);
 
   if (type === TELEMETRY_RECORD_TYPE) {
-    const result = validateTelemetryEnvelope(rest);
-    if (!result.ok) problems.push(...result.problems);
-    if (problems.length > 0 || !result.ok) throw invalid(problems);
-    return { type, envelope: result.value, reingested };
+    const { [THING_FIELD]: thing, ...envelopeFields } = rest;
+    if (thing !== undefined && typeof thing !== 'string') {
+      problems.push(`/${THING_FIELD}: must be the topic's thing name, got ${JSON.stringify(thing)}`);
+    }
+    if (problems.length > 0) throw invalid(problems);
+    // Identity first: a forged envelope is refused as such, whatever else is wrong with it.
+    checkIdentity(INGEST_RECORD_CONTRACT, envelopeFields.deviceId, {
+      thing: thing as string | undefined,
+      partitionKey: options.partitionKey,
+    });
+    const checked = checkTelemetryEnvelope(INGEST_RECORD_CONTRACT, envelopeFields, options);
+    return { type, envelope: checked.envelope, rejectedReadings: checked.rejected, reingested };
   }
   if (type === COFFEE_RECORD_TYPE) {
     // The coffee record's own schema requires `type`, so it is validated with it.
     const result = validateCoffeeRecord({ ...rest, type });
     if (!result.ok) problems.push(...result.problems);
     if (problems.length > 0 || !result.ok) throw invalid(problems);
+    checkCoffeeIdentity(result.value, options.partitionKey);
     return { type, record: result.value, reingested };
   }
   problems.push(
@@ -106,6 +154,20 @@ export function parseIngestRecord(payload: Uint8Array | string): ParsedIngestRec
       : `/type: unknown type ${JSON.stringify(type)} (expected one of ${INGEST_RECORD_TYPES.join(', ')})`,
   );
   throw invalid(problems);
+}
+
+/**
+ * A coffee record is the photo pipeline's, not a device's: its identity is the thing in its photo
+ * key (`photos/{thing}/…`, where the device's role alias lets it write only its own prefix), and
+ * the partition key the pipeline put it on the stream with.
+ */
+function checkCoffeeIdentity(record: CoffeeRecord, partitionKey: string | undefined): void {
+  const keyThing = parsePhotoKey(record.photoKey).thingName;
+  if (record.deviceId !== keyThing)
+    throw new IdentityMismatchError(INGEST_RECORD_CONTRACT, record.deviceId, keyThing);
+  if (partitionKey !== undefined && partitionKey !== keyThing) {
+    throw new IdentityMismatchError(INGEST_RECORD_CONTRACT, record.deviceId, partitionKey);
+  }
 }
 
 function reingestedOf(value: unknown, problems: string[]): number {

@@ -13,7 +13,8 @@ export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems
 // Created and compiled on first use: the device imports this package for topics and types
 // and should not pay for validators it never runs.
 let ajv: Ajv | undefined;
-function lazyValidator<T>(schema: object): () => ValidateFunction<T> {
+/** A schema's validator, compiled on first use by the one shared Ajv instance. */
+export function compileContract<T>(schema: object): () => ValidateFunction<T> {
   let validator: ValidateFunction<T> | undefined;
   return () => {
     ajv ??= new Ajv({ allErrors: true, strict: true });
@@ -21,10 +22,10 @@ function lazyValidator<T>(schema: object): () => ValidateFunction<T> {
     return validator;
   };
 }
-const telemetryValidator = lazyValidator<TelemetryEnvelope>(telemetrySchema);
-const healthValidator = lazyValidator<HealthMessage>(healthSchema);
-const coffeeEventValidator = lazyValidator<CoffeeEvent>(coffeeEventSchema);
-const coffeeRecordValidator = lazyValidator<CoffeeRecord>(coffeeRecordSchema);
+const telemetryValidator = compileContract<TelemetryEnvelope>(telemetrySchema);
+const healthValidator = compileContract<HealthMessage>(healthSchema);
+const coffeeEventValidator = compileContract<CoffeeEvent>(coffeeEventSchema);
+const coffeeRecordValidator = compileContract<CoffeeRecord>(coffeeRecordSchema);
 
 /** Turns Ajv errors into "path: message" lines that name the offending field. */
 export function describeAjvErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
