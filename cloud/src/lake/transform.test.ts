@@ -33,7 +33,7 @@ function reading(seq: number, extra: Partial<TelemetryReading> = {}): TelemetryR
 
 function telemetry(deviceId: string, readings: TelemetryReading[]): string {
   const envelope: TelemetryEnvelope = { v: 1, deviceId, bootId: BOOT, readings };
-  return JSON.stringify(telemetryIngestRecord(envelope));
+  return JSON.stringify(telemetryIngestRecord(envelope, deviceId));
 }
 
 function coffee(n: number, deviceId = 'coffee-pi-1'): CoffeeRecord {
@@ -59,6 +59,16 @@ function coffee(n: number, deviceId = 'coffee-pi-1'): CoffeeRecord {
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
+/** The partition key the topic rule gives a record: its topic's thing, here the payload's own device. */
+function partitionKeyOf(payload: string): string {
+  try {
+    const { deviceId } = JSON.parse(payload) as { deviceId?: unknown };
+    return typeof deviceId === 'string' ? deviceId : 'coffee-pi-1';
+  } catch {
+    return 'coffee-pi-1';
+  }
+}
+
 /** A Lambda Kinesis event as AWS documents it: arrival in seconds with millisecond decimals. */
 function kinesisEvent(payloads: readonly string[], arrivalSeconds = 1795687230.123): KinesisStreamEvent {
   return {
@@ -67,7 +77,7 @@ function kinesisEvent(payloads: readonly string[], arrivalSeconds = 1795687230.1
       return {
         kinesis: {
           kinesisSchemaVersion: '1.0',
-          partitionKey: 'coffee-pi-1',
+          partitionKey: partitionKeyOf(payload),
           sequenceNumber,
           data: b64(payload),
           approximateArrivalTimestamp: arrivalSeconds + i / 1000,
@@ -99,7 +109,7 @@ function firehoseEvent(payloads: readonly string[], arrivalMs = 1795687230123): 
         data: b64(payload),
         kinesisRecordMetadata: {
           shardId: 'shardId-000000000000',
-          partitionKey: 'coffee-pi-1',
+          partitionKey: partitionKeyOf(payload),
           approximateArrivalTimestamp: arrivalMs + i,
           sequenceNumber,
           subsequenceNumber: '0',
@@ -144,7 +154,7 @@ describe('transformIngestRecords from a Kinesis Lambda event', () => {
     });
   });
 
-  it('refuses a malformed record among good ones with its reason and text; the others are whole', () => {
+  it('refuses a malformed record among good ones with its reason and text, and a bad reading on its own', () => {
     const payloads = [
       telemetry('coffee-pi-1', [reading(1)]),
       '{"type":"telemetry","v":1,"deviceId":"coffee-pi-2"', // cut short
@@ -162,9 +172,10 @@ describe('transformIngestRecords from a Kinesis Lambda event', () => {
         data: payloads[1],
       },
       {
-        id: event.Records[2]?.kinesis.sequenceNumber,
+        id: `${event.Records[2]?.kinesis.sequenceNumber}#/readings/0`,
         reason: '/readings/0/humidity: must be <= 100',
-        data: payloads[2],
+        data: JSON.stringify(reading(2, { humidity: 140 })),
+        reading: { deviceId: 'coffee-pi-1', bootId: BOOT, seq: 2 },
       },
       {
         id: event.Records[3]?.kinesis.sequenceNumber,
@@ -172,6 +183,48 @@ describe('transformIngestRecords from a Kinesis Lambda event', () => {
         data: payloads[3],
       },
     ]);
+    expect([output.rejectedReadings, output.identityMismatches]).toEqual([1, 0]);
+  });
+
+  it('lands the good readings of an envelope and refuses each bad one, every reading accounted for once', () => {
+    const readings = Array.from({ length: 400 }, (_, i) => reading(i + 1));
+    readings[10] = reading(11, { temperature: 250 });
+    readings[200] = reading(201, { ts: '2026-11-26T11:30:00.000Z' });
+    readings[399] = { ...reading(400), seq: 0 };
+    readings[300] = reading(250); // a duplicate of reading 250, sent again
+    // A catch-up envelope arriving at 2026-11-26T11:00:00Z, after its last reading.
+    const event = kinesisEvent([telemetry('coffee-pi-1', readings)], 1795690800);
+    const output = transformIngestRecords(ingestInputsOfKinesisEvent(event));
+    const id = event.Records[0]?.kinesis.sequenceNumber;
+    expect(output.rejected.map((r) => [r.id, r.reading?.seq, r.reason])).toEqual([
+      [`${id}#/readings/10`, 11, '/readings/10/temperature: must be <= 120'],
+      [
+        `${id}#/readings/200`,
+        201,
+        '/readings/200/ts: 2026-11-26T11:30:00.000Z is more than 300 s after the message arrived',
+      ],
+      [`${id}#/readings/399`, 0, '/readings/399/seq: must be >= 1'],
+    ]);
+    expect(output.telemetry).toHaveLength(396);
+    expect(output.duplicateReadings).toBe(1);
+    expect(output.telemetry.length + output.duplicateReadings + output.rejectedReadings).toBe(400);
+    expect(new Set(output.telemetry.map((row) => row.seq)).has(11)).toBe(false);
+  });
+
+  it("refuses an envelope naming another device than its topic's, whole, and counts it", () => {
+    const forged = telemetry('coffee-pi-2', [reading(5)]);
+    const event = kinesisEvent([forged, telemetry('coffee-pi-2', [reading(5, { temperature: 40 })])]);
+    // The first was published on coffee-pi-1's topic: the rule's partition key says so.
+    const [forgedRecord] = event.Records;
+    if (forgedRecord) forgedRecord.kinesis.partitionKey = 'coffee-pi-1';
+    const output = transformIngestRecords(ingestInputsOfKinesisEvent(event));
+    expect(output.telemetry.map((row) => [row.device_id, row.seq, row.temperature])).toEqual([
+      ['coffee-pi-2', 5, 40],
+    ]);
+    expect(output.rejected.map((r) => r.reason)).toEqual([
+      'deviceId does not match topic: the payload says "coffee-pi-2", the topic\'s thing is "coffee-pi-1"',
+    ]);
+    expect([output.identityMismatches, output.duplicateReadings]).toEqual([1, 0]);
   });
 
   it('keeps one row for a seq sent twice, in one envelope or two, and counts the duplicates', () => {
@@ -196,8 +249,9 @@ describe('transformIngestRecords from a Kinesis Lambda event', () => {
 
   it('explodes a catch-up envelope of many readings into as many rows, in order', () => {
     const readings = Array.from({ length: 3_600 }, (_, i) => reading(i + 1));
+    // It arrives when the device is back, after the last reading: 2026-11-26T11:00:00Z.
     const output = transformIngestRecords(
-      ingestInputsOfKinesisEvent(kinesisEvent([telemetry('coffee-pi-1', readings)])),
+      ingestInputsOfKinesisEvent(kinesisEvent([telemetry('coffee-pi-1', readings)], 1795690800)),
     );
     expect(output.telemetry).toHaveLength(3_600);
     expect(output.telemetry.map((row) => row.seq)).toEqual(readings.map((r) => r.seq));
@@ -269,15 +323,18 @@ describe('transformIngestRecords', () => {
   it('refuses timestamps the schema pattern lets through but no clock shows', () => {
     const output = transformIngestRecords([
       input(telemetry('coffee-pi-1', [reading(1), reading(2, { ts: '2026-02-29T10:00:00.000Z' })]), 'feb29'),
-      input(telemetry('coffee-pi-1', [reading(3, { ts: '2028-02-29T23:59:59.999Z' })]), 'leap'),
+      input(telemetry('coffee-pi-1', [reading(3, { ts: '2024-02-29T23:59:59.999Z' })]), 'leap'),
       input(telemetry('coffee-pi-1', [reading(4, { ts: '2026-13-01T24:00:00.000Z' })]), 'month13'),
       input(JSON.stringify({ ...coffee(1), capturedAt: '2026-04-31T10:00:00.000Z' }), 'apr31'),
     ]);
-    expect(output.telemetry.map((row) => row.ts)).toEqual(['2028-02-29 23:59:59.999']);
+    expect(output.telemetry.map((row) => row.ts)).toEqual([
+      '2026-11-26 09:59:01.000',
+      '2024-02-29 23:59:59.999',
+    ]);
     expect(output.coffees).toEqual([]);
     expect(output.rejected.map((r) => [r.id, r.reason])).toEqual([
-      ['feb29', '/readings/1/ts: 2026-02-29T10:00:00.000Z is not a real UTC moment'],
-      ['month13', '/readings/0/ts: 2026-13-01T24:00:00.000Z is not a real UTC moment'],
+      ['feb29#/readings/1', '/readings/1/ts: 2026-02-29T10:00:00.000Z is not a real UTC moment'],
+      ['month13#/readings/0', '/readings/0/ts: 2026-13-01T24:00:00.000Z is not a real UTC moment'],
       ['apr31', '/capturedAt: 2026-04-31T10:00:00.000Z is not a real UTC moment'],
     ]);
   });
@@ -294,9 +351,12 @@ describe('transformIngestRecords', () => {
       '1969-12-31T23:30:00.250Z',
       '1970-01-01T00:10:00.000Z',
     ];
+    // Each reading taken a second before its arrival.
     const output = transformIngestRecords(
       arrivals.map((iso, i) => ({
-        ...input(telemetry('coffee-pi-1', [reading(i + 1)])),
+        ...input(
+          telemetry('coffee-pi-1', [reading(i + 1, { ts: new Date(Date.parse(iso) - 1000).toISOString() })]),
+        ),
         arrivedAt: new Date(iso),
       })),
     );
@@ -321,28 +381,41 @@ describe('transformIngestRecords', () => {
 
   it('refuses a seq JSON cannot hold exactly, and a record with no usable arrival time', () => {
     const output = transformIngestRecords([
-      input(telemetry('coffee-pi-1', [reading(2 ** 53 + 2, { ts: '2026-11-26T10:00:00.000Z' })]), 'huge'),
+      input(
+        telemetry('coffee-pi-1', [reading(2 ** 53 + 2, { ts: '2026-11-26T10:00:00.000Z', temperature: 31 })]),
+        'huge',
+      ),
       { ...input(telemetry('coffee-pi-1', [reading(1)]), 'nodate'), arrivedAt: new Date(Number.NaN) },
     ]);
     expect(output.telemetry).toEqual([]);
     expect(output.rejected.map((r) => [r.id, r.reason])).toEqual([
-      ['huge', '/readings/0/seq: 9007199254740994 is past 2^53 and cannot be kept exactly'],
+      ['huge#/readings/0', '/readings/0/seq: must be <= 9007199254740991'],
       ['nodate', expect.stringMatching(/^arrival time unusable: RangeError/)],
     ]);
   });
 
-  it('leaves a refused record out of the dedupe: its good readings count when they come again', () => {
+  it('leaves refused readings and records out of the dedupe: they land when they come again, corrected', () => {
     const seenReadings = new SeenReadings();
     const first = transformIngestRecords(
-      [input(telemetry('coffee-pi-1', [reading(1), reading(2, { ts: '2026-02-30T00:00:00.000Z' })]))],
+      [
+        input(telemetry('coffee-pi-1', [reading(1), reading(2, { ts: '2026-02-30T00:00:00.000Z' })])),
+        input(
+          JSON.stringify({ ...JSON.parse(telemetry('coffee-pi-1', [reading(3)])), thing: 'coffee-pi-9' }),
+        ),
+      ],
       { seenReadings },
     );
-    expect(first.rejected).toHaveLength(1);
-    expect(seenReadings.size).toBe(0);
-    const again = transformIngestRecords([input(telemetry('coffee-pi-1', [reading(1), reading(2)]))], {
-      seenReadings,
-    });
-    expect(again.telemetry.map((row) => row.seq)).toEqual([1, 2]);
+    expect(first.telemetry.map((row) => row.seq)).toEqual([1]);
+    expect(first.rejected).toHaveLength(2);
+    expect([...seenReadings.keys()]).toEqual([readingKey('coffee-pi-1', 1)]);
+    const again = transformIngestRecords(
+      [input(telemetry('coffee-pi-1', [reading(1), reading(2), reading(3)]))],
+      {
+        seenReadings,
+      },
+    );
+    expect(again.telemetry.map((row) => row.seq)).toEqual([2, 3]);
+    expect(again.duplicateReadings).toBe(1);
   });
 
   it('dedupes against the seen-sets the caller keeps across batches, and adds what it emits', () => {

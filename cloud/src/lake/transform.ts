@@ -1,11 +1,11 @@
-import { type SeenKeys, transformRecord } from './transform/record.js';
+import { type RecordCheckOptions, type SeenKeys, transformRecord } from './transform/record.js';
 import { rejectedText } from './transform/rejected-text.js';
 import { SeenReadings, stringKeyDedupe } from './transform/seen-readings.js';
 import type { IngestInput, TransformOutput } from './transform-types.js';
 
 export { readingKey, SeenReadings } from './transform/seen-readings.js';
 
-export interface TransformOptions {
+export interface TransformOptions extends RecordCheckOptions {
   /**
    * Readings already in the lake: a caller that transforms batch after batch passes the same set
    * each time, and the readings emitted are added to it. A SeenReadings is the fast form; a
@@ -16,12 +16,27 @@ export interface TransformOptions {
   seenCoffees?: Set<string>;
 }
 
+/** An output with nothing in it yet: what a caller gathering several transforms starts from. */
+export function emptyTransformOutput(): TransformOutput {
+  return {
+    telemetry: [],
+    coffees: [],
+    rejected: [],
+    duplicateReadings: 0,
+    duplicateCoffees: 0,
+    rejectedReadings: 0,
+    identityMismatches: 0,
+  };
+}
+
 /**
  * Ingest-stream records → flat lake rows: one per telemetry reading and one per coffee record,
  * each validated against its shared contract, deduplicated on (deviceId, seq) and on the photo
  * key (within the call and against the seen-sets), with ingest_time and the ingest_* partition
- * from the record's arrival (UTC). A record that cannot become rows is in `rejected` with its
- * reason and text; nothing is thrown and nothing is left out uncounted.
+ * from the record's arrival (UTC). A record that cannot become rows (a payload naming another
+ * device than its topic among them) is in `rejected` with its reason and text, and so is each
+ * reading refused on its own while its envelope's other readings land; nothing is thrown and
+ * nothing is left out uncounted.
  */
 export function transformIngestRecords(
   inputs: readonly IngestInput[],
@@ -34,19 +49,16 @@ export function transformIngestRecords(
         : (options.seenReadings ?? new SeenReadings()),
     coffees: options.seenCoffees ?? new Set(),
   };
-  const output: TransformOutput = {
-    telemetry: [],
-    coffees: [],
-    rejected: [],
-    duplicateReadings: 0,
-    duplicateCoffees: 0,
-  };
+  const output = emptyTransformOutput();
   for (const input of inputs) {
-    const outcome = transformRecord(input, seen, output);
+    const outcome = transformRecord(input, seen, output, options);
     if (outcome.kind === 'rejected') {
       output.rejected.push({ id: input.id, reason: outcome.reason, data: rejectedText(input.data) });
+      if (outcome.identityMismatch) output.identityMismatches += 1;
     } else if (outcome.kind === 'telemetry') {
       output.duplicateReadings += outcome.duplicates;
+      for (const reading of outcome.rejectedReadings) output.rejected.push(reading);
+      output.rejectedReadings += outcome.rejectedReadings.length;
     } else {
       output.duplicateCoffees += outcome.duplicates;
     }

@@ -36,8 +36,9 @@ export function fullReading(seq: number, firstMs: number, phase = 0): TelemetryR
 }
 
 /**
- * The telemetry ingest record of `deviceId` carrying `readings`, as JSON; `extra` fields are
- * merged over it (a bad bootId, a reingested count).
+ * The telemetry ingest record of `deviceId` carrying `readings`, as JSON, as the topic rule writes
+ * it for a message on `deviceId`'s own topic; `extra` fields are merged over it (a bad bootId, a
+ * reingested count, another topic's `thing`).
  */
 export function telemetryIngestJson(
   deviceId: string,
@@ -46,5 +47,5 @@ export function telemetryIngestJson(
   extra: object = {},
 ): string {
   const envelope: TelemetryEnvelope = { v: 1, deviceId, bootId, readings };
-  return JSON.stringify({ ...telemetryIngestRecord(envelope), ...extra });
+  return JSON.stringify({ ...telemetryIngestRecord(envelope, deviceId), ...extra });
 }

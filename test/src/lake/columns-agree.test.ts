@@ -212,7 +212,7 @@ describe('the lake columns agree everywhere', () => {
     const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
     const arrivedAt = new Date('2026-11-26T10:00:05.000Z');
     const output = transformIngestRecords([
-      { id: 't', data: encode(telemetryIngestRecord(envelope)), arrivedAt },
+      { id: 't', data: encode(telemetryIngestRecord(envelope, envelope.deviceId)), arrivedAt },
       { id: 'c', data: encode(coffee), arrivedAt },
     ]);
     expect(output.rejected).toEqual([]);

@@ -37,7 +37,9 @@ export function reading(seq: number, temperature: number, ts?: string): Telemetr
 export function telemetryRecord(deviceId: string, readings: TelemetryReading[]): IngestRecord {
   return {
     partitionKey: deviceId,
-    data: encoder.encode(JSON.stringify(telemetryIngestRecord({ v: 1, deviceId, bootId: BOOT, readings }))),
+    data: encoder.encode(
+      JSON.stringify(telemetryIngestRecord({ v: 1, deviceId, bootId: BOOT, readings }, deviceId)),
+    ),
   };
 }
 

@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { type TransformOptions, transformIngestRecords } from '../transform.js';
+import { emptyTransformOutput, type TransformOptions, transformIngestRecords } from '../transform.js';
 import type { IngestInput, TransformOutput } from '../transform-types.js';
 
 /** About 800 full readings: a couple of milliseconds of transform between two turns of the event loop. */
@@ -17,13 +17,7 @@ export async function transformCooperatively(
   options: () => TransformOptions,
   sliceBytes = SLICE_BYTES,
 ): Promise<TransformOutput> {
-  const output: TransformOutput = {
-    telemetry: [],
-    coffees: [],
-    rejected: [],
-    duplicateReadings: 0,
-    duplicateCoffees: 0,
-  };
+  const output = emptyTransformOutput();
   let start = 0;
   while (start < inputs.length) {
     let end = start;
@@ -39,6 +33,8 @@ export async function transformCooperatively(
     for (const record of slice.rejected) output.rejected.push(record);
     output.duplicateReadings += slice.duplicateReadings;
     output.duplicateCoffees += slice.duplicateCoffees;
+    output.rejectedReadings += slice.rejectedReadings;
+    output.identityMismatches += slice.identityMismatches;
     start = end;
   }
   return output;

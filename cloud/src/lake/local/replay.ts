@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { LakeTableName } from '../columns.js';
 import { curatedPartitionKey, errorsPartitionKey, localPath } from '../layout.js';
 import type { CoffeeRow, TelemetryRow } from '../rows.js';
-import { SeenReadings, transformIngestRecords } from '../transform.js';
+import { emptyTransformOutput, SeenReadings, transformIngestRecords } from '../transform.js';
 import { writeBatchOutput } from './batch-output.js';
 import { hoursTouched, type IngestHour, type TimeWindow } from './hour-window.js';
 import { ParquetWriter } from './parquet-writer.js';
@@ -163,13 +163,7 @@ export async function replayFromRaw(
       await writeBatchOutput(
         target,
         build.pendingStem,
-        {
-          telemetry: build.telemetry,
-          coffees: build.coffees,
-          rejected: [],
-          duplicateReadings: 0,
-          duplicateCoffees: 0,
-        },
+        { ...emptyTransformOutput(), telemetry: build.telemetry, coffees: build.coffees },
         build.hour.start,
         build.hour.partition,
       );

@@ -12,5 +12,7 @@ export function ingestInputsOfKinesisEvent(event: KinesisStreamEvent): IngestInp
     data: Buffer.from(kinesis.data, 'base64'),
     // Rounded: 1545084650.987 × 1000 is 1545084650986.9998 in binary floating point.
     arrivedAt: new Date(Math.round(kinesis.approximateArrivalTimestamp * 1000)),
+    // The topic rule's partition key is the topic's thing: the identity the payload must match.
+    partitionKey: kinesis.partitionKey,
   }));
 }

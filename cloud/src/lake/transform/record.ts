@@ -1,10 +1,15 @@
-import { ContractValidationError, type ParsedIngestRecord, parseIngestRecord } from '@coffee-iot/shared';
+import {
+  ContractValidationError,
+  IdentityMismatchError,
+  type ParsedIngestRecord,
+  parseIngestRecord,
+} from '@coffee-iot/shared';
 import type { CoffeeRow, TelemetryRow } from '../rows.js';
-import type { IngestInput } from '../transform-types.js';
+import type { IngestInput, RejectedRecord } from '../transform-types.js';
 import { coffeeRowOf } from './coffee-row.js';
 import { type IngestColumns, ingestColumnsOf } from './ingest-columns.js';
 import type { ReadingDedupe } from './seen-readings.js';
-import { appendTelemetryRows, telemetryProblems } from './telemetry-rows.js';
+import { appendTelemetryRows, rejectedReadingRecords } from './telemetry-rows.js';
 
 /** What was already emitted: readings by (deviceId, seq), coffees by photo key. */
 export interface SeenKeys {
@@ -18,7 +23,16 @@ export interface RowSink {
   coffees: CoffeeRow[];
 }
 
-/** What became of one stream record; its rows are in the sink. */
+/** Checks a record goes through besides its contract. */
+export interface RecordCheckOptions {
+  /** How far in the future a reading's ts may be against the record's arrival (shared's default). */
+  maxFutureSkewMs?: number | undefined;
+}
+
+/**
+ * What became of one stream record; its rows are in the sink. For telemetry, every reading is
+ * in exactly one of: a row, `duplicates`, `rejectedReadings`.
+ */
 export type RecordOutcome =
   | {
       kind: 'telemetry' | 'coffee';
@@ -28,8 +42,14 @@ export type RecordOutcome =
       rows: number;
       /** Readings (or the coffee) left out as already seen. */
       duplicates: number;
+      /** Readings refused on their own, each with its seq and reason, for errors/. */
+      rejectedReadings: RejectedRecord[];
     }
-  | { kind: 'rejected'; reason: string };
+  | {
+      kind: 'rejected';
+      reason: string /** The payload named another device than its topic. */;
+      identityMismatch: boolean;
+    };
 
 function reasonOf(error: unknown): string {
   if (error instanceof ContractValidationError) return error.problems.join('; ');
@@ -42,24 +62,35 @@ function reasonOf(error: unknown): string {
  * that record's reason, and the other records of the batch go on. A refused record adds nothing
  * to the sink nor to `seen`.
  */
-export function transformRecord(input: IngestInput, seen: SeenKeys, sink: RowSink): RecordOutcome {
+export function transformRecord(
+  input: IngestInput,
+  seen: SeenKeys,
+  sink: RowSink,
+  options: RecordCheckOptions = {},
+): RecordOutcome {
   let ingest: IngestColumns;
   let parsed: ParsedIngestRecord;
   try {
     ingest = ingestColumnsOf(input.arrivedAt);
   } catch (error) {
-    return { kind: 'rejected', reason: `arrival time unusable: ${reasonOf(error)}` };
+    return { kind: 'rejected', reason: `arrival time unusable: ${reasonOf(error)}`, identityMismatch: false };
   }
   try {
-    parsed = parseIngestRecord(input.data);
+    parsed = parseIngestRecord(input.data, {
+      receivedAt: input.arrivedAt,
+      partitionKey: input.partitionKey,
+      maxFutureSkewMs: options.maxFutureSkewMs,
+    });
   } catch (error) {
-    return { kind: 'rejected', reason: reasonOf(error) };
+    return {
+      kind: 'rejected',
+      reason: reasonOf(error),
+      identityMismatch: error instanceof IdentityMismatchError,
+    };
   }
 
   if (parsed.type === 'telemetry') {
     const { envelope } = parsed;
-    const problems = telemetryProblems(envelope);
-    if (problems !== undefined) return { kind: 'rejected', reason: problems.join('; ') };
     const before = sink.telemetry.length;
     const duplicates = appendTelemetryRows(envelope, ingest, seen.readings, sink.telemetry);
     return {
@@ -68,11 +99,12 @@ export function transformRecord(input: IngestInput, seen: SeenKeys, sink: RowSin
       reingested: parsed.reingested,
       rows: sink.telemetry.length - before,
       duplicates,
+      rejectedReadings: rejectedReadingRecords(input.id, envelope, parsed.rejectedReadings),
     };
   }
 
   const built = coffeeRowOf(parsed.record, ingest);
-  if (!built.ok) return { kind: 'rejected', reason: built.problems.join('; ') };
+  if (!built.ok) return { kind: 'rejected', reason: built.problems.join('; '), identityMismatch: false };
   const { deviceId, photoKey } = parsed.record;
   const duplicate = seen.coffees.has(photoKey);
   if (!duplicate) {
@@ -85,5 +117,6 @@ export function transformRecord(input: IngestInput, seen: SeenKeys, sink: RowSin
     reingested: parsed.reingested,
     rows: duplicate ? 0 : 1,
     duplicates: duplicate ? 1 : 0,
+    rejectedReadings: [],
   };
 }

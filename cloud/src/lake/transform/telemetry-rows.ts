@@ -1,33 +1,31 @@
-import type { TelemetryEnvelope } from '@coffee-iot/shared';
+import type { RejectedReading, TelemetryEnvelope } from '@coffee-iot/shared';
 import type { TelemetryRow } from '../rows.js';
+import type { RejectedRecord } from '../transform-types.js';
 import type { IngestColumns } from './ingest-columns.js';
 import type { ReadingDedupe } from './seen-readings.js';
-import { isRealIsoMillis, lakeTimestampOfIso } from './timestamps.js';
+import { lakeTimestampOfIso } from './timestamps.js';
 
-/**
- * What the schema cannot see in a schema-valid envelope, or undefined when there is nothing: a
- * `ts` that is no real moment, a `seq` past 2^53 (JSON numbers are doubles: such a seq would be
- * rounded and collide with its neighbours in the dedupe). One bad reading refuses the whole
- * record, as a schema failure does, so a record is either wholly in the lake or in errors/.
- */
-export function telemetryProblems(envelope: TelemetryEnvelope): string[] | undefined {
-  const { readings } = envelope;
-  // The array is made only for a bad envelope: this runs once per record on the hot path.
-  let problems: string[] | undefined;
-  for (let i = 0; i < readings.length; i += 1) {
-    const { ts, seq } = readings[i] as TelemetryEnvelope['readings'][number];
-    const tsOk = isRealIsoMillis(ts);
-    const seqOk = Number.isSafeInteger(seq);
-    if (tsOk && seqOk) continue;
-    if (problems === undefined) problems = [];
-    if (!tsOk) problems.push(`/readings/${i}/ts: ${ts} is not a real UTC moment`);
-    if (!seqOk) problems.push(`/readings/${i}/seq: ${seq} is past 2^53 and cannot be kept exactly`);
-  }
-  return problems;
+const NO_REJECTED_READINGS: RejectedRecord[] = [];
+
+/** The refused readings of one record as error entries, each naming its device, boot and seq. */
+export function rejectedReadingRecords(
+  recordId: string,
+  envelope: TelemetryEnvelope,
+  rejected: readonly RejectedReading[],
+): RejectedRecord[] {
+  // Shared and empty for the usual record: nothing allocated on the hot path.
+  if (rejected.length === 0) return NO_REJECTED_READINGS;
+  const { deviceId, bootId } = envelope;
+  return rejected.map(({ index, seq, reason, reading }) => ({
+    id: `${recordId}#/readings/${index}`,
+    reason,
+    data: JSON.stringify(reading) ?? String(reading),
+    reading: { deviceId, bootId, seq },
+  }));
 }
 
 /**
- * Appends one row per reading of a checked envelope (telemetryProblems found nothing) to
+ * Appends one row per reading of a checked envelope (its refused readings already taken out) to
  * `target`, in order, leaving out readings `seen` already has and adding the others to it.
  * Rows go straight into the caller's array: no per-record arrays in the hot loop. Returns how
  * many readings were duplicates.
