@@ -1,3 +1,4 @@
+import { deviceTopicGrants } from '@coffee-iot/shared';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -41,6 +42,17 @@ describe('DeviceIdentity', () => {
       `${arnPrefix}topicfilter/${own}`,
     ]);
     expect(asList(iotStatement('iot:Receive').Resource).map(text)).toEqual([`${arnPrefix}topic/${own}`]);
+  });
+
+  it('builds its topic resources from the grants the local broker enforces (shared deviceTopicGrants)', () => {
+    const grants = deviceTopicGrants('dt/coffee-iot', `\${iot:Connection.Thing.ThingName}`);
+    const arns = (resource: string, patterns: readonly string[]) =>
+      patterns.map((pattern) => `${arnPrefix}${resource}/${pattern}`);
+    expect(asList(iotStatement('iot:Publish').Resource).map(text)).toEqual(arns('topic', grants.publish));
+    expect(asList(iotStatement('iot:Subscribe').Resource).map(text)).toEqual(
+      arns('topicfilter', grants.subscribe),
+    );
+    expect(asList(iotStatement('iot:Receive').Resource).map(text)).toEqual(arns('topic', grants.receive));
   });
 
   it('lets a device assume only the photo-upload role alias', () => {

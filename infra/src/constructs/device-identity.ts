@@ -1,4 +1,4 @@
-import { PHOTO_KEY_PREFIX, topicPrefixProblem } from '@coffee-iot/shared';
+import { deviceTopicGrants, PHOTO_KEY_PREFIX, topicPrefixProblem } from '@coffee-iot/shared';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnPolicy, CfnRoleAlias } from 'aws-cdk-lib/aws-iot';
@@ -92,6 +92,8 @@ function devicePolicy(scope: Construct, prefix: string, roleAliasArn: string): P
   const stack = Stack.of(scope);
   const iotArn = (resource: string, resourceName: string) =>
     stack.formatArn({ service: 'iot', resource, resourceName });
+  // The same grants the local broker enforces (shared/src/device-topics.ts).
+  const grants = deviceTopicGrants(prefix, THING);
   return new PolicyDocument({
     statements: [
       new PolicyStatement({
@@ -104,17 +106,17 @@ function devicePolicy(scope: Construct, prefix: string, roleAliasArn: string): P
       new PolicyStatement({
         sid: 'PublishOwnTopics',
         actions: ['iot:Publish'],
-        resources: [iotArn('topic', `${prefix}/${THING}/*`)],
+        resources: grants.publish.map((topic) => iotArn('topic', topic)),
       }),
       new PolicyStatement({
         sid: 'SubscribeOwnTopics',
         actions: ['iot:Subscribe'],
-        resources: [iotArn('topicfilter', `${prefix}/${THING}/*`)],
+        resources: grants.subscribe.map((filter) => iotArn('topicfilter', filter)),
       }),
       new PolicyStatement({
         sid: 'ReceiveOwnTopics',
         actions: ['iot:Receive'],
-        resources: [iotArn('topic', `${prefix}/${THING}/*`)],
+        resources: grants.receive.map((topic) => iotArn('topic', topic)),
       }),
       new PolicyStatement({
         sid: 'PhotoUploadCredentials',

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { DEFAULT_TOPIC_PREFIX, type HealthMessage } from '@coffee-iot/shared';
-import { connect, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DevPkiPaths } from '../pki/pki.js';
 import { ensureDevPki } from '../pki/pki.js';
@@ -9,6 +8,7 @@ import { captureLogs, LEVEL } from '../testing/log-capture.js';
 import { type TempDir, tempDir } from '../testing/temp-dir.js';
 import { type BrokerTapHandlers, tapBroker, waitForClients } from './broker-taps.js';
 import { EmbeddedBroker } from './embedded-broker.js';
+import { connectDevice } from './testing/device-client.js';
 
 const PREFIX = DEFAULT_TOPIC_PREFIX;
 const THINGS = ['coffee-pi-1', 'coffee-pi-2'] as const;
@@ -84,32 +84,10 @@ describe('EmbeddedBroker with the thing policy, tapped', () => {
 
   const connectedClients = () => (broker.aedes as unknown as { clients: Record<string, unknown> }).clients;
 
-  /** An MQTT.js client with `thing`'s certificate, as a device connects; resolves on CONNACK. */
+  /** A device client, closed after the test. */
   async function connectAs(thing: Thing, clientId: string = thing): Promise<MqttClient> {
-    const files = pki.clients[thing];
-    if (files === undefined) throw new Error(`no certificate for ${thing}`);
-    const [cert, key, ca] = await Promise.all(
-      [files.certPath, files.keyPath, pki.caPath].map((p) => readFile(p)),
-    );
-    const client = connect({
-      protocol: 'mqtts',
-      host: '127.0.0.1',
-      port: broker.port,
-      clientId,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      connectTimeout: 5_000,
-      cert,
-      key,
-      ca,
-      rejectUnauthorized: true,
-    });
+    const client = await connectDevice(pki, broker.port, thing, clientId);
     clients.push(client);
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
-      client.once('close', () => reject(new Error(`${clientId}: connection closed before CONNACK`)));
-    });
     return client;
   }
 

@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { Logger } from '@coffee-iot/device';
 import { Aedes, type Client } from 'aedes';
+import { certificateThingName, ThingPolicy, type ThingPolicyRefusals } from './thing-policy.js';
 
 /**
  * A local stand-in for AWS IoT Core: aedes (MQTT 3.1.1 only; it refuses v5 CONNECTs itself)
@@ -21,8 +22,9 @@ export interface EmbeddedBrokerOptions {
   keyPath: string;
   logger: Logger;
   /**
-   * Enforce what the IoT policy enforces in AWS: a device connects only with its certificate's
-   * CN (the thing name) as client id, and publishes only under `{topicPrefix}/{thingName}/`.
+   * Enforce what the IoT policy enforces in AWS (see ThingPolicy): a device connects only with its
+   * certificate's CN (the thing name) as client id, and publishes, subscribes and receives only
+   * under `{topicPrefix}/{thingName}/`.
    */
   thingPolicy?: { topicPrefix: string };
 }
@@ -42,10 +44,12 @@ export class EmbeddedBroker {
   private running: { server: Server; aedes: Aedes; address: BrokerAddress } | undefined;
   private readonly sockets = new Set<Socket>();
   private connections = 0;
+  private readonly policy: ThingPolicy | undefined;
 
   constructor(options: EmbeddedBrokerOptions) {
     this.options = options;
     this.log = options.logger.child({ component: 'embedded-broker' });
+    if (options.thingPolicy) this.policy = new ThingPolicy(options.thingPolicy.topicPrefix, this.log);
   }
 
   /** The port actually listened on. */
@@ -60,6 +64,11 @@ export class EmbeddedBroker {
   /** The aedes instance, for in-process subscribers (the local stack's topic rule) and tests. */
   get aedes(): Aedes {
     return this.started().aedes;
+  }
+
+  /** What the thing policy refused since construction; all zero without a thing policy. */
+  get policyRefusals(): Readonly<ThingPolicyRefusals> {
+    return this.policy?.refusals ?? { connect: 0, publish: 0, subscribe: 0, receive: 0 };
   }
 
   /** MQTT connections accepted since start (CONNACK sent), across all clients. */
@@ -77,7 +86,7 @@ export class EmbeddedBroker {
       ),
     );
     const aedes = await Aedes.createBroker();
-    if (this.options.thingPolicy) this.enforceThingPolicy(aedes, this.options.thingPolicy.topicPrefix);
+    this.policy?.install(aedes);
     this.watchBroker(aedes);
     const server = createServer({ ca, cert, key, requestCert: true, rejectUnauthorized: true });
     this.watchServer(server, aedes);
@@ -115,29 +124,6 @@ export class EmbeddedBroker {
     return this.running;
   }
 
-  private enforceThingPolicy(aedes: Aedes, topicPrefix: string): void {
-    aedes.authenticate = (client, _username, _password, done) => {
-      const thingName = peerName(client.conn);
-      if (thingName !== undefined && client.id === thingName) return done(null, true);
-      this.log.warn(
-        { clientId: client.id, certificate: thingName },
-        'refused: client id is not the thing name',
-      );
-      const error = Object.assign(new Error(`client id ${client.id} is not the certificate's ${thingName}`), {
-        returnCode: 5, // not authorized
-      });
-      done(error, false);
-    };
-    aedes.authorizePublish = (client, packet, done) => {
-      if (client === null || packet.topic.startsWith(`${topicPrefix}/${client.id}/`)) return done(null);
-      this.log.warn(
-        { clientId: client.id, topic: packet.topic },
-        "refused: publish outside the thing's topics",
-      );
-      done(new Error(`${client.id} may not publish to ${packet.topic}`));
-    };
-  }
-
   private watchServer(server: Server, aedes: Aedes): void {
     // 'connection' hands us the raw TCP socket before the handshake, so stop() can also end
     // connections that never finish TLS.
@@ -147,7 +133,7 @@ export class EmbeddedBroker {
     });
     server.on('secureConnection', (socket: TLSSocket) => {
       socket.on('error', (error) =>
-        this.log.debug({ err: error, peer: peerName(socket) }, 'client socket error'),
+        this.log.debug({ err: error, peer: certificateThingName(socket) }, 'client socket error'),
       );
       aedes.handle(socket);
     });
@@ -160,7 +146,10 @@ export class EmbeddedBroker {
   private watchBroker(aedes: Aedes): void {
     aedes.on('client', (client: Client) => {
       this.connections += 1;
-      this.log.info({ clientId: client.id, peer: peerName(client.conn) }, 'MQTT client connected');
+      this.log.info(
+        { clientId: client.id, peer: certificateThingName(client.conn) },
+        'MQTT client connected',
+      );
     });
     aedes.on('clientDisconnect', (client: Client) => {
       this.log.info({ clientId: client.id }, 'MQTT client disconnected');
@@ -189,12 +178,4 @@ function listen(server: Server, host: string, port: number): Promise<BrokerAddre
 
 function closeAedes(aedes: Aedes): Promise<void> {
   return new Promise((resolve) => aedes.close(() => resolve()));
-}
-
-/** The client certificate's CN (the thing name), for logs; undefined before the handshake. */
-function peerName(conn: unknown): string | undefined {
-  const socket = conn as Partial<TLSSocket>;
-  if (typeof socket.getPeerCertificate !== 'function') return undefined;
-  const subject = socket.getPeerCertificate().subject as { CN?: string } | undefined;
-  return subject?.CN;
 }
