@@ -4,6 +4,7 @@ import { type Logger, systemTimers, type Timers } from '@coffee-iot/device';
 import type { ApiContext } from './api-handlers.js';
 import type { DashboardSource } from './dashboard-source.js';
 import { HttpError, notFound } from './http-errors.js';
+import { type GuardedHeader, type GuardRefusal, RequestGuard } from './request-guard.js';
 import { requestPath } from './request-path.js';
 import { applySecurityHeaders, sendJson, sendText } from './responses.js';
 import { isApiPath, routeApiRequest } from './routes.js';
@@ -31,6 +32,8 @@ export interface DashboardServer {
   close(): Promise<void>;
   /** Open event streams. */
   clients(): number;
+  /** Requests refused since start for a foreign Host, Origin or Sec-Fetch-Site (see RequestGuard). */
+  refusedRequests(): Readonly<Record<GuardedHeader, number>>;
 }
 
 const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -48,8 +51,17 @@ export function createDashboardServer(options: DashboardServerOptions): Dashboar
     maxBufferedBytes: options.maxClientBufferBytes ?? DEFAULT_MAX_CLIENT_BUFFER_BYTES,
   });
   const context: ApiContext = { source: options.source, hub, logger };
+  const refused: Record<GuardedHeader, number> = { Host: 0, Origin: 0, 'Sec-Fetch-Site': 0 };
+  // Known once listening: the Host and Origin a request must carry include the bound port.
+  let guard: RequestGuard | undefined;
 
   const server = createServer((req, res) => {
+    const refusal = guard?.check(req) ?? (guard ? undefined : NOT_LISTENING);
+    if (refusal) {
+      refused[refusal.header] += 1;
+      refuse(logger, req, res, refusal, refused[refusal.header]);
+      return;
+    }
     handleRequest(context, staticFiles, req, res).catch((error: unknown) => {
       // Only reachable if answering the error itself failed; the connection is all we can drop.
       logger.error({ err: error, method: req.method, url: req.url }, 'dashboard could not answer request');
@@ -58,7 +70,11 @@ export function createDashboardServer(options: DashboardServerOptions): Dashboar
   });
 
   return {
-    listen: (port, host = '127.0.0.1') => listen(server, port, host, logger),
+    listen: async (port, host = '127.0.0.1') => {
+      const address = await listen(server, port, host, logger);
+      guard = new RequestGuard(host, address.port);
+      return address;
+    },
     close: async () => {
       hub.closeAll();
       const closed = new Promise<void>((resolve, reject) => {
@@ -69,7 +85,35 @@ export function createDashboardServer(options: DashboardServerOptions): Dashboar
       await closed;
     },
     clients: () => hub.clients(),
+    refusedRequests: () => ({ ...refused }),
   };
+}
+
+/** Only reachable in the instant between listening and knowing the port. */
+const NOT_LISTENING: GuardRefusal = { header: 'Host', message: 'dashboard is not listening yet' };
+
+/** A 403 in JSON for every path (the page's own requests are API calls), logged and counted. */
+function refuse(
+  logger: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  refusal: GuardRefusal,
+  count: number,
+): void {
+  // The body, if any, is not wanted; drain it so the connection can be reused.
+  req.resume();
+  applySecurityHeaders(res);
+  logger.warn(
+    {
+      method: req.method,
+      url: req.url,
+      header: refusal.header,
+      value: req.headers[refusal.header.toLowerCase()],
+      refused: count,
+    },
+    `dashboard refused a request: ${refusal.message}`,
+  );
+  sendJson(res, 403, { error: refusal.message, header: refusal.header });
 }
 
 async function handleRequest(
