@@ -3,7 +3,9 @@ import { createFirehoseClient, createFirehoseSender } from '../lake/firehose/fir
 import { readFirehoseTransformConfig } from '../lake/firehose/firehose-transform-config.js';
 import { handleFirehoseEvent } from '../lake/firehose/handle-firehose-event.js';
 import { reingesterForEvent } from '../lake/firehose/reingester-for-event.js';
+import { createS3ErrorSink } from '../lake/firehose/s3-error-sink.js';
 import { createCloudLogger } from '../logging/logger.js';
+import { createS3Client } from '../photos/s3-photo-store.js';
 import { createKinesisClient } from '../stream/kinesis-stream.js';
 
 const logger = createCloudLogger('coffee-iot-firehose-transform');
@@ -16,11 +18,14 @@ const reingesterFor = reingesterForEvent({
   kinesis: createKinesisClient(),
   firehose: createFirehoseSender(createFirehoseClient()),
 });
+const errorSink = createS3ErrorSink(createS3Client(), config.lakeBucket);
+// Embedded Metric Format lines go straight to stdout (CloudWatch Logs), whatever LOG_LEVEL says.
+const writeMetrics = (line: string) => void process.stdout.write(`${line}\n`);
 
 /**
  * Firehose data transformation for one lake table (LAKE_TABLE): ingest-stream records →
  * newline-delimited flat rows that Firehose converts to Parquet with the Glue table's schema.
  */
 export async function handler(event: FirehoseTransformationEvent): Promise<FirehoseTransformationResult> {
-  return handleFirehoseEvent(event, { config, reingesterFor, logger });
+  return handleFirehoseEvent(event, { config, reingesterFor, errorSink, logger, writeMetrics });
 }

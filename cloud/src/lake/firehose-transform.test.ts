@@ -16,7 +16,9 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../config/env.js';
 import { StreamUnavailableError } from '../stream/ingest-stream.js';
+import { FIREHOSE_ARRIVAL_MS, FIREHOSE_STREAM_ARN, firehoseEvent } from '../testing/firehose-events.js';
 import { fullReading, telemetryIngestJson } from '../testing/ingest-records.js';
+import { createMemoryErrorSink, type MemoryErrorSink } from '../testing/memory-error-sink.js';
 import { COFFEE_COLUMNS, TELEMETRY_COLUMNS } from './columns.js';
 import { firehoseInputsOf } from './firehose/event-inputs.js';
 import {
@@ -30,9 +32,9 @@ import { ReingestFailedError } from './firehose/reingest.js';
 import { reingesterForEvent } from './firehose/reingester-for-event.js';
 
 const LIMIT = 6_291_456;
-const STREAM_ARN = 'arn:aws:kinesis:eu-west-1:111122223333:stream/coffee-iot-ingest';
+const STREAM_ARN = FIREHOSE_STREAM_ARN;
 const BOOT = '0b0e8f3c-8a4e-4d4a-9a51-2f3b5f9c1d11';
-const ARRIVAL_MS = Date.UTC(2026, 10, 26, 10, 0, 30, 123);
+const ARRIVAL_MS = FIREHOSE_ARRIVAL_MS;
 const $metadata = { httpStatusCode: 200, requestId: 'c0ffee00-0000-4000-8000-000000000000' };
 const decoder = new TextDecoder();
 
@@ -64,39 +66,6 @@ function coffee(n: number): CoffeeRecord {
 }
 
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
-
-/** A Firehose transformation event for our Kinesis source, in the shape AWS documents. */
-function firehoseEvent(
-  payloads: readonly string[],
-  partitionKeys: readonly string[] = [],
-  source: 'kinesis' | 'direct-put' = 'kinesis',
-): FirehoseTransformationEvent {
-  return {
-    invocationId: '2b4d1ad9-2f48-94bd-a088-767c317e994a',
-    ...(source === 'kinesis' ? { sourceKinesisStreamArn: STREAM_ARN } : {}),
-    deliveryStreamArn: 'arn:aws:firehose:eu-west-1:111122223333:deliverystream/coffee-iot-telemetry',
-    region: 'eu-west-1',
-    records: payloads.map((payload, i) => {
-      const sequenceNumber = `4954698668313554428650745793632162567570019247115${String(6_785_154 + i)}`;
-      return {
-        recordId: `${sequenceNumber}000000000000`,
-        approximateArrivalTimestamp: ARRIVAL_MS + 60_000,
-        data: Buffer.from(payload).toString('base64'),
-        ...(source === 'kinesis'
-          ? {
-              kinesisRecordMetadata: {
-                shardId: `shardId-00000000000${i % 2}`,
-                partitionKey: partitionKeys[i] ?? 'coffee-pi-1',
-                approximateArrivalTimestamp: ARRIVAL_MS + i,
-                sequenceNumber,
-                subsequenceNumber: '0',
-              },
-            }
-          : {}),
-      };
-    }),
-  };
-}
 
 /** PutRecords' documented answer: Records in request order, SequenceNumber + ShardId or ErrorCode + ErrorMessage. */
 function putRecordsAnswer(
@@ -144,6 +113,8 @@ describe('Firehose transformation', () => {
   let kinesis: ReturnType<typeof mockClient>;
   let delays: number[];
   let logs: Record<string, unknown>[];
+  let errorSink: MemoryErrorSink;
+  let metrics: Record<string, unknown>[];
 
   beforeEach(() => {
     client = new KinesisClient({ region: 'eu-west-1' });
@@ -153,6 +124,8 @@ describe('Firehose transformation', () => {
       .callsFake((input: { Records: PutRecordsRequestEntry[] }) => putRecordsAnswer(input.Records));
     delays = [];
     logs = [];
+    errorSink = createMemoryErrorSink();
+    metrics = [];
   });
   afterEach(() => {
     kinesis.restore();
@@ -162,7 +135,13 @@ describe('Firehose transformation', () => {
   function deps(config: Partial<FirehoseTransformConfig> = {}, extra: { maxResponseBytes?: number } = {}) {
     const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
     return {
-      config: { table: 'telemetry' as const, maxReingests: 3, partitionKeys: true, ...config },
+      config: {
+        table: 'telemetry' as const,
+        maxReingests: 3,
+        partitionKeys: true,
+        lakeBucket: 'coffee-iot-lake',
+        ...config,
+      },
       reingesterFor: reingesterForEvent({
         kinesis: client,
         retry: {
@@ -170,7 +149,10 @@ describe('Firehose transformation', () => {
           timing: { sleep: async (ms: number) => void delays.push(ms), random: () => 0.5 },
         },
       }),
+      errorSink,
       logger,
+      writeMetrics: (line: string) => void metrics.push(JSON.parse(line)),
+      now: () => new Date(ARRIVAL_MS + 120_000),
       ...extra,
     };
   }
@@ -482,22 +464,31 @@ describe('Firehose transformation', () => {
 
 describe('readFirehoseTransformConfig', () => {
   it('reads the table, the re-ingest cap and the partition keys switch', () => {
-    expect(readFirehoseTransformConfig({ LAKE_TABLE: 'coffees' })).toEqual({
+    expect(readFirehoseTransformConfig({ LAKE_TABLE: 'coffees', LAKE_BUCKET: 'lake' })).toEqual({
       table: 'coffees',
       maxReingests: 3,
       partitionKeys: true,
+      lakeBucket: 'lake',
     });
     expect(
-      readFirehoseTransformConfig({ LAKE_TABLE: 'telemetry', MAX_REINGESTS: '0', PARTITION_KEYS: 'false' }),
+      readFirehoseTransformConfig({
+        LAKE_TABLE: 'telemetry',
+        MAX_REINGESTS: '0',
+        PARTITION_KEYS: 'false',
+        LAKE_BUCKET: 'lake',
+      }),
     ).toEqual({
       table: 'telemetry',
       maxReingests: 0,
       partitionKeys: false,
+      lakeBucket: 'lake',
     });
   });
 
   it('names every problem at once, and never guesses the table', () => {
-    expect(() => readFirehoseTransformConfig({})).toThrow(new EnvironmentError(['LAKE_TABLE is required']));
+    expect(() => readFirehoseTransformConfig({})).toThrow(
+      new EnvironmentError(['LAKE_TABLE is required', 'LAKE_BUCKET is required']),
+    );
     try {
       readFirehoseTransformConfig({ LAKE_TABLE: 'devices', MAX_REINGESTS: '2.5', PARTITION_KEYS: 'maybe' });
       expect.unreachable();
@@ -506,6 +497,7 @@ describe('readFirehoseTransformConfig', () => {
         'LAKE_TABLE must be one of telemetry, coffees, got "devices"',
         'MAX_REINGESTS must be one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, got "2.5"',
         'PARTITION_KEYS must be true or false, got "maybe"',
+        'LAKE_BUCKET is required',
       ]);
     }
   });

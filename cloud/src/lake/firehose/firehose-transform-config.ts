@@ -11,6 +11,8 @@ export interface FirehoseTransformConfig {
    * stream with dynamic partitioning and an S3 prefix of `!{partitionKeyFromLambda:ingest_year}`…
    */
   partitionKeys: boolean;
+  /** The lake bucket: the readings refused on their own go to its errors/readings/ prefix. */
+  lakeBucket: string;
 }
 
 const TABLE_NAMES = Object.keys(LAKE_TABLES) as LakeTableName[];
@@ -28,6 +30,8 @@ export function readFirehoseTransformConfig(
   // Whole numbers only: a choice list says so in its message.
   const maxReingests = Number(read.oneOf('MAX_REINGESTS', REINGEST_CHOICES, '3'));
   const partitionKeys = read.boolean('PARTITION_KEYS', true);
+  // Required: without it a refused reading would have nowhere to go but the logs.
+  const lakeBucket = read.string('LAKE_BUCKET');
   read.done();
-  return { table, maxReingests, partitionKeys };
+  return { table, maxReingests, partitionKeys, lakeBucket };
 }

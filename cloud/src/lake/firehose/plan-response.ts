@@ -12,6 +12,7 @@ import { SeenReadings } from '../transform/seen-readings.js';
 import { claimedTable } from './claimed-table.js';
 import type { FirehoseInput } from './event-inputs.js';
 import { ndjsonOf } from './ndjson-rows.js';
+import type { ReadingError } from './reading-errors.js';
 import type { ReingestRecord } from './reingest.js';
 import { base64Length, entryBytes, LAMBDA_RESPONSE_LIMIT_BYTES, responseBytes } from './response-size.js';
 
@@ -46,11 +47,28 @@ export interface FirehosePlanCounts {
   duplicates: number;
   /** Records of the other table (and refused ones the other table's stream reports): Dropped. */
   otherTable: number;
-  /** Own records whose every row was a duplicate: Dropped, nothing lost. */
+  /** Own records whose every reading was a duplicate: Dropped, nothing lost. */
   allDuplicate: number;
+  /** Own records with no row left, at least one reading refused: Dropped, the refused ones in errors/. */
+  allRefused: number;
+  /** Own records refused whole: ProcessingFailed. */
   refused: number;
+  /** Of `refused`, the records whose payload named another device than their topic. */
+  identityMismatches: number;
   reingested: number;
   givenUp: number;
+  /**
+   * Readings of own telemetry records that parsed, each counted once in exactly one of the five
+   * below: readingsIn = rows + duplicates + refusedReadings + reingestedReadings + givenUpReadings
+   * (for the coffees table, coffees in place of readings).
+   */
+  readingsIn: number;
+  /** Readings refused on their own: in `readingErrors`, for errors/readings/. */
+  refusedReadings: number;
+  /** Readings of re-ingested records: they are all checked again when the record comes back. */
+  reingestedReadings: number;
+  /** Rows of records given up (their record is in processing-failed/). */
+  givenUpReadings: number;
 }
 
 export interface FirehosePlan {
@@ -60,6 +78,12 @@ export interface FirehosePlan {
   reingest: ReingestRecord[];
   refused: FailedRecord[];
   givenUp: FailedRecord[];
+  /**
+   * The refused readings of records answered for good (Ok, Dropped with no row, given up), to be
+   * written before the answer is returned. A re-ingested record's are left out: they are checked
+   * and written when it comes back, so each is written once however often its record overflows.
+   */
+  readingErrors: ReadingError[];
   counts: FirehosePlanCounts;
 }
 
@@ -103,14 +127,28 @@ export function planFirehoseResponse(
     duplicates: 0,
     otherTable: 0,
     allDuplicate: 0,
+    allRefused: 0,
     refused: 0,
+    identityMismatches: 0,
     reingested: 0,
     givenUp: 0,
+    readingsIn: 0,
+    refusedReadings: 0,
+    reingestedReadings: 0,
+    givenUpReadings: 0,
   };
   const answers: Answer[] = inputs.map(() => ({ result: 'Dropped', data: '' }));
   const refusedIndexes: number[] = [];
   const refusedReasons = new Map<number, string>();
   const candidates: Candidate[] = [];
+  const readingErrors: ReadingError[] = [];
+  /** A record's refused readings go to errors/ once its answer is final. */
+  const keepRefusedReadings = (input: FirehoseInput, outcome: Candidate['outcome']) => {
+    for (const rejected of outcome.rejectedReadings) {
+      readingErrors.push({ recordId: input.id, arrivedAt: input.arrivedAt, rejected });
+    }
+    counts.refusedReadings += outcome.rejectedReadings.length;
+  };
   const seen: SeenKeys = { readings: new SeenReadings(), coffees: new Set() };
 
   inputs.forEach((input, index) => {
@@ -123,6 +161,7 @@ export function planFirehoseResponse(
       }
       refusedIndexes.push(index);
       refusedReasons.set(index, outcome.reason);
+      if (outcome.identityMismatch) counts.identityMismatches += 1;
       (answers[index] as Answer).result = 'ProcessingFailed';
       return;
     }
@@ -130,9 +169,13 @@ export function planFirehoseResponse(
       counts.otherTable += 1;
       return;
     }
+    counts.readingsIn += outcome.rows + outcome.duplicates + outcome.rejectedReadings.length;
     counts.duplicates += outcome.duplicates;
     if (outcome.rows === 0) {
-      counts.allDuplicate += 1;
+      // Nothing to deliver. Not "all duplicate" when readings were refused: those are errors.
+      if (outcome.rejectedReadings.length > 0) counts.allRefused += 1;
+      else counts.allDuplicate += 1;
+      keepRefusedReadings(input, outcome);
       return;
     }
     // A candidate is reserved as ProcessingFailed, the larger of its two smallest answers
@@ -175,6 +218,11 @@ export function planFirehoseResponse(
 
   const reingest: ReingestRecord[] = [];
   const givenUpIndexes: { index: number; reason: string }[] = [];
+  /** A given-up record's rows are in processing-failed/ with it; its refused readings in errors/. */
+  const giveUp = (input: FirehoseInput, outcome: Candidate['outcome']) => {
+    counts.givenUpReadings += outcome.rows;
+    keepRefusedReadings(input, outcome);
+  };
   const byPriority = [...candidates].sort(
     (a, b) => b.outcome.reingested - a.outcome.reingested || a.index - b.index,
   );
@@ -190,6 +238,7 @@ export function planFirehoseResponse(
       tryAnswer(index, { result: 'Ok', data: Buffer.from(ndjson).toString('base64'), partition });
       counts.ok += 1;
       counts.rows += outcome.rows;
+      keepRefusedReadings(inputs[index] as FirehoseInput, outcome);
       continue;
     }
     const input = inputs[index] as FirehoseInput;
@@ -198,6 +247,7 @@ export function planFirehoseResponse(
         index,
         reason: `its answer did not fit in the response after ${outcome.reingested} re-ingest(s), the most allowed`,
       });
+      giveUp(input, outcome);
       continue;
     }
     const record: ReingestRecord = {
@@ -211,11 +261,15 @@ export function planFirehoseResponse(
         index,
         reason: 'its answer did not fit in the response and the re-ingest target cannot take it',
       });
+      giveUp(input, outcome);
       continue;
     }
     tryAnswer(index, { result: 'Dropped', data: '' });
     reingest.push(record);
     counts.reingested += 1;
+    // Its duplicates counted above are re-ingested too: the record comes back whole.
+    counts.duplicates -= outcome.duplicates;
+    counts.reingestedReadings += outcome.rows + outcome.duplicates + outcome.rejectedReadings.length;
   }
 
   const givenUp = givenUpIndexes.map(({ index, reason }) => {
@@ -237,6 +291,7 @@ export function planFirehoseResponse(
     reingest,
     refused,
     givenUp,
+    readingErrors,
     counts,
   };
 }
