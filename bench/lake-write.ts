@@ -14,7 +14,7 @@ import { openLocalLake } from '../cloud/src/lake/local/index.js';
 import { SeenReadings, transformIngestRecords } from '../cloud/src/lake/transform.js';
 import { createLakeViews } from '../cloud/src/lake/views.js';
 import type { IngestRecord } from '../cloud/src/stream/ingest-stream.js';
-import { directoryBytes, telemetryStreamRecords } from './lib/lake-records.js';
+import { directoryBytes, FIRST_READING_MS, telemetryStreamRecords } from './lib/lake-records.js';
 import { fixed, note, printJsonLine, printTable, verdict } from './lib/report.js';
 
 const { values } = parseArgs({
@@ -41,7 +41,10 @@ const records = telemetryStreamRecords(READINGS, PER_RECORD, DEVICES);
 const batches: IngestRecord[][] = [];
 for (let i = 0; i < records.length; i += BATCH) batches.push(records.slice(i, i + BATCH));
 const bytes = records.reduce((sum, record) => sum + record.data.byteLength, 0);
-const arrival = (batch: number) => new Date(Date.UTC(2026, 2, 5, 8, 0, 0) + batch * 60_000);
+// Batches arrive a minute apart, starting once the last reading is taken: a reading is never
+// from the future of its arrival (the transform refuses those), as when a fleet catches up.
+const lastReadingMs = FIRST_READING_MS + Math.ceil(READINGS / DEVICES) * 1000;
+const arrival = (batch: number) => new Date(lastReadingMs + 2_000 + batch * 60_000);
 
 interface Timing {
   /** Wall seconds of the fastest round, and of every round. */
@@ -89,7 +92,12 @@ const transform = await best('transform', async () => {
   const seenReadings = new SeenReadings();
   let n = 0;
   for (const [b, batch] of batches.entries()) {
-    const inputs = batch.map((record, i) => ({ id: `${b}:${i}`, data: record.data, arrivedAt: arrival(b) }));
+    const inputs = batch.map((record, i) => ({
+      id: `${b}:${i}`,
+      data: record.data,
+      arrivedAt: arrival(b),
+      partitionKey: record.partitionKey,
+    }));
     n += transformIngestRecords(inputs, { seenReadings }).telemetry.length;
   }
   return n;

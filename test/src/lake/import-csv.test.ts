@@ -68,6 +68,7 @@ describe('importCsv', () => {
     expect(stream.json<TelemetryRecord>()).toEqual([
       {
         type: 'telemetry',
+        thing: 'coffee-pi-1',
         v: 1,
         deviceId: 'coffee-pi-1',
         bootId: BOOT_PI_1,
@@ -80,6 +81,7 @@ describe('importCsv', () => {
       },
       {
         type: 'telemetry',
+        thing: 'coffee-pi-2',
         v: 1,
         deviceId: 'coffee-pi-2',
         bootId: BOOT_PI_2,
@@ -90,7 +92,13 @@ describe('importCsv', () => {
       },
     ]);
     // Each record is a valid ingest-stream record, as the transform will read it.
-    for (const record of stream.records) expect(parseIngestRecord(record.data).type).toBe('telemetry');
+    for (const record of stream.records) {
+      const parsed = parseIngestRecord(record.data, {
+        receivedAt: new Date(),
+        partitionKey: record.partitionKey,
+      });
+      expect(parsed.type === 'telemetry' && parsed.rejectedReadings).toEqual([]);
+    }
   });
 
   it('sends byte-identical records when the same file is imported twice, so the lake keeps one row each', async () => {

@@ -28,4 +28,4 @@ export function textStream(text: string, chunkBytes = 7): Readable {
 }
 
 /** A telemetry stream record: the envelope plus its type. */
-export type TelemetryRecord = TelemetryEnvelope & { type: 'telemetry' };
+export type TelemetryRecord = TelemetryEnvelope & { type: 'telemetry'; thing: string };

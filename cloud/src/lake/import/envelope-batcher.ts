@@ -3,6 +3,7 @@ import {
   TELEMETRY_RECORD_TYPE,
   type TelemetryEnvelope,
   type TelemetryReading,
+  THING_FIELD,
   validateTelemetryEnvelope,
 } from '@coffee-iot/shared';
 import type { IngestRecord, IngestStream } from '../../stream/ingest-stream.js';
@@ -120,8 +121,10 @@ export class EnvelopeBatcher {
         `import built an invalid telemetry envelope for ${deviceId}: ${checked.problems.slice(0, 5).join('; ')}`,
       );
     }
-    // The stream record is the envelope plus "type": "telemetry", as the IoT rule makes it
-    // (shared/src/ingest-record.ts); spliced from the readings' JSON rather than serialised again.
+    // The stream record is the envelope plus "type": "telemetry" and "thing", as the IoT rule
+    // makes it (shared/src/ingest-record.ts): here the operator importing the file vouches for
+    // the device each line names, as the topic does for a device. Spliced from the readings' JSON
+    // rather than serialised again.
     const data = encoder.encode(`${envelopeHead(deviceId, envelope.bootId)}${envelope.parts.join(',')}]}`);
     const bytes = data.length + Buffer.byteLength(deviceId);
     if (
@@ -151,5 +154,6 @@ export class EnvelopeBatcher {
 }
 
 function envelopeHead(deviceId: string, bootId: string): string {
-  return `{"type":${JSON.stringify(TELEMETRY_RECORD_TYPE)},"v":${TELEMETRY_CONTRACT_VERSION},"deviceId":${JSON.stringify(deviceId)},"bootId":"${bootId}","readings":[`;
+  const device = JSON.stringify(deviceId);
+  return `{"type":${JSON.stringify(TELEMETRY_RECORD_TYPE)},"${THING_FIELD}":${device},"v":${TELEMETRY_CONTRACT_VERSION},"deviceId":${device},"bootId":"${bootId}","readings":[`;
 }
