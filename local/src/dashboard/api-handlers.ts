@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@coffee-iot/device';
+import { FleetUnavailableError } from '../fleet/fleet-errors.js';
 import { parseDeviceId, parsePhotoKey } from './api-params.js';
 import { type DashboardSource, UnknownDeviceError } from './dashboard-source.js';
-import { notFound } from './http-errors.js';
+import { HttpError, notFound } from './http-errors.js';
 import { sendJson } from './responses.js';
 import type { SseHub } from './sse-hub.js';
 
@@ -48,6 +49,10 @@ export const pressButton: ApiHandler = async ({ source, logger }, _req, res, [en
     await source.press(deviceId);
   } catch (error) {
     if (error instanceof UnknownDeviceError) throw notFound(error.message);
+    if (error instanceof FleetUnavailableError) {
+      const retry = error.retryAfterSeconds;
+      throw new HttpError(503, error.message, retry === null ? {} : { 'Retry-After': String(retry) });
+    }
     throw error;
   }
   logger.info({ deviceId }, 'dashboard pressed coffee button');

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnknownDeviceError } from '../dashboard/dashboard-source.js';
 import { ensureDevPki } from '../pki/pki.js';
 import { writeDeviceConfig } from './device-configs.js';
+import { FleetUnavailableError } from './fleet-errors.js';
 import type { FleetSpec, FromFleet } from './fleet-messages.js';
 import { FleetProcess } from './fleet-process.js';
 
@@ -41,32 +42,43 @@ describe('the simulated fleet process', () => {
 
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('starts every agent, presses on the named one, refuses an unknown one, and stops on request', async () => {
+  // One test for the whole life (each start of the process costs seconds on 2 cores).
+  it('starts every agent, presses on the named one, refuses an unknown one, restarts after a kill -9 (presses meanwhile fail as unavailable), and stops on request', async () => {
     const fleet = new FleetProcess({
       specPath: join(dir, 'fleet.json'),
       spec,
       thingNames: ['coffee-pi-1', 'coffee-pi-2'],
       logger: createLogger('silent'),
+      restart: { minDelayMs: 200 },
     });
+    const pressed = (deviceId: string) => () =>
+      fleet.press(deviceId).then(
+        () => 'pressed',
+        (e: Error) => `${e.name}: ${e.message}`,
+      );
     await fleet.start();
-    const pid = fleet.pid as number;
-    expect(pid).toBeGreaterThan(0);
-    await expect(fleet.press('coffee-pi-9')).rejects.toBeInstanceOf(UnknownDeviceError);
-    // The agent may still be opening its triggers: a press is accepted once it has.
-    await expect
-      .poll(
-        () =>
-          fleet.press('coffee-pi-2').then(
-            () => 'pressed',
-            (e: Error) => e.message,
-          ),
-        {
-          timeout: 15_000,
-        },
-      )
-      .toBe('pressed');
-    await fleet.stop();
-    expect(() => process.kill(pid, 0)).toThrow();
+    try {
+      const first = fleet.pid as number;
+      expect(first).toBeGreaterThan(0);
+      await expect(fleet.press('coffee-pi-9')).rejects.toBeInstanceOf(UnknownDeviceError);
+      // The agent may still be opening its triggers: a press is accepted once it has.
+      await expect.poll(pressed('coffee-pi-2'), { timeout: 15_000 }).toBe('pressed');
+
+      process.kill(first, 'SIGKILL');
+      await expect.poll(() => fleet.counters().crashes).toBe(1);
+      const refused = await fleet.press('coffee-pi-1').catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(FleetUnavailableError);
+      expect((refused as FleetUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+
+      await expect.poll(pressed('coffee-pi-1'), { timeout: 20_000 }).toBe('pressed');
+      expect(fleet.pid).not.toBe(first);
+      expect(fleet.counters()).toMatchObject({ state: 'running', crashes: 1, restarts: 1 });
+      expect(fleet.counters().pressesRefused).toBeGreaterThanOrEqual(1);
+    } finally {
+      const last = fleet.pid;
+      await fleet.stop();
+      if (last !== undefined) expect(() => process.kill(last, 0)).toThrow();
+    }
   }, 60_000);
 
   it('stops by itself when the stack that started it goes away (its IPC channel closes)', async () => {

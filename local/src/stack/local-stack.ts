@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { createLogger, type Logger } from '@coffee-iot/device';
 import type { DashboardSource } from '../dashboard/dashboard-source.js';
+import type { FleetCounters } from '../fleet/fleet-process.js';
 import type { LakeWriter } from '../lake/lake-writer.js';
 import { LiveDashboardSource } from '../live/live-dashboard-source.js';
 import type { PhotoInvoker } from '../photos/photo-invoker.js';
@@ -45,6 +46,8 @@ export interface StackCounters {
   lake: LakeWriter['counters'];
   photos: PhotoInvoker['counters'];
   dashboardClients: number;
+  /** The simulated devices' process: crashes, restarts, presses refused or lost; null without devices. */
+  fleet: FleetCounters | null;
 }
 
 /**
@@ -149,6 +152,7 @@ export async function startLocalStack(
         lake: { ...lake.writer.counters },
         photos: { ...photos.invoker.counters },
         dashboardClients: dashboard.server.clients(),
+        fleet: fleetPart?.fleet.counters() ?? null,
       }),
       flushLake: () => lake.writer.flush(),
       stop: () => parts.stopAll(),
