@@ -145,18 +145,34 @@ async function createDevicesTable(connection: DuckDBConnection, devices: readonl
   }
 }
 
+/** The curated Parquet files of the lake, as DuckDB's glob lists them (regular files only). */
+export interface LakeFiles {
+  telemetry: string[];
+  coffees: string[];
+}
+
+/** The curated Parquet files under `lakeDir` now: what createLakeViews would read. */
+export async function listLakeFiles(connection: DuckDBConnection, lakeDir: string): Promise<LakeFiles> {
+  return {
+    telemetry: await parquetFiles(connection, lakeDir, 'telemetry'),
+    coffees: await parquetFiles(connection, lakeDir, 'coffees'),
+  };
+}
+
 /**
  * Creates (or replaces) the temporary views `telemetry`, `coffees`, `telemetry_all`,
  * `coffees_all` and the temporary table `devices` in `connection`, over the lake at `lakeDir`
- * (which need not exist yet). Only reads the lake.
+ * (which need not exist yet). Only reads the lake. `files`, when given, is the listing to use
+ * (listLakeFiles): a caller that must know exactly which files the views read lists them first.
  */
 export async function createLakeViews(
   connection: DuckDBConnection,
   lakeDir: string,
   devices: readonly Device[],
+  files?: LakeFiles,
 ): Promise<LakeViewsSummary> {
-  const telemetryFiles = await parquetFiles(connection, lakeDir, 'telemetry');
-  const coffeeFiles = await parquetFiles(connection, lakeDir, 'coffees');
+  const { telemetry: telemetryFiles, coffees: coffeeFiles } =
+    files ?? (await listLakeFiles(connection, lakeDir));
   const suspects = await filesWithPossibleDuplicates(connection, telemetryFiles);
   const views: [string, string][] = [
     ['telemetry', telemetrySelect(telemetryFiles, suspects)],

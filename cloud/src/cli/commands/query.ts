@@ -1,9 +1,14 @@
 import { existsSync } from 'node:fs';
-import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
 import type { Device } from '../../db/device-repository.js';
 import { QUERY_FORMATS, type QueryFormat, writeQueryResult } from '../../lake/local/query-output.js';
-import { createLakeViews } from '../../lake/views.js';
-import { CommandFailedError, UsageError } from '../cli-errors.js';
+import {
+  duckdbMessage,
+  fileGateRefusal,
+  openQuerySandbox,
+  prepareReadOnly,
+  QueryRefusedError,
+} from '../../lake/query-sandbox/index.js';
+import { UsageError } from '../cli-errors.js';
 import { type CliIo, EXIT_OK } from '../cli-io.js';
 import { nonEmpty, parseCommandLine, runLakeCommand } from '../lake-command.js';
 import { DEFAULT_LAKE_DIR, LAKE_DIR_ENV, resolveLakeDir } from '../lake-dir.js';
@@ -47,9 +52,6 @@ const OPTIONS = {
   database: { type: 'string' },
 } as const;
 
-/** What the query may be: statements that only read. */
-const READ_ONLY = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN]);
-
 interface QueryCommand {
   sql: string;
   format: QueryFormat;
@@ -84,53 +86,28 @@ class SqlError extends Error {
   override readonly name = 'SqlError';
 }
 
-async function runStatement(connection: DuckDBConnection, command: QueryCommand, io: CliIo): Promise<number> {
-  let prepared: Awaited<ReturnType<DuckDBConnection['prepare']>>;
-  try {
-    const statements = await connection.extractStatements(command.sql);
-    if (statements.count !== 1) {
-      throw new UsageError(`expected one SQL statement, got ${statements.count}`);
-    }
-    prepared = await statements.prepare(0);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    // The binding prefixes its own words to DuckDB's message; the user wants DuckDB's.
-    throw new SqlError((error as Error).message.replace(/^Failed to extract statements: /, ''), {
-      cause: error,
-    });
-  }
-  if (!READ_ONLY.has(prepared.statementType)) {
-    throw new CommandFailedError(
-      `refused a ${StatementType[prepared.statementType]} statement: query only reads (SELECT, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN)`,
-    );
-  }
-  try {
-    const result = await prepared.stream();
-    return await writeQueryResult(result, command.format, io.stdout);
-  } catch (error) {
-    throw new SqlError((error as Error).message, { cause: error });
-  }
+/** A refusal (the statement, or a path DuckDB's gate refused) as it is; any other DuckDB error as a SqlError. */
+function queryError(error: unknown): Error {
+  if (error instanceof QueryRefusedError) return error;
+  return fileGateRefusal(error) ?? new SqlError(duckdbMessage(error), { cause: error });
 }
 
 async function runOnLake(command: QueryCommand, devices: Device[], io: CliIo): Promise<number> {
   if (!existsSync(command.lakeDir)) {
     io.stderr.write(`coffee-iot query: note: no lake at ${command.lakeDir} yet; the lake tables are empty\n`);
   }
-  // In memory, with nothing but views over the lake's files: the lake is only read. The
-  // configuration is locked once the views exist, and the statement check refuses anything
-  // that could write (COPY … TO, ATTACH, EXPORT, SET, PRAGMA).
-  const instance = await DuckDBInstance.create(':memory:');
+  // The views and `devices` are made, then the sandbox is locked, before the statement is even
+  // parsed (query-sandbox/sandbox.ts); the statement check then refuses all but one read-only
+  // statement (query-sandbox/statement-check.ts).
+  const sandbox = await openQuerySandbox(command.lakeDir, devices);
   try {
-    const connection = await instance.connect();
-    try {
-      await createLakeViews(connection, command.lakeDir, devices);
-      await connection.run('SET lock_configuration = true');
-      return await runStatement(connection, command, io);
-    } finally {
-      connection.closeSync();
-    }
+    const prepared = await prepareReadOnly(sandbox.connection, command.sql);
+    const result = await prepared.stream();
+    return await writeQueryResult(result, command.format, io.stdout);
+  } catch (error) {
+    throw queryError(error);
   } finally {
-    instance.closeSync();
+    await sandbox.close();
   }
 }
 
@@ -151,7 +128,7 @@ export function runQuery(argv: readonly string[], io: CliIo): Promise<number> {
         io.stderr.write(`coffee-iot query: ${rows} ${rows === 1 ? 'row' : 'rows'}\n`);
         return EXIT_OK;
       },
-      plainErrors: ['SqlError'],
+      plainErrors: ['SqlError', 'QueryRefusedError'],
     },
     argv,
     io,
