@@ -12,9 +12,11 @@ import {
   DeleteConflictException,
   DeleteThingCommand,
   DescribeEndpointCommand,
+  DescribeRoleAliasCommand,
   DescribeThingCommand,
   DetachPolicyCommand,
   DetachThingPrincipalCommand,
+  GetPolicyCommand,
   InvalidRequestException,
   IoTClient,
   ResourceAlreadyExistsException,
@@ -23,11 +25,13 @@ import {
   UnauthorizedException,
   UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../device/src/config/load-config.js';
 import { AMAZON_ROOT_CA_1_PEM } from './amazon-root-ca.js';
 import { BundleExistsError } from './device-bundle.js';
+import { DeviceResourceError } from './device-resource-checks.js';
 import { InvalidProvisionOptionsError, ProvisionError, ThingAlreadyExistsError } from './provision-errors.js';
 import { type ProvisionOptions, provisionThing } from './provision-thing.js';
 import { StackOutputError } from './stack-resources.js';
@@ -50,6 +54,7 @@ const CREDENTIALS_ENDPOINT = 'c1b2c3d4e5f6g7.credentials.iot.eu-west-1.amazonaws
 const POLICY = 'CoffeeIot-DevicePolicy-1X2Y3Z4W5V6U';
 const ROLE_ALIAS = 'CoffeeIotPhotoUpload';
 const BUCKET = 'coffeeiot-photobucket4a5b6c7d-1q2w3e4r5t6y';
+const ROLE_ARN = 'arn:aws:iam::123456789012:role/CoffeeIot-DeviceIdentityPhotoUploadRole1A2B3C-4D5E6F7G8H9I';
 
 const credentials = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
@@ -57,12 +62,15 @@ const credentials = {
 };
 const iotMock = mockClient(IoTClient);
 const cloudFormationMock = mockClient(CloudFormationClient);
+const s3Mock = mockClient(S3Client);
 const iot = new IoTClient({ region: REGION, credentials });
 const cloudFormation = new CloudFormationClient({ region: REGION, credentials });
+const s3 = new S3Client({ region: REGION, credentials });
 const delays: number[] = [];
 const deps = {
   iot,
   cloudFormation,
+  s3,
   sleep: async (ms: number) => {
     delays.push(ms);
   },
@@ -77,7 +85,7 @@ function iotCalls(): { name: string; input: unknown }[] {
 }
 const iotCallNames = () => iotCalls().map((call) => call.name);
 
-const READS = ['DescribeThing', 'DescribeEndpoint', 'DescribeEndpoint'];
+const READS = ['GetPolicy', 'DescribeRoleAlias', 'DescribeThing', 'DescribeEndpoint', 'DescribeEndpoint'];
 const CREATES = ['CreateThing', 'CreateKeysAndCertificate', 'AttachPolicy', 'AttachThingPrincipal'];
 
 /** Every call answered as AWS documents it, for a stack that has the three outputs. */
@@ -97,6 +105,22 @@ function answerAll() {
       },
     ],
   });
+  iotMock.on(GetPolicyCommand).callsFake(({ policyName }: { policyName: string }) => ({
+    policyName,
+    policyArn: `arn:aws:iot:${REGION}:123456789012:policy/${policyName}`,
+    policyDocument: '{"Version":"2012-10-17","Statement":[]}',
+    defaultVersionId: '1',
+  }));
+  iotMock.on(DescribeRoleAliasCommand).callsFake(({ roleAlias }: { roleAlias: string }) => ({
+    roleAliasDescription: {
+      roleAlias,
+      roleAliasArn: `arn:aws:iot:${REGION}:123456789012:rolealias/${roleAlias}`,
+      roleArn: ROLE_ARN,
+      owner: '123456789012',
+      credentialDurationSeconds: 3600,
+    },
+  }));
+  s3Mock.on(HeadBucketCommand).resolves({ BucketRegion: REGION });
   iotMock.on(DescribeThingCommand).rejects(
     new ResourceNotFoundException({
       message: `Thing ${THING} cannot be found.`,
@@ -134,6 +158,7 @@ describe('provisionThing', () => {
   beforeEach(async () => {
     iotMock.reset();
     cloudFormationMock.reset();
+    s3Mock.reset();
     delays.length = 0;
     answerAll();
     parent = await mkdtemp(join(tmpdir(), 'coffee-iot-provision-'));
@@ -145,6 +170,7 @@ describe('provisionThing', () => {
   afterAll(() => {
     iotMock.restore();
     cloudFormationMock.restore();
+    s3Mock.restore();
   });
 
   it('reads first, then creates the thing, an active certificate and both attachments, in order', async () => {
@@ -154,6 +180,8 @@ describe('provisionThing', () => {
       StackName: 'CoffeeIot',
     });
     expect(iotCalls()).toEqual([
+      { name: 'GetPolicy', input: { policyName: POLICY } },
+      { name: 'DescribeRoleAlias', input: { roleAlias: ROLE_ALIAS } },
       { name: 'DescribeThing', input: { thingName: THING } },
       { name: 'DescribeEndpoint', input: { endpointType: 'iot:Data-ATS' } },
       { name: 'DescribeEndpoint', input: { endpointType: 'iot:CredentialProvider' } },
@@ -161,6 +189,9 @@ describe('provisionThing', () => {
       { name: 'CreateKeysAndCertificate', input: { setAsActive: true } },
       { name: 'AttachPolicy', input: { policyName: POLICY, target: CERTIFICATE_ARN } },
       { name: 'AttachThingPrincipal', input: { thingName: THING, principal: CERTIFICATE_ARN } },
+    ]);
+    expect(s3Mock.commandCalls(HeadBucketCommand).map((call) => call.args[0].input)).toEqual([
+      { Bucket: BUCKET },
     ]);
     expect(report).toEqual({
       thingName: THING,
@@ -174,6 +205,7 @@ describe('provisionThing', () => {
         roleAlias: 'stack CoffeeIot output RoleAliasName',
         bucket: 'stack CoffeeIot output PhotoBucketName',
       },
+      roleArn: ROLE_ARN,
       dataEndpoint: DATA_ENDPOINT,
       credentialsEndpoint: CREDENTIALS_ENDPOINT,
       bundleDir: join(parent, THING),
@@ -263,6 +295,27 @@ describe('provisionThing', () => {
     expect((error as Error).message).toContain('stack CoffeeIot: no output RoleAliasName');
     expect((error as Error).message).toContain('no output PhotoBucketName');
     expect(iotMock.calls()).toHaveLength(0);
+    expect(s3Mock.calls()).toHaveLength(0);
+    expect(await readdir(parent)).toEqual([]);
+  });
+
+  it('creates nothing when the policy, role alias or bucket is missing, and names each', async () => {
+    const notFound = (message: string) =>
+      new ResourceNotFoundException({ message, $metadata: { httpStatusCode: 404 } });
+    iotMock.on(GetPolicyCommand).rejects(notFound('The specified resource does not exist'));
+    iotMock.on(DescribeRoleAliasCommand).rejects(notFound(`RoleAlias not found (name= ${ROLE_ALIAS})`));
+    s3Mock
+      .on(HeadBucketCommand)
+      .rejects(
+        Object.assign(new Error('UnknownError'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }),
+      );
+
+    const error = (await provisionThing(deps, options).catch((e: unknown) => e)) as DeviceResourceError;
+
+    expect(error).toBeInstanceOf(DeviceResourceError);
+    expect(error.problems.map((problem) => problem.resource)).toEqual(['policyName', 'roleAlias', 'bucket']);
+    expect(error.message.split('\n')[0]).toBe(`cannot provision ${THING}: nothing was created.`);
+    expect(iotCallNames()).toEqual(['GetPolicy', 'DescribeRoleAlias']);
     expect(await readdir(parent)).toEqual([]);
   });
 
@@ -280,7 +333,7 @@ describe('provisionThing', () => {
     expect((error as Error).message).toBe(
       `thing ${THING} already exists in ${REGION}; nothing was changed. Choose another name, or remove it first with: coffee-iot deprovision ${THING}`,
     );
-    expect(iotCallNames()).toEqual(['DescribeThing']);
+    expect(iotCallNames()).toEqual(['GetPolicy', 'DescribeRoleAlias', 'DescribeThing']);
     expect(await readdir(parent)).toEqual([]);
   });
 
@@ -300,7 +353,7 @@ describe('provisionThing', () => {
       `provisioning ${THING} failed at DescribeThing (check that thing ${THING} does not exist): ` +
         'UnauthorizedException: Access Denied\nNothing was created.',
     );
-    expect(iotCallNames()).toEqual(['DescribeThing']);
+    expect(iotCallNames()).toEqual(['GetPolicy', 'DescribeRoleAlias', 'DescribeThing']);
   });
 
   it('refuses a thing CreateThing says exists (created meanwhile) without deleting it', async () => {
@@ -455,6 +508,7 @@ describe('provisionThing', () => {
     await expect(provisionThing(deps, options)).rejects.toBeInstanceOf(BundleExistsError);
     expect(iotMock.calls()).toHaveLength(0);
     expect(cloudFormationMock.calls()).toHaveLength(0);
+    expect(s3Mock.calls()).toHaveLength(0);
   });
 
   it('replaces an existing bundle directory with force', async () => {

@@ -9,6 +9,7 @@ import {
   DescribeThingCommand,
   type IoTClient,
 } from '@aws-sdk/client-iot';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { THING_NAME_PATTERN } from '@coffee-iot/shared';
 import { isAwsError } from './aws-errors.js';
 import {
@@ -18,6 +19,7 @@ import {
   deviceBundleFiles,
   writeDeviceBundle,
 } from './device-bundle.js';
+import { checkDeviceResources } from './device-resource-checks.js';
 import {
   deactivateAndDeleteCertificate,
   deleteCertificateByHand,
@@ -48,6 +50,8 @@ import { UndoStack } from './undo-stack.js';
 export interface ProvisionDeps {
   iot: IoTClient;
   cloudFormation: CloudFormationClient;
+  /** Reads (HeadBucket) that the photo bucket exists, in the device's region. */
+  s3: S3Client;
   /** Waits between retries while a detachment propagates during rollback (default: a timer). */
   sleep?: Sleep;
 }
@@ -75,6 +79,8 @@ export interface ProvisionReport {
   resources: DeviceResources;
   /** Where each resource's name came from: a flag, or a stack output. */
   origins: Record<DeviceResource, string>;
+  /** The IAM role the role alias hands out credentials for (its existence in IAM is not checked). */
+  roleArn: string;
   /** The iot:Data-ATS host the agent connects to (port 8883). */
   dataEndpoint: string;
   /** The iot:CredentialProvider host the agent gets S3 credentials from. */
@@ -128,17 +134,19 @@ function required<T>(value: T | undefined, what: string): T {
  * Registers a device with AWS IoT Core and writes its bundle:
  *
  * 1. reads, changing nothing: the stack's outputs (unless all of `resources` are given), that the
- *    thing does not exist yet (DescribeThing: CreateThing succeeds quietly for an existing thing
- *    with the same configuration), the iot:Data-ATS and iot:CredentialProvider endpoints;
+ *    policy, the role alias (and the shape of its role) and the photo bucket exist and can be read
+ *    (checkDeviceResources), that the thing does not exist yet (DescribeThing: CreateThing
+ *    succeeds quietly for an existing thing with the same configuration), the iot:Data-ATS and
+ *    iot:CredentialProvider endpoints;
  * 2. creates, in order: the thing, keys with an active certificate, the policy attached to the
  *    certificate, the certificate attached to the thing, then the bundle directory.
  *
- * Every read comes first, so a missing stack, thing name taken or missing permission to read
- * fails with nothing created. If a creating step fails, what was created is undone newest first
- * and ProvisionError names the step, the original error (its cause), and anything the rollback
- * could not remove. Also throws InvalidProvisionOptionsError, BundleExistsError, BundleWriteError
- * (bundle directory unusable), ThingAlreadyExistsError and the stack-resources errors, all before
- * anything is created.
+ * Every read comes first, so a missing stack, policy, role alias or bucket, a thing name taken or
+ * a missing permission to read fails with nothing created. If a creating step fails, what was
+ * created is undone newest first and ProvisionError names the step, the original error (its
+ * cause), and anything the rollback could not remove. Also throws InvalidProvisionOptionsError, BundleExistsError, BundleWriteError
+ * (bundle directory unusable), ThingAlreadyExistsError, DeviceResourceError and the stack-resources
+ * errors, all before anything is created.
  */
 export async function provisionThing(
   deps: ProvisionDeps,
@@ -146,18 +154,24 @@ export async function provisionThing(
 ): Promise<ProvisionReport> {
   const problems = optionProblems(options);
   if (problems.length > 0) throw new InvalidProvisionOptionsError(problems);
-  const { iot, cloudFormation } = deps;
+  const { iot, cloudFormation, s3 } = deps;
   const { thingName, region } = options;
   const force = options.force === true;
   const bundleDir = resolve(options.outDir);
   const wait = deps.sleep ?? sleep;
 
   await checkBundleTarget(options.outDir, { force });
+  const stackName = options.stackName ?? DEFAULT_STACK_NAME;
   const { resources, origins } = await resolveDeviceResources(
     cloudFormation,
-    options.stackName ?? DEFAULT_STACK_NAME,
+    stackName,
     options.resources ?? {},
   );
+  const { roleArn } = await checkDeviceResources({ iot, s3 }, thingName, resources, {
+    region,
+    stackName,
+    origins,
+  });
 
   let step: ProvisionStep = 'DescribeThing';
   let stepDescription = `check that thing ${thingName} does not exist`;
@@ -232,6 +246,7 @@ export async function provisionThing(
       certificateArn,
       resources,
       origins,
+      roleArn,
       dataEndpoint,
       credentialsEndpoint,
       bundleDir,

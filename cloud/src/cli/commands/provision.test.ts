@@ -8,10 +8,13 @@ import {
   CreateKeysAndCertificateCommand,
   CreateThingCommand,
   DescribeEndpointCommand,
+  DescribeRoleAliasCommand,
   DescribeThingCommand,
+  GetPolicyCommand,
   IoTClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-iot';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../cli-io.js';
@@ -29,6 +32,7 @@ const credentials = {
 
 const iotMock = mockClient(IoTClient);
 const cloudFormationMock = mockClient(CloudFormationClient);
+const s3Mock = mockClient(S3Client);
 /** The regions the command asked its clients for. */
 let askedRegions: (string | undefined)[] = [];
 const clients: ProvisionClients = {
@@ -37,7 +41,9 @@ const clients: ProvisionClients = {
     return new IoTClient({ region: region ?? REGION, credentials });
   },
   cloudFormation: (region) => new CloudFormationClient({ region: region ?? REGION, credentials }),
+  s3: (region) => new S3Client({ region: region ?? REGION, credentials }),
 };
+const ROLE_ARN = 'arn:aws:iam::123456789012:role/CoffeeIot-PhotoUploadRole';
 
 function answerAll() {
   cloudFormationMock.on(DescribeStacksCommand).resolves({
@@ -54,6 +60,14 @@ function answerAll() {
       },
     ],
   });
+  iotMock.on(GetPolicyCommand).callsFake(({ policyName }: { policyName: string }) => ({ policyName }));
+  iotMock.on(DescribeRoleAliasCommand).callsFake(({ roleAlias }: { roleAlias: string }) => ({
+    roleAliasDescription: { roleAlias, roleArn: ROLE_ARN, owner: '123456789012' },
+  }));
+  // The bucket is where the command's S3 client is: in the region asked for.
+  s3Mock.on(HeadBucketCommand).callsFake(async (_input, getClient: () => S3Client) => ({
+    BucketRegion: await getClient().config.region(),
+  }));
   iotMock.on(DescribeThingCommand).rejects(
     new ResourceNotFoundException({
       message: `Thing ${THING} cannot be found.`,
@@ -107,6 +121,7 @@ describe('coffee-iot provision', () => {
   beforeEach(async () => {
     iotMock.reset();
     cloudFormationMock.reset();
+    s3Mock.reset();
     askedRegions = [];
     answerAll();
     cwd = await mkdtemp(join(tmpdir(), 'coffee-iot-provision-cli-'));
@@ -117,6 +132,7 @@ describe('coffee-iot provision', () => {
   afterAll(() => {
     iotMock.restore();
     cloudFormationMock.restore();
+    s3Mock.restore();
   });
 
   it('provisions THING into ./THING and says what it made and what to do next', async () => {
@@ -137,6 +153,9 @@ describe('coffee-iot provision', () => {
     expect(lines).toContain(`  certificate    ${CERTIFICATE_ID} (active)`);
     expect(lines).toContain(
       '  policy         CoffeeIotDevicePolicy, attached to the certificate (from stack CoffeeIot output IotPolicyName)',
+    );
+    expect(lines).toContain(
+      `  upload role    ${ROLE_ARN} (the role alias's; IAM is not read, so that the role exists is not checked)`,
     );
     expect(lines).toContain(`Device bundle: ${bundle}/`);
     expect(lines).toContain(`       scp -r ${THING} pi@raspberrypi.local:`);
@@ -203,6 +222,30 @@ describe('coffee-iot provision', () => {
     expect(iotMock.calls()).toHaveLength(0);
   });
 
+  it('fails with exit 1, naming the missing role alias and the fix, and creates nothing', async () => {
+    iotMock.on(DescribeRoleAliasCommand).rejects(
+      new ResourceNotFoundException({
+        message: 'RoleAlias not found (name= CoffeeIotPhotoUpload)',
+        $metadata: { httpStatusCode: 404 },
+      }),
+    );
+
+    const run = await provision([THING]);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      [
+        `coffee-iot provision: cannot provision ${THING}: nothing was created.`,
+        `  - IoT role alias CoffeeIotPhotoUpload (from stack CoffeeIot output RoleAliasName) does not exist in ${REGION}`,
+        `    the stack CoffeeIot in ${REGION} names it but it is not there: deploy the stack (cd infra && npx cdk deploy), ` +
+          `check --stack and --region, or give --role-alias NAME (aws iot list-role-aliases --region ${REGION})`,
+        '',
+      ].join('\n'),
+    );
+    expect(iotMock.commandCalls(CreateThingCommand)).toHaveLength(0);
+    expect(await readdir(cwd)).toEqual([]);
+  });
+
   it('refuses an existing bundle directory unless --force', async () => {
     expect((await provision([THING])).code).toBe(0);
     iotMock.reset();
@@ -243,6 +286,7 @@ describe('coffee-iot provision', () => {
           credentials,
         }),
       cloudFormation: () => new CloudFormationClient({ region: REGION, credentials }),
+      s3: () => new S3Client({ region: REGION, credentials }),
     };
 
     const run = await provision([THING], {}, noRegion);

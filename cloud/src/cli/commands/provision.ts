@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { IoTClient } from '@aws-sdk/client-iot';
+import { S3Client } from '@aws-sdk/client-s3';
 import { THING_NAME_PATTERN } from '@coffee-iot/shared';
 import { AWS_REGION_PATTERN, checkAwsSetup } from '../../provision/aws-session.js';
 import { BUNDLE_FILE_NAMES, PI_CONFIG_DIR } from '../../provision/device-bundle.js';
@@ -26,9 +27,11 @@ Registers a coffee machine's Pi with AWS IoT Core as THING (its thing name) and 
 bundle: creates the thing and keys with an active certificate, attaches the stack's IoT policy to
 the certificate and the certificate to the thing, and writes DIR/ with ${FILES.certificate},
 ${FILES.privateKey} (mode 0600), ${FILES.rootCa} and ${FILES.agentConfig} (for ${PI_CONFIG_DIR}/ on the Pi:
-MQTT and credential provider endpoints, role alias, photo bucket). Everything is read first, so a
-missing stack or a thing name in use changes nothing; if a later step fails, what was created is
-undone, and anything that could not be is named with the command that removes it.
+MQTT and credential provider endpoints, role alias, photo bucket). Everything is read first: the
+stack's outputs, that the policy, the role alias and the bucket (in the region) exist and can be
+read, and that the thing does not; so a missing stack or resource, or a thing name in use, changes
+nothing. If a later step fails, what was created is undone, and anything that could not be is
+named with the command that removes it.
 
   --out DIR            the bundle directory to create (default ./THING)
   --force              replace DIR if it exists
@@ -49,12 +52,15 @@ Exit status: 0 provisioned; 1 failed (rolled back, or nothing created); 2 bad us
 export interface ProvisionClients {
   iot(region: string | undefined): IoTClient;
   cloudFormation(region: string | undefined): CloudFormationClient;
+  s3(region: string | undefined): S3Client;
 }
 
 /** The user's default credential chain and region, unless --region. */
 const DEFAULT_CLIENTS: ProvisionClients = {
   iot: (region) => new IoTClient(region === undefined ? {} : { region }),
   cloudFormation: (region) => new CloudFormationClient(region === undefined ? {} : { region }),
+  // Following the redirect, HeadBucket names a bucket's region instead of failing with a 301.
+  s3: (region) => new S3Client({ ...(region === undefined ? {} : { region }), followRegionRedirects: true }),
 };
 
 const OPTIONS = {
@@ -143,10 +149,14 @@ export function runProvision(
       run: async (command) => {
         const iot = clients.iot(command.region);
         const cloudFormation = clients.cloudFormation(command.region);
+        const s3 = clients.s3(command.region);
         try {
-          const region = await checkAwsSetup(iot, 'create IoT things and certificates and read the stack');
+          const region = await checkAwsSetup(
+            iot,
+            'read the stack, the IoT policy, role alias and photo bucket, and create IoT things and certificates',
+          );
           const report = await provisionThing(
-            { iot, cloudFormation },
+            { iot, cloudFormation, s3 },
             {
               thingName: command.thingName,
               region,
@@ -161,6 +171,7 @@ export function runProvision(
         } finally {
           iot.destroy();
           cloudFormation.destroy();
+          s3.destroy();
         }
       },
       // Their messages say what failed, with the AWS error's own name.
@@ -173,6 +184,7 @@ export function runProvision(
         'StackNotFoundError',
         'StackOutputError',
         'StackReadError',
+        'DeviceResourceError',
       ],
     },
     argv,
