@@ -10,6 +10,7 @@ import {
 } from './sensors/compensation.js';
 import type { CpuTemperatureSource } from './sensors/cpu-temperature.js';
 import type { SensorReader, SensorSample } from './sensors/sensor-port.js';
+import { ReadingsNotStoredError } from './spool/spool-errors.js';
 import type { ReadingSpool } from './spool/spool-port.js';
 
 export interface SamplerOptions {
@@ -182,7 +183,10 @@ export class Sampler {
       this.spoolFailures.succeeded();
     } catch (error) {
       this.counters.spoolErrors += 1;
-      this.spoolFailures.failed(error, { ts: reading.ts, errors: this.counters.spoolErrors });
+      // The spool counts and logs storage refusals itself, once per episode.
+      if (!(error instanceof ReadingsNotStoredError)) {
+        this.spoolFailures.failed(error, { ts: reading.ts, errors: this.counters.spoolErrors });
+      }
       return;
     }
     this.counters.readings += 1;

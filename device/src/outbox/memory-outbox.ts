@@ -1,4 +1,5 @@
 import { readFile, unlink } from 'node:fs/promises';
+import { noCauseCounts } from '../spool/storage-cause.js';
 import { OutboxPhotoMissingError, OutboxWriteError } from './outbox-errors.js';
 import { checkLimits, oldestFirst, selectDrops, unuploadableReason } from './outbox-order.js';
 import type { AddPhoto, OutboxLimits, OutboxPhoto, OutboxStats, PhotoOutbox } from './outbox-port.js';
@@ -86,6 +87,7 @@ export class MemoryPhotoOutbox implements PhotoOutbox {
       dropped: this.dropped,
       recovered: 0,
       quarantined: 0,
+      unstored: noCauseCounts(),
     };
   }
 }

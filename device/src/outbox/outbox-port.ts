@@ -1,3 +1,5 @@
+import type { CauseCounts } from '../spool/storage-cause.js';
+
 /** A photo waiting in the outbox for upload. */
 export interface OutboxPhoto {
   /** The coffee event's id (lowercase UUID); also the photo's file name and S3 key stem. */
@@ -38,6 +40,8 @@ export interface OutboxStats {
   recovered: number;
   /** Unreadable files moved aside to `outbox/quarantine/` for inspection (persisted). */
   quarantined: number;
+  /** Photo or metadata writes the storage refused since start, per cause (disk full, I/O error…). */
+  unstored: CauseCounts;
 }
 
 /**

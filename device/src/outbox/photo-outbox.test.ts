@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -204,5 +204,23 @@ describe('FilePhotoOutbox', () => {
       outbox.add({ eventId: eventId(1), deviceId: 'pi-1', capturedAtMs: T0, sourcePath }),
     ).rejects.toThrow(/empty/);
     expect(await readdir(outboxDir)).toEqual([]);
+  });
+  it('counts a photo write the storage refuses by cause, logs the episode once with the path, and stores again', async () => {
+    const outbox = await open();
+    // The metadata's temp file cannot be created: a write refused by the filesystem (EISDIR).
+    const blocked = join(outboxDir, `${eventId(1)}.json.tmp`);
+    await mkdir(blocked);
+    await expect(add(outbox, 1)).rejects.toThrow(/could not be written/);
+    await mkdir(join(outboxDir, `${eventId(2)}.json.tmp`));
+    await expect(add(outbox, 2)).rejects.toThrow();
+    expect(outbox.stats().unstored).toEqual({ ENOSPC: 0, EIO: 0, EROFS: 0, other: 2 });
+    expect(logsMatching('photos cannot be stored')).toEqual([
+      expect.objectContaining({ path: outboxDir, cause: 'other', id: eventId(1) }),
+    ]);
+
+    await add(outbox, 3);
+    expect(logsMatching('2 photos could not be stored: other')).toEqual([
+      expect.objectContaining({ path: outboxDir, ids: [eventId(1), eventId(2)] }),
+    ]);
   });
 });

@@ -1,6 +1,8 @@
 import { copyFile, mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type Clock, systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
+import { WriteFailures } from '../spool/write-failures.js';
 import { fsyncDir, fsyncFile, TEMP_SUFFIX, writeFileDurably } from './durable-fs.js';
 import { OutboxOpenError, OutboxPhotoMissingError, OutboxWriteError } from './outbox-errors.js';
 import {
@@ -27,6 +29,8 @@ export interface FilePhotoOutboxOptions {
   /** This device's thing name: the deviceId of photos adopted without metadata after a crash. */
   deviceId: string;
   logger: Logger;
+  /** For the duration of a write-failure episode in the log. */
+  clock?: Clock;
 }
 
 /**
@@ -44,10 +48,18 @@ export class FilePhotoOutbox implements PhotoOutbox {
   private counters: OutboxCounters = { dropped: 0, recovered: 0, quarantined: 0 };
   private queue: Promise<unknown> = Promise.resolve();
   private started = false;
+  /** Writes of photos or their metadata that the storage refused, per cause, since start. */
+  private readonly writeFailures: WriteFailures;
 
   constructor(private readonly options: FilePhotoOutboxOptions) {
     this.dir = outboxDir(options.stateDir);
     this.limits = checkLimits(options.limits);
+    this.writeFailures = new WriteFailures({
+      what: 'photos',
+      path: this.dir,
+      logger: options.logger,
+      clock: options.clock ?? systemClock,
+    });
   }
 
   /** Creates the directory, reloads the counters, recovers from a crash and applies the caps. */
@@ -137,7 +149,13 @@ export class FilePhotoOutbox implements PhotoOutbox {
       bytes += photo.bytes;
       if (oldest === null || photo.capturedAtMs < oldest) oldest = photo.capturedAtMs;
     }
-    return { depth: this.entries.size, bytes, oldestCapturedAtMs: oldest, ...this.counters };
+    return {
+      depth: this.entries.size,
+      bytes,
+      oldestCapturedAtMs: oldest,
+      ...this.counters,
+      unstored: this.writeFailures.counts(),
+    };
   }
 
   private async addNow(input: AddPhoto): Promise<OutboxPhoto> {
@@ -150,11 +168,22 @@ export class FilePhotoOutbox implements PhotoOutbox {
     let bytes: number;
     try {
       bytes = (await stat(input.sourcePath)).size;
-      if (bytes === 0) throw new Error(`${input.sourcePath} is empty`);
+    } catch (cause) {
+      throw new OutboxWriteError(
+        `photo ${eventId}: cannot read ${input.sourcePath}: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
+    }
+    if (bytes === 0)
+      throw new OutboxWriteError(`photo ${eventId} cannot be stored: ${input.sourcePath} is empty`);
+    try {
       await fsyncFile(input.sourcePath);
       await this.moveIn(input.sourcePath, target);
       await fsyncDir(this.dir);
     } catch (cause) {
+      this.writeFailures.failed(cause, { count: 1, ids: [eventId] });
       throw new OutboxWriteError(`photo ${eventId} could not be stored: ${(cause as Error).message}`, {
         cause,
       });
@@ -168,6 +197,7 @@ export class FilePhotoOutbox implements PhotoOutbox {
     try {
       await writeFileDurably(join(this.dir, metadataFile(eventId)), formatMetadata(photo));
     } catch (cause) {
+      this.writeFailures.failed(cause, { count: 1, ids: [eventId] });
       // The JPEG is committed: the next start adopts it, so it is not lost.
       throw new OutboxWriteError(
         `photo ${eventId} stored but its metadata could not be written (${(cause as Error).message}); it is adopted at the next start`,
@@ -175,6 +205,7 @@ export class FilePhotoOutbox implements PhotoOutbox {
       );
     }
     this.entries.set(eventId, photo);
+    this.writeFailures.succeeded();
     this.options.logger.debug({ eventId, bytes }, 'photo queued for upload');
     await this.dropOverLimits();
     return photo;

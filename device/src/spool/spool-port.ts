@@ -1,4 +1,6 @@
 import type { TelemetryReading } from '@coffee-iot/shared';
+import type { CauseCounts } from './storage-cause.js';
+import type { StorageFailure } from './write-failures.js';
 
 /** A reading as it waits on disk: its JSON is stored once and reused verbatim in envelopes. */
 export interface SpooledReading {
@@ -29,6 +31,13 @@ export interface SpoolStats {
   dropped: number;
   /** Highest seq ever assigned (persisted, so seq stays monotonic across restarts). */
   lastSeq: number;
+  /**
+   * Readings that could not be stored, per cause, since the spool file was created. Persisted
+   * with the next reading stored after an episode; their seqs are missing from the data.
+   */
+  unstored: CauseCounts;
+  /** The write-failure episode in progress, null while readings are being stored. */
+  failing: StorageFailure | null;
 }
 
 /**
@@ -36,7 +45,11 @@ export interface SpoolStats {
  * and removed only by `acknowledge` after the broker's PUBACK.
  */
 export interface ReadingSpool {
-  /** Assigns the next seq, stores the reading durably and returns it with its seq. */
+  /**
+   * Assigns the next seq, stores the reading durably and returns it with its seq. When the
+   * storage refuses the write it throws ReadingsNotStoredError: the seq is used up, and the
+   * reading is counted in `stats().unstored`.
+   */
   append(reading: Omit<TelemetryReading, 'seq'>, bootId: string): TelemetryReading;
   /** Oldest readings with seq > afterSeq, in seq order, at most `limit` of them. */
   readAfter(afterSeq: number, limit: number): SpooledReading[];

@@ -102,7 +102,15 @@ describe('SqliteSpool', () => {
     const stored = spool.appendMany(readings(3));
     spool.acknowledge([1]);
     const bytes = stored.slice(1).reduce((sum, r) => sum + Buffer.byteLength(JSON.stringify(r)), 0);
-    const expected = { depth: 2, bytes, oldestTakenAtMs: T0 + 1000, dropped: 0, lastSeq: 3 };
+    const expected = {
+      depth: 2,
+      bytes,
+      oldestTakenAtMs: T0 + 1000,
+      dropped: 0,
+      lastSeq: 3,
+      unstored: { ENOSPC: 0, EIO: 0, EROFS: 0, other: 0 },
+      failing: null,
+    };
     expect(spool.stats()).toEqual(expected);
     spool.close();
     expect(openSpool().stats()).toEqual(expected);
@@ -115,6 +123,8 @@ describe('SqliteSpool', () => {
       oldestTakenAtMs: null,
       dropped: 0,
       lastSeq: 0,
+      unstored: { ENOSPC: 0, EIO: 0, EROFS: 0, other: 0 },
+      failing: null,
     });
   });
 

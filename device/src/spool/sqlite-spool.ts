@@ -6,6 +6,7 @@ import { type Clock, systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { SqliteEventQueue } from './event-queue.js';
 import {
+  ReadingsNotStoredError,
   SpoolClosedError,
   SpoolConfigError,
   SpoolCorruptError,
@@ -15,6 +16,8 @@ import {
 } from './spool-errors.js';
 import type { ReadingSpool, SpooledReading, SpoolLimits, SpoolStats } from './spool-port.js';
 import { migrate } from './sqlite-schema.js';
+import { type CauseCounts, noCauseCounts, STORAGE_CAUSES } from './storage-cause.js';
+import { WriteFailures } from './write-failures.js';
 
 export interface SqliteSpoolOptions {
   /** The database file, e.g. `${stateDir}/spool.sqlite`. Its directory is created if missing. */
@@ -25,6 +28,11 @@ export interface SqliteSpoolOptions {
   clock?: Clock;
   /** Most queued events per kind before the oldest are dropped (default 10,000). */
   maxEvents?: number;
+  /**
+   * Called with the open database before any statement is prepared. Tests use it to make SQLite
+   * refuse writes for real (`max_page_count` → SQLITE_FULL, `query_only` → SQLITE_READONLY).
+   */
+  onOpen?: (db: Database.Database) => void;
 }
 
 /** Ten thousand presses: months of coffee offline, a few MB at most. */
@@ -41,6 +49,8 @@ interface Counters {
   dropped: number;
   depth: number;
   bytes: number;
+  /** Readings that could not be stored, per cause (persisted by the next write that succeeds). */
+  unstored: CauseCounts;
 }
 
 interface Drop {
@@ -65,6 +75,7 @@ export class SqliteSpool implements ReadingSpool {
   private readonly statements: {
     insert: Statement<[number, number, string, number, string]>;
     setMeta: Statement<[number, string]>;
+    upsertMeta: Statement<[string, number]>;
     readAfter: Statement<[number, number], SpooledReading>;
     deleteOne: Statement<[number], { bytes: number }>;
     head: Statement<[], { seq: number; takenAtMs: number }>;
@@ -75,6 +86,9 @@ export class SqliteSpool implements ReadingSpool {
   readonly coffeeEvents: SqliteEventQueue;
   private readonly runInTransaction: (work: () => unknown) => unknown;
   private counters: Counters;
+  /** Readings lost since the last commit: their counts must reach meta with the next one. */
+  private unstoredUnsaved = false;
+  private readonly writeFailures: WriteFailures;
   private closed = false;
 
   constructor(options: SqliteSpoolOptions) {
@@ -82,12 +96,23 @@ export class SqliteSpool implements ReadingSpool {
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
     this.db = openDatabase(options.path);
+    options.onOpen?.(this.db);
     const db = this.db;
+    this.writeFailures = new WriteFailures({
+      what: 'readings',
+      path: options.path,
+      logger: this.logger,
+      clock: this.clock,
+    });
     this.statements = {
       insert: db.prepare(
         'INSERT INTO readings (seq, taken_at_ms, boot_id, bytes, json) VALUES (?, ?, ?, ?, ?)',
       ),
       setMeta: db.prepare('UPDATE meta SET value = ? WHERE key = ?'),
+      // The unstored_* keys were added after schema v2 shipped: created on first use.
+      upsertMeta: db.prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
       readAfter: db.prepare(
         'SELECT seq, taken_at_ms AS takenAtMs, boot_id AS bootId, json FROM readings WHERE seq > ? ORDER BY seq LIMIT ?',
       ),
@@ -97,12 +122,14 @@ export class SqliteSpool implements ReadingSpool {
       deleteThrough: db.prepare('DELETE FROM readings WHERE seq <= ?'),
     };
     this.runInTransaction = db.transaction((work: () => unknown) => work());
-    this.coffeeEvents = new SqliteEventQueue(
+    this.coffeeEvents = new SqliteEventQueue({
       db,
-      'coffee',
-      options.maxEvents ?? DEFAULT_MAX_EVENTS,
-      this.logger,
-    );
+      kind: 'coffee',
+      maxEvents: options.maxEvents ?? DEFAULT_MAX_EVENTS,
+      logger: this.logger,
+      path: options.path,
+      clock: this.clock,
+    });
     this.counters = loadCounters(db);
     this.logger.info({ path: options.path, ...this.counters }, 'spool opened');
   }
@@ -112,7 +139,14 @@ export class SqliteSpool implements ReadingSpool {
     return stored as TelemetryReading;
   }
 
-  /** Appends several readings in one transaction (one fsync): catch-up tooling, tests, benches. */
+  /**
+   * Appends several readings in one transaction (one fsync): catch-up tooling, tests, benches.
+   *
+   * A commit that fails (disk full, I/O error, read-only filesystem) still uses up the seqs it
+   * would have taken, so the readings lost leave a gap in seq that the lake shows where they are
+   * missing; the count per cause reaches health and meta with the next commit that succeeds.
+   * See `noteUnstored` for why no published seq can ever be handed out twice.
+   */
   appendMany(items: readonly SpoolAppend[]): TelemetryReading[] {
     this.assertOpen();
     const rows = items.map(({ reading, bootId }) => {
@@ -122,25 +156,64 @@ export class SqliteSpool implements ReadingSpool {
       }
       return { reading, bootId, takenAtMs };
     });
-    const { stored, drop } = this.commit('store readings', (draft) => {
-      const stored: TelemetryReading[] = [];
-      for (const { reading, bootId, takenAtMs } of rows) {
-        draft.lastSeq += 1;
-        // seq first in the JSON, and never a stray seq from the caller's object.
-        const full: TelemetryReading = { seq: draft.lastSeq, ...reading };
-        full.seq = draft.lastSeq;
-        const json = JSON.stringify(full);
-        const bytes = Buffer.byteLength(json);
-        this.statements.insert.run(full.seq, takenAtMs, bootId, bytes, json);
-        draft.depth += 1;
-        draft.bytes += bytes;
-        stored.push(full);
-      }
-      this.statements.setMeta.run(draft.lastSeq, 'last_seq');
-      return { stored, drop: this.dropOverLimits(draft) };
-    });
-    this.logDrop(drop);
-    return stored;
+    if (rows.length === 0) return [];
+    let committed: { stored: TelemetryReading[]; drop: Drop | null };
+    try {
+      committed = this.commit('store readings', (draft) => {
+        const stored: TelemetryReading[] = [];
+        for (const { reading, bootId, takenAtMs } of rows) {
+          draft.lastSeq += 1;
+          // seq first in the JSON, and never a stray seq from the caller's object.
+          const full: TelemetryReading = { seq: draft.lastSeq, ...reading };
+          full.seq = draft.lastSeq;
+          const json = JSON.stringify(full);
+          const bytes = Buffer.byteLength(json);
+          this.statements.insert.run(full.seq, takenAtMs, bootId, bytes, json);
+          draft.depth += 1;
+          draft.bytes += bytes;
+          stored.push(full);
+        }
+        this.statements.setMeta.run(draft.lastSeq, 'last_seq');
+        if (this.unstoredUnsaved) {
+          for (const cause of STORAGE_CAUSES)
+            this.statements.upsertMeta.run(`unstored_${cause}`, draft.unstored[cause]);
+        }
+        return { stored, drop: this.dropOverLimits(draft) };
+      });
+    } catch (error) {
+      throw this.noteUnstored(rows.length, error);
+    }
+    this.unstoredUnsaved = false;
+    this.writeFailures.succeeded();
+    this.logDrop(committed.drop);
+    return committed.stored;
+  }
+
+  /**
+   * Counts readings whose commit failed and gives their seqs up for good in this process.
+   *
+   * Why this never reuses a published seq: a reading is published only after its row is
+   * committed, and `last_seq` is written in that same transaction, so every seq ever published
+   * is ≤ the `last_seq` on disk (or a row still there), which is where a restart resumes.
+   * The seqs skipped here were never committed anywhere, so nothing can have published them. If
+   * the agent restarts before any write succeeds again, it resumes after the last stored seq and
+   * may hand these never-stored seqs out again: the gap closes, but the episode's log lines
+   * remain. (An fsync error can leave SQLite unsure whether a commit reached the disk; such a
+   * reading, found after a restart, is published normally and was counted here too.)
+   */
+  private noteUnstored(count: number, error: unknown): ReadingsNotStoredError {
+    const from = this.counters.lastSeq + 1;
+    const to = this.counters.lastSeq + count;
+    const cause = this.writeFailures.failed(error, { count, seqs: { from, to } });
+    const unstored = { ...this.counters.unstored, [cause]: this.counters.unstored[cause] + count };
+    this.counters = { ...this.counters, lastSeq: to, unstored };
+    this.unstoredUnsaved = true;
+    const range = from === to ? `seq ${from}` : `seqs ${from}…${to}`;
+    return new ReadingsNotStoredError(
+      `${count} reading${count === 1 ? '' : 's'} (${range}) could not be stored: ${(error as Error).message}`,
+      { storageCause: cause, fromSeq: from, toSeq: to },
+      { cause: error },
+    );
   }
 
   readAfter(afterSeq: number, limit: number): SpooledReading[] {
@@ -171,10 +244,18 @@ export class SqliteSpool implements ReadingSpool {
 
   stats(): SpoolStats {
     this.assertOpen();
-    const { depth, bytes, dropped, lastSeq } = this.counters;
+    const { depth, bytes, dropped, lastSeq, unstored } = this.counters;
     // The head of the queue: the oldest reading unless the wall clock once went backwards.
     const head = this.statements.head.get();
-    return { depth, bytes, oldestTakenAtMs: head?.takenAtMs ?? null, dropped, lastSeq };
+    return {
+      depth,
+      bytes,
+      oldestTakenAtMs: head?.takenAtMs ?? null,
+      dropped,
+      lastSeq,
+      unstored: { ...unstored },
+      failing: this.writeFailures.current(),
+    };
   }
 
   close(): void {
@@ -188,7 +269,7 @@ export class SqliteSpool implements ReadingSpool {
    * failed write (disk full) leaves memory and disk agreeing.
    */
   private commit<T>(what: string, work: (draft: Counters) => T): T {
-    const draft = { ...this.counters };
+    const draft = { ...this.counters, unstored: { ...this.counters.unstored } };
     let result: T;
     try {
       result = this.runInTransaction(() => work(draft)) as T;
@@ -287,12 +368,15 @@ function loadCounters(db: Database.Database): Counters {
       'SELECT count(*) AS depth, coalesce(sum(bytes), 0) AS bytes, coalesce(max(seq), 0) AS maxSeq FROM readings',
     )
     .get() as { depth: number; bytes: number; maxSeq: number };
+  const unstored = noCauseCounts();
+  for (const cause of STORAGE_CAUSES) unstored[cause] = value(`unstored_${cause}`);
   return {
     // Never below a stored row: a seq must not be handed out twice, whatever meta says.
     lastSeq: Math.max(value('last_seq'), totals.maxSeq),
     dropped: value('dropped'),
     depth: totals.depth,
     bytes: totals.bytes,
+    unstored,
   };
 }
 

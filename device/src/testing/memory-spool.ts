@@ -1,5 +1,6 @@
 import type { TelemetryReading } from '@coffee-iot/shared';
 import type { ReadingSpool, SpooledReading, SpoolStats } from '../spool/spool-port.js';
+import { noCauseCounts } from '../spool/storage-cause.js';
 
 /**
  * In-memory ReadingSpool for unit tests of the publisher: same ordering and acknowledge
@@ -43,6 +44,8 @@ export class MemorySpool implements ReadingSpool {
       oldestTakenAtMs: first?.takenAtMs ?? null,
       dropped: 0,
       lastSeq: this.lastSeq,
+      unstored: noCauseCounts(),
+      failing: null,
     };
   }
 
