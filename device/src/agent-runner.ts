@@ -72,6 +72,14 @@ export function toAgentStatus(snapshot: AgentSnapshot, pid: number): AgentStatus
     oldestUnsentAt: iso(snapshot.oldestUnsentAtMs),
     droppedReadings: snapshot.droppedReadings,
     sensorErrors: snapshot.sensorErrors,
+    unstoredReadings: { ...snapshot.unstoredReadings },
+    storageFailure: snapshot.storageFailure
+      ? {
+          cause: snapshot.storageFailure.cause,
+          path: snapshot.storageFailure.path,
+          since: new Date(snapshot.storageFailure.sinceMs).toISOString(),
+        }
+      : null,
     lastPubackAt: iso(snapshot.lastPubackAtMs),
     agentVersion: snapshot.agentVersion,
     startedAt: new Date(snapshot.startedAtMs).toISOString(),
@@ -87,6 +95,8 @@ export function toAgentStatus(snapshot: AgentSnapshot, pid: number): AgentStatus
             uploaded: snapshot.coffee.uploaded,
             uploadFailures: snapshot.coffee.uploadFailures,
             pendingEvents: snapshot.coffee.pendingEvents,
+            unrecordedPresses: { ...snapshot.coffee.unrecordedPresses },
+            outboxWriteFailures: { ...snapshot.coffee.outboxWriteFailures },
           },
         }
       : {}),
@@ -141,10 +151,16 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
     clock,
     timers,
     ...(options.triggers ? { triggers: options.triggers } : {}),
-    queueEvent: (event) => {
-      spool.coffeeEvents.append(JSON.stringify(event), clock.now(), bootId);
+    queueEvent: (event, reservation) => {
+      spool.coffeeEvents.append(JSON.stringify(event), clock.now(), bootId, {
+        eventId: event.eventId,
+        ...(reservation === undefined ? {} : { replaces: reservation }),
+      });
       agent?.coffeeEventQueued();
     },
+    // A press is answered only once this is on disk (a full disk answers an error instead).
+    reservePress: (fallback) =>
+      spool.coffeeEvents.reserve(JSON.stringify(fallback), clock.now(), bootId, fallback.eventId),
   });
 
   agent = new Agent({

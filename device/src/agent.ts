@@ -218,6 +218,8 @@ export class Agent {
       oldestUnsentAtMs: spool.oldestTakenAtMs,
       droppedReadings: spool.dropped + published.oversizedDropped,
       sensorErrors: this.sampler.stats().sensorErrors,
+      unstoredReadings: spool.unstored,
+      storageFailure: spool.failing,
       lastPubackAtMs: latest(published.lastPubackAtMs, this.eventPublisher?.stats().lastPubackAtMs ?? null),
       ...(this.deps.coffee
         ? { coffee: this.deps.coffee.station.snapshot(this.deps.coffee.events.stats().depth) }

@@ -55,6 +55,30 @@ export interface HealthMessage {
   captureFailures?: number;
   uploadFailures?: number;
   skippedPresses?: number;
+  /** Readings the device's storage refused since its spool was created; their seqs are missing. */
+  unstoredReadings?: StorageCauseCounts;
+  /** The device is losing readings now: since when, why, and where. null while they are stored. */
+  storageFailure?: StorageFailureReport | null;
+  /** Presses answered with an error or lost because their event could not be stored, since start. */
+  unrecordedPresses?: StorageCauseCounts;
+  /** Photo writes to the outbox that the storage refused, since start. */
+  outboxWriteFailures?: StorageCauseCounts;
+}
+
+/** Counts per storage failure cause: full disk, I/O error, read-only filesystem, anything else. */
+export interface StorageCauseCounts {
+  ENOSPC: number;
+  EIO: number;
+  EROFS: number;
+  other: number;
+}
+
+export interface StorageFailureReport {
+  cause: keyof StorageCauseCounts;
+  /** The file the failing writes go to. */
+  path: string;
+  /** ISO-8601 time of the first failing write of this episode. */
+  since: string;
 }
 
 export type CoffeeTrigger = 'button' | 'joystick' | 'keyboard' | 'http';

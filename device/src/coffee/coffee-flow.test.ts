@@ -112,6 +112,7 @@ describe('CoffeeFlow', () => {
       captureFailures: 0,
       skipped: 2,
       eventQueueFailures: 0,
+      unrecordedPresses: { ENOSPC: 0, EIO: 0, EROFS: 0, other: 0 },
     });
   });
 

@@ -96,6 +96,8 @@ describe('CoffeeStation', () => {
       presses: 0,
       uploaded: 3,
       pendingEvents: 7,
+      unrecordedPresses: { ENOSPC: 0, EIO: 0, EROFS: 0, other: 0 },
+      outboxWriteFailures: { ENOSPC: 0, EIO: 0, EROFS: 0, other: 0 },
     });
   });
 });

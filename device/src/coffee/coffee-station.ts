@@ -1,8 +1,19 @@
-import type { PressTrigger } from '../button/button-port.js';
+import type { Press, PressTrigger } from '../button/button-port.js';
 import type { CoffeeSnapshot } from '../health/agent-snapshot.js';
 import type { LedMatrix } from '../leds/led-port.js';
 import type { Logger } from '../ports/logger.js';
+import { type CauseCounts, noCauseCounts } from '../spool/storage-cause.js';
 import type { CoffeeFlow } from './coffee-flow.js';
+import { answerFor, type PressAnswer } from './press-admission.js';
+
+/** A trigger that can answer its caller (the HTTP control port): told whether the press was recorded. */
+interface AnsweringTrigger {
+  answerPresses(handler: (press: Press) => PressAnswer): () => void;
+}
+
+function canAnswer(trigger: PressTrigger): trigger is PressTrigger & AnsweringTrigger {
+  return typeof (trigger as Partial<AnsweringTrigger>).answerPresses === 'function';
+}
 
 /** The long-lived parts of the coffee button, built by `openCoffeeStation`. */
 export interface CoffeeStationParts {
@@ -12,7 +23,7 @@ export interface CoffeeStationParts {
   outbox: {
     start(): Promise<void>;
     stop(): Promise<void>;
-    stats(): { depth: number; oldestCapturedAtMs: number | null; dropped: number };
+    stats(): { depth: number; oldestCapturedAtMs: number | null; dropped: number; unstored?: CauseCounts };
   };
   /** null when no bucket is configured: photos wait in the outbox. */
   uploads: {
@@ -41,9 +52,12 @@ export class CoffeeStation {
     uploads?.start();
     for (const trigger of triggers) {
       this.unsubscribes.push(
-        trigger.onPress((press) => {
-          void flow.press(press.source, press.atMs);
-        }),
+        canAnswer(trigger)
+          ? trigger.answerPresses((press) => answerFor(flow.admit(press.source, press.atMs)))
+          : trigger.onPress((press) => {
+              // A press that cannot be recorded shows the error icon; the flow counts and logs it.
+              void flow.admit(press.source, press.atMs).done;
+            }),
       );
       try {
         await trigger.start();
@@ -97,6 +111,8 @@ export class CoffeeStation {
       presses: flow.presses,
       uploaded: uploads.uploaded,
       pendingEvents,
+      unrecordedPresses: flow.unrecordedPresses,
+      outboxWriteFailures: outbox.unstored ?? noCauseCounts(),
     };
   }
 }

@@ -30,8 +30,10 @@ export interface OpenCoffeeStationOptions {
   logger: Logger;
   clock: Clock;
   timers: Timers;
-  /** Durably queues a coffee event (the spool's coffee queue) and wakes its publisher. */
-  queueEvent: (event: CoffeeEvent) => void;
+  /** Durably queues a coffee event (the spool's coffee queue), replacing its reservation, and wakes its publisher. */
+  queueEvent: (event: CoffeeEvent, reservation?: number) => void;
+  /** Durably reserves a press before it is answered (see CoffeeFlowOptions.reservePress). */
+  reservePress?: (fallback: CoffeeEvent) => number;
   /** Stand-ins for tests; otherwise config.mock decides. */
   camera?: Camera;
   triggers?: PressTrigger[];
@@ -84,6 +86,7 @@ export async function openCoffeeStation(options: OpenCoffeeStationOptions): Prom
     countdown: (signal) => runCountdown(leds, config.coffee.countdownSeconds, timers, signal),
     showError: () => void leds.showIcon('error'),
     queueEvent: options.queueEvent,
+    ...(options.reservePress ? { reservePress: options.reservePress } : {}),
     cooldownMs: config.coffee.cooldownMs,
     clock,
     logger: log,

@@ -1,4 +1,6 @@
 import type { ConnectionState } from '../connection/connection-supervisor.js';
+import type { CauseCounts } from '../spool/storage-cause.js';
+import type { StorageFailure } from '../spool/write-failures.js';
 import type { TransportName } from '../transport/transport-port.js';
 
 /** Everything health messages and `coffee-iot-agent status` report, gathered in one place. */
@@ -16,6 +18,10 @@ export interface AgentSnapshot {
   /** Spool cap drops (persisted) plus readings too large to ever publish. */
   droppedReadings: number;
   sensorErrors: number;
+  /** Readings the storage refused, per cause, since the spool was created; their seqs are missing. */
+  unstoredReadings: CauseCounts;
+  /** The spool's write-failure episode in progress (readings are being lost now), else null. */
+  storageFailure: StorageFailure | null;
   lastPubackAtMs: number | null;
   /** Present when the coffee button is enabled. */
   coffee?: CoffeeSnapshot;
@@ -32,4 +38,8 @@ export interface CoffeeSnapshot {
   uploaded: number;
   /** Coffee events waiting in the spool for their PUBACK. */
   pendingEvents: number;
+  /** Presses refused or lost because their event could not be stored, per cause, since start. */
+  unrecordedPresses: CauseCounts;
+  /** Photo writes to the outbox the storage refused, per cause, since start. */
+  outboxWriteFailures: CauseCounts;
 }

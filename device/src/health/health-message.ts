@@ -1,4 +1,5 @@
-import type { HealthMessage } from '@coffee-iot/shared';
+import type { HealthMessage, StorageFailureReport } from '@coffee-iot/shared';
+import type { StorageFailure } from '../spool/write-failures.js';
 import type { AgentSnapshot, CoffeeSnapshot } from './agent-snapshot.js';
 
 /** Maps a snapshot to the health v1 contract (shared/src/schemas/health-v1.schema.json). */
@@ -19,8 +20,15 @@ export function toHealthMessage(snapshot: AgentSnapshot): HealthMessage {
     droppedReadings: snapshot.droppedReadings,
     sensorErrors: snapshot.sensorErrors,
     lastPubackAt: snapshot.lastPubackAtMs === null ? null : new Date(snapshot.lastPubackAtMs).toISOString(),
+    unstoredReadings: { ...snapshot.unstoredReadings },
+    storageFailure: storageFailureReport(snapshot.storageFailure),
     ...(snapshot.coffee ? coffeeHealth(snapshot.coffee, snapshot.nowMs) : {}),
   };
+}
+
+function storageFailureReport(failure: StorageFailure | null): StorageFailureReport | null {
+  if (!failure) return null;
+  return { cause: failure.cause, path: failure.path, since: new Date(failure.sinceMs).toISOString() };
 }
 
 function coffeeHealth(coffee: CoffeeSnapshot, nowMs: number): Partial<HealthMessage> {
@@ -34,5 +42,7 @@ function coffeeHealth(coffee: CoffeeSnapshot, nowMs: number): Partial<HealthMess
     captureFailures: coffee.captureFailures,
     uploadFailures: coffee.uploadFailures,
     skippedPresses: coffee.skippedPresses,
+    unrecordedPresses: { ...coffee.unrecordedPresses },
+    outboxWriteFailures: { ...coffee.outboxWriteFailures },
   };
 }

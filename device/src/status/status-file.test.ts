@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -74,8 +74,25 @@ describe('status file', () => {
     await expect(writeStatusFile(join(dir, 'missing'), sampleStatus)).rejects.toThrow(StatusFileError);
   });
 
-  it('writes pretty JSON ending in a newline', async () => {
+  it('writes pretty JSON ending in a newline, padded to whole 4 KiB blocks', async () => {
     await writeStatusFile(dir, sampleStatus);
-    expect(await readFile(statusFilePath(dir), 'utf8')).toMatch(/^\{\n {2}"pid": 4242,[\s\S]*\}\n$/);
+    const text = await readFile(statusFilePath(dir), 'utf8');
+    expect(text).toMatch(/^\{\n {2}"pid": 4242,[\s\S]*\} *\n$/);
+    expect(text.length % 4096).toBe(0);
+  });
+
+  it('rewrites the file in place when a new file cannot be written (full disk), so status stays current', async () => {
+    await writeStatusFile(dir, sampleStatus);
+    // The temp file cannot be created: what a full disk does to the atomic write.
+    await mkdir(`${statusFilePath(dir)}.${process.pid}.tmp`);
+    const later = { ...sampleStatus, updatedAt: '2026-03-01T10:00:05.000Z', spoolDepth: 9 };
+    await writeStatusFile(dir, later);
+    expect(await readStatusFile(dir)).toEqual(later);
+    expect((await stat(statusFilePath(dir))).size).toBe(4096);
+  });
+
+  it('still fails when there is no file to rewrite in place', async () => {
+    await mkdir(`${statusFilePath(dir)}.${process.pid}.tmp`);
+    await expect(writeStatusFile(dir, sampleStatus)).rejects.toThrow(StatusFileError);
   });
 });

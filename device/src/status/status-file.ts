@@ -1,8 +1,9 @@
-import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { errnoCode } from '../config/config-fs.js';
 import type { ConnectionState } from '../connection/connection-supervisor.js';
+import type { CauseCounts, StorageCause } from '../spool/storage-cause.js';
 import type { TransportName } from '../transport/transport-port.js';
 
 /**
@@ -21,6 +22,10 @@ export interface AgentStatus {
   oldestUnsentAt: string | null;
   droppedReadings: number;
   sensorErrors: number;
+  /** Readings the storage refused, per cause (absent in files from older agents). */
+  unstoredReadings?: CauseCounts;
+  /** The write-failure episode in progress; null while readings are stored. */
+  storageFailure?: { cause: StorageCause; path: string; since: string } | null;
   lastPubackAt: string | null;
   agentVersion: string;
   startedAt: string;
@@ -38,6 +43,10 @@ export interface CoffeeStatus {
   uploaded: number;
   uploadFailures: number;
   pendingEvents: number;
+  /** Presses refused or lost because their event could not be stored, per cause. */
+  unrecordedPresses?: CauseCounts;
+  /** Photo writes to the outbox the storage refused, per cause. */
+  outboxWriteFailures?: CauseCounts;
 }
 
 export const STATUS_FILE_NAME = 'status.json';
@@ -97,20 +106,62 @@ export function statusFilePath(stateDir: string): string {
 }
 
 /**
+ * The file is padded with spaces to a whole number of these, so a later status always fits in
+ * the blocks the file already owns (JSON ignores the trailing spaces).
+ */
+const STATUS_BLOCK_BYTES = 4096;
+
+/**
  * Writes the file atomically (temp file + rename) so a reader never sees half a document.
  * World-readable on purpose: it holds no secrets, and `status` is usually run by an admin
  * account rather than the agent's own user (the unit's UMask would otherwise hide it).
+ *
+ * On a full disk the temp file cannot be written, and a status that stops updating would make
+ * `status` call the agent dead exactly when it must say "disk full". So the document is then
+ * written over the existing file in place, which needs no new blocks thanks to the padding.
  */
 export async function writeStatusFile(stateDir: string, status: AgentStatus): Promise<void> {
   const target = statusFilePath(stateDir);
   const temp = `${target}.${process.pid}.tmp`;
+  const text = padToBlocks(JSON.stringify(status, null, 2));
   try {
-    await writeFile(temp, `${JSON.stringify(status, null, 2)}\n`, 'utf8');
+    await writeFile(temp, text, 'utf8');
     await chmod(temp, 0o644);
     await rename(temp, target);
   } catch (error) {
-    await rm(temp, { force: true });
+    await rm(temp, { force: true }).catch(() => undefined);
+    if (await overwriteInPlace(target, text)) return;
     throw new StatusFileError(`cannot write ${target}: ${String(error)}`, { cause: error });
+  }
+}
+
+/** The JSON, spaces, and a final newline, in a whole number of blocks. */
+function padToBlocks(json: string): string {
+  const bytes = Buffer.byteLength(json) + 1;
+  const size = Math.ceil(bytes / STATUS_BLOCK_BYTES) * STATUS_BLOCK_BYTES;
+  return `${json}${' '.repeat(size - bytes)}\n`;
+}
+
+/**
+ * Rewrites an existing file's bytes without growing it; false when it is missing, too small,
+ * or this fails too. Not atomic, but one write of a few KiB within a page a reader rarely tears.
+ */
+async function overwriteInPlace(path: string, text: string): Promise<boolean> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(path, 'r+');
+    const { size } = await handle.stat();
+    const bytes = Buffer.from(text, 'utf8');
+    if (bytes.length > size) return false;
+    // Spaces where a longer old document ended, so no stale tail is left behind.
+    const data = Buffer.concat([bytes, Buffer.alloc(size - bytes.length, ' ')]);
+    await handle.write(data, 0, data.length, 0);
+    await handle.datasync();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await handle?.close();
   }
 }
 

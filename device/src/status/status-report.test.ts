@@ -106,3 +106,43 @@ describe('formatDuration', () => {
     expect(formatDuration(ms)).toBe(text);
   });
 });
+
+describe('renderStatus with storage failures', () => {
+  const none = { ENOSPC: 0, EIO: 0, EROFS: 0, other: 0 };
+  it('names the unstored readings by cause and an episode in progress with its path', () => {
+    const failing: AgentStatus = {
+      ...status,
+      unstoredReadings: { ...none, ENOSPC: 43 },
+      storageFailure: {
+        cause: 'ENOSPC',
+        path: '/var/lib/coffee-iot/spool.sqlite',
+        since: '2026-03-01T09:59:19.000Z',
+      },
+      coffee: {
+        presses: 2,
+        skippedPresses: 0,
+        captureFailures: 0,
+        outboxDepth: 0,
+        oldestPendingPhotoAt: null,
+        outboxDropped: 0,
+        uploaded: 0,
+        uploadFailures: 0,
+        pendingEvents: 0,
+        unrecordedPresses: { ...none, ENOSPC: 1 },
+        outboxWriteFailures: none,
+      },
+    };
+    const text = renderStatus(assessStatus(failing, now, alive), '/var/lib/coffee-iot/status.json', now);
+    expect(text).toContain('unstored:        43 readings (ENOSPC 43) (their seqs are missing from the data)');
+    expect(text).toContain(
+      'STORAGE FAILING: ENOSPC writing /var/lib/coffee-iot/spool.sqlite since 2026-03-01T09:59:19.000Z (43s ago): readings are being lost',
+    );
+    expect(text).toContain('unrecorded:      1 press (ENOSPC 1) (answered with an error or lost)');
+    expect(text).not.toContain('outbox writes:');
+  });
+
+  it('says nothing about storage for a file from an older agent', () => {
+    const text = renderStatus(assessStatus(status, now, alive), '/s.json', now);
+    expect(text).not.toMatch(/unstored|STORAGE/);
+  });
+});

@@ -1,4 +1,5 @@
 import { errnoCode } from '../config/config-fs.js';
+import { type CauseCounts, formatCauseCounts, totalOf } from '../spool/storage-cause.js';
 import { type AgentStatus, STATUS_STALE_AFTER_MS, STATUS_WRITE_INTERVAL_MS } from './status-file.js';
 
 export type StatusAssessment =
@@ -91,8 +92,19 @@ export function renderStatus(assessment: StatusAssessment, statusFile: string, n
     `oldest unsent:   ${when(status.oldestUnsentAt, now, 'none')}`,
     `dropped:         ${status.droppedReadings} reading${status.droppedReadings === 1 ? '' : 's'}`,
     `sensor errors:   ${status.sensorErrors}`,
-    `last PUBACK:     ${when(status.lastPubackAt, now, 'never')}`,
   );
+  if (status.unstoredReadings) {
+    lines.push(
+      `unstored:        ${countByCause(status.unstoredReadings, 'reading')} (their seqs are missing from the data)`,
+    );
+  }
+  if (status.storageFailure) {
+    const { cause, path, since } = status.storageFailure;
+    lines.push(
+      `STORAGE FAILING: ${cause} writing ${path} since ${when(since, now, '')}: readings are being lost`,
+    );
+  }
+  lines.push(`last PUBACK:     ${when(status.lastPubackAt, now, 'never')}`);
   const { coffee } = status;
   if (coffee) {
     lines.push(
@@ -100,7 +112,22 @@ export function renderStatus(assessment: StatusAssessment, statusFile: string, n
       `photo outbox:    ${coffee.outboxDepth} waiting, oldest ${when(coffee.oldestPendingPhotoAt, now, 'none')}, ${coffee.outboxDropped} dropped`,
       `uploads:         ${coffee.uploaded} done, ${coffee.uploadFailures} failed attempts`,
     );
+    if (coffee.unrecordedPresses) {
+      lines.push(
+        `unrecorded:      ${countByCause(coffee.unrecordedPresses, 'press', 'presses')} (answered with an error or lost)`,
+      );
+    }
+    if (coffee.outboxWriteFailures && totalOf(coffee.outboxWriteFailures) > 0) {
+      lines.push(`outbox writes:   ${countByCause(coffee.outboxWriteFailures, 'failure')}`);
+    }
   }
   lines.push(`status file:     ${statusFile}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** `0 readings`, `42 readings (ENOSPC 40, EIO 2)`. */
+function countByCause(counts: CauseCounts, noun: string, plural = `${noun}s`): string {
+  const total = totalOf(counts);
+  const text = `${total} ${total === 1 ? noun : plural}`;
+  return total === 0 ? text : `${text} (${formatCauseCounts(counts)})`;
 }

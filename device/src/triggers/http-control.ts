@@ -15,6 +15,14 @@ export interface HttpControlOptions {
   clock?: Clock;
 }
 
+/** How a press handler answers `POST /press` (status and JSON body). */
+export interface HttpPressAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export type HttpPressHandler = (press: Press<'http'>) => HttpPressAnswer;
+
 export class HttpControlError extends Error {
   override readonly name = 'HttpControlError';
 }
@@ -27,6 +35,9 @@ export class HttpControlError extends Error {
  * Binding to loopback keeps the network out; two checks keep web pages out too: a request with
  * an `Origin` header (a browser's cross-site fetch or form post) is refused with 403, and the
  * `Host` header must name the loopback address or localhost (DNS rebinding).
+ *
+ * With a handler from `answerPresses`, the handler answers instead: the coffee flow says 202
+ * only once the press is on disk, and an error status when it cannot be recorded.
  */
 export class HttpControl implements PressTrigger<'http'> {
   readonly name = 'http';
@@ -35,6 +46,7 @@ export class HttpControl implements PressTrigger<'http'> {
   private readonly requestedPort: number;
   private server: Server | undefined;
   private boundPort: number | undefined;
+  private handler: HttpPressHandler | undefined;
 
   constructor(private readonly options: HttpControlOptions) {
     this.requestedPort = options.port ?? 0;
@@ -47,6 +59,14 @@ export class HttpControl implements PressTrigger<'http'> {
 
   onPress(listener: PressListener<'http'>): () => void {
     return this.listeners.add(listener);
+  }
+
+  /** Lets `handler` answer each press (and take it) instead of 202 + the press listeners. */
+  answerPresses(handler: HttpPressHandler): () => void {
+    this.handler = handler;
+    return () => {
+      if (this.handler === handler) this.handler = undefined;
+    };
   }
 
   /** The port actually bound (the ephemeral one when configured as 0). Throws before start(). */
@@ -103,10 +123,29 @@ export class HttpControl implements PressTrigger<'http'> {
     request.resume();
     const answer = this.answer(request);
     if (answer.allow) response.setHeader('Allow', answer.allow);
+    const handler = this.handler;
+    if (answer.press && handler) {
+      const answered = this.handled(handler, answer.press);
+      reply(response, answered.status, answered.body);
+      return;
+    }
     reply(response, answer.status, answer.body);
     if (answer.press) {
       this.options.logger.debug({ atMs: answer.press.atMs }, 'press via HTTP control');
       this.listeners.emit(answer.press);
+    }
+  }
+
+  private handled(handler: HttpPressHandler, press: Press<'http'>): HttpPressAnswer {
+    this.options.logger.debug({ atMs: press.atMs }, 'press via HTTP control');
+    try {
+      return handler(press);
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'press handler failed');
+      return {
+        status: 503,
+        body: { accepted: false, error: `the press could not be handled: ${String(error)}` },
+      };
     }
   }
 
