@@ -28,7 +28,7 @@ function executable(path: string): boolean {
 /** $MOTO_SERVER_BIN, else `moto_server` on the PATH, else undefined (the tests that need it skip). */
 function findMotoServer(): string | undefined {
   const given = process.env.MOTO_SERVER_BIN;
-  if (given !== undefined && given !== '') return given;
+  if (given !== undefined && given !== '') return executable(given) ? given : undefined;
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, 'moto_server');

@@ -264,6 +264,20 @@ describe.skipIf(MOTO_SERVER_BIN === undefined)('coffee-iot provision against mot
     expect((await iot.send(new GetPolicyCommand({ policyName: POLICY }))).policyName).toBe(POLICY);
   });
 
+  it('refuses to deprovision a thing that is not there, and changes nothing', async () => {
+    await deploy();
+    expect((await provision([THING])).code).toBe(0);
+    const before = await iotState();
+
+    const run = await deprovision(['coffee-pi-02']);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `coffee-iot deprovision: thing coffee-pi-02 not found in ${REGION}; nothing was changed\n`,
+    );
+    expect(await iotState()).toEqual(before);
+  });
+
   it.each([
     {
       missing: 'the IoT policy',
