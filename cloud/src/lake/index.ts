@@ -9,4 +9,20 @@ export {
 export { type GlueTableInput, type GlueTableOptions, glueTableInput } from './glue-tables.js';
 export * from './local/index.js';
 export { NAMED_QUERIES } from './named-queries.js';
+export {
+  encodeRuleErrorLines,
+  parseRuleErrorLines,
+  RULE_ERROR_S3_KEY_TEMPLATE,
+  RULE_ERRORS_PREFIX,
+  type RuleErrorInput,
+  type RuleErrorMessage,
+  type RuleErrorRecord,
+  RuleErrorShapeError,
+  type RuleFailure,
+  ruleErrorPayload,
+  ruleErrorReason,
+  ruleErrorRecord,
+  ruleErrorsPartitionKey,
+  utf8Text,
+} from './rule-errors.js';
 export { createLakeViews, type LakeViewsSummary } from './views.js';

@@ -14,6 +14,7 @@ import {
 import { StreamUnavailableError } from '../../../cloud/src/stream/ingest-stream.js';
 import {
   at,
+  BOOT,
   coffeeRecord,
   KNOWN_BATCHES,
   KNOWN_DEVICES,
@@ -229,8 +230,8 @@ describe('LocalLake', () => {
     const batches = [
       [telemetryRecord('coffee-pi-a', range(1, 10)), telemetryRecord('coffee-pi-b', range(1, 10))],
       [telemetryRecord('coffee-pi-a', range(11, 20))],
-      [telemetryRecord('coffee-pi-a', range(5, 5, 100)), telemetryRecord('coffee-pi-b', range(11, 12))], // a 5 again
-      [telemetryRecord('coffee-pi-a', range(20, 21, 100))], // a 20 again
+      [telemetryRecord('coffee-pi-a', range(5, 5, 50)), telemetryRecord('coffee-pi-b', range(11, 12))], // a 5 again
+      [telemetryRecord('coffee-pi-a', range(20, 21, 50))], // a 20 again
       [telemetryRecord('coffee-pi-b', range(13, 20))],
       [telemetryRecord('coffee-pi-c', range(1, 5))],
     ];
@@ -251,11 +252,11 @@ describe('LocalLake', () => {
         'SELECT device_id, count(*), count(DISTINCT seq), max(temperature) FROM telemetry GROUP BY ALL ORDER BY ALL',
       );
       expect(rows.getRows()).toEqual([
-        ['coffee-pi-a', 21n, 21n, 121],
+        ['coffee-pi-a', 21n, 21n, 71],
         ['coffee-pi-b', 20n, 20n, 30],
         ['coffee-pi-c', 5n, 5n, 15],
       ]);
-      // The first arrivals of a5 and a20 are kept, not the resent copies (temperature + 100).
+      // The first arrivals of a5 and a20 are kept, not the resent copies (temperature + 50).
       const kept = await connection.runAndReadAll(
         "SELECT seq, temperature FROM telemetry WHERE device_id = 'coffee-pi-a' AND seq IN (5, 20) ORDER BY seq",
       );
@@ -339,10 +340,14 @@ describe('LocalLake', () => {
         data: '{"type":"telemetry","v":1,"deviceId":"coffee-pi-b"',
       },
       {
-        id: `${rawKey}:3`,
+        // One refused reading of an envelope: named by its place, with its device, boot and seq.
+        id: `${rawKey}:3#/readings/0`,
         arrivedAt: '2026-03-05T10:30:00.000Z',
         reason: expect.stringContaining('/readings/0/humidity'),
         data: expect.stringContaining('"humidity":140'),
+        deviceId: 'coffee-pi-a',
+        bootId: BOOT,
+        seq: 2,
       },
     ]);
     expect(await queryLake(lakeDir, 'SELECT list(seq ORDER BY seq) AS seqs FROM telemetry')).toEqual([

@@ -22,3 +22,4 @@ export { LocalLakeStream, type LocalLakeStreamOptions } from './local-lake-strea
 export { recoverInterruptedReplays } from './partition-swap.js';
 export { listRawFiles, type RawFile, readRawArchive, readRawFile } from './raw-archive.js';
 export { type ReplayedHour, type ReplayOptions, type ReplayReport, replayFromRaw } from './replay.js';
+export { type WrittenRuleErrors, writeRuleErrors } from './rule-error-output.js';

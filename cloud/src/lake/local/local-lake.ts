@@ -31,8 +31,15 @@ export interface IngestReport {
   records: number;
   telemetryRows: number;
   coffeeRows: number;
-  /** Records refused (each in errors/ with its reason). */
+  /**
+   * Entries in errors/, each with its reason: whole records refused, and single readings refused
+   * while their envelope's other readings landed (`rejectedReadings` of them).
+   */
   rejected: number;
+  /** Of `rejected`, the single readings. */
+  rejectedReadings: number;
+  /** Of `rejected`, the records whose deviceId is not the thing of the topic they came from. */
+  identityMismatches: number;
   /** Readings and coffees left out as already seen (within the batch or an earlier one). */
   duplicateReadings: number;
   duplicateCoffees: number;
@@ -48,6 +55,8 @@ function emptyReport(): IngestReport {
     telemetryRows: 0,
     coffeeRows: 0,
     rejected: 0,
+    rejectedReadings: 0,
+    identityMismatches: 0,
     duplicateReadings: 0,
     duplicateCoffees: 0,
     rawFiles: [],
@@ -58,6 +67,8 @@ function emptyReport(): IngestReport {
 interface ArrivalGroup {
   arrivedAt: Date;
   data: Uint8Array[];
+  /** Each record's Kinesis partition key where known: the transform checks it against the device. */
+  partitionKeys: (string | undefined)[];
 }
 
 function isIngestInput(record: IngestRecord | IngestInput): record is IngestInput {
@@ -72,10 +83,11 @@ function byArrival(records: readonly (IngestRecord | IngestInput)[], arrivedAt: 
     if (Number.isNaN(at.getTime())) throw new RangeError('an ingest record has an invalid arrival time');
     let group = groups.get(at.getTime());
     if (group === undefined) {
-      group = { arrivedAt: at, data: [] };
+      group = { arrivedAt: at, data: [], partitionKeys: [] };
       groups.set(at.getTime(), group);
     }
     group.data.push(record.data);
+    group.partitionKeys.push(record.partitionKey);
   }
   return [...groups.values()].sort((a, b) => a.arrivedAt.getTime() - b.arrivedAt.getTime());
 }
@@ -145,6 +157,8 @@ export class LocalLake {
       report.telemetryRows += one.telemetryRows;
       report.coffeeRows += one.coffeeRows;
       report.rejected += one.rejected;
+      report.rejectedReadings += one.rejectedReadings;
+      report.identityMismatches += one.identityMismatches;
       report.duplicateReadings += one.duplicateReadings;
       report.duplicateCoffees += one.duplicateCoffees;
       report.rawFiles.push(...one.rawFiles);
@@ -160,10 +174,13 @@ export class LocalLake {
     // before any curated file of the batch is written.
     const compressed = compressRawBatch(encoded);
     compressed.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
+    // The raw archive keeps the bytes only (as Firehose's does in AWS): a replay checks the
+    // identity against the topic's `thing` the rule put in the record.
     const inputs: IngestInput[] = encoded.lines.map((data, i) => ({
       id: rawRecordId(raw, i + 1),
       data,
       arrivedAt: group.arrivedAt,
+      partitionKey: group.partitionKeys[i],
     }));
     // The current sets at every slice: a failure elsewhere may have replaced them meanwhile.
     const output = await transformCooperatively(inputs, () => ({
@@ -195,6 +212,8 @@ export class LocalLake {
       telemetryRows: output.telemetry.length,
       coffeeRows: output.coffees.length,
       rejected: output.rejected.length,
+      rejectedReadings: output.rejectedReadings,
+      identityMismatches: output.identityMismatches,
       duplicateReadings: output.duplicateReadings,
       duplicateCoffees: output.duplicateCoffees,
       rawFiles: [raw.key],
