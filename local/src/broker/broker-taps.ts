@@ -1,10 +1,15 @@
 import type { Logger } from '@coffee-iot/device';
-import { type HealthMessage, parseTopic, TopicError } from '@coffee-iot/shared';
+import { type HealthMessage, parseTopic, TopicError, type TopicKind } from '@coffee-iot/shared';
 import type { Aedes, AedesPublishPacket, Client } from 'aedes';
+import { DeviceMessageRule } from '../rules/device-message-rule.js';
+import type { MessageArrival } from '../rules/message-arrival.js';
 
 export interface BrokerTapHandlers {
-  telemetry(thingName: string, payload: Buffer): void;
+  telemetry(thingName: string, payload: Buffer, arrival: MessageArrival): void;
+  /** Only health whose deviceId is the topic's thing (rules/device-message-rule.ts). */
   health(message: HealthMessage): void;
+  /** Checks health and coffee messages; by default one that logs and counts what it refuses. */
+  deviceMessages?: DeviceMessageRule;
   anyMessage(thingName: string): void;
   connected(thingName: string): void;
   disconnected(thingName: string): void;
@@ -21,11 +26,12 @@ export function tapBroker(
   handlers: BrokerTapHandlers,
   logger: Logger,
 ): void {
+  const deviceMessages = handlers.deviceMessages ?? new DeviceMessageRule({ logger });
   aedes.on('client', (client: Client) => handlers.connected(client.id));
   aedes.on('clientDisconnect', (client: Client) => handlers.disconnected(client.id));
   aedes.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
     if (client === null || !packet.topic.startsWith(`${topicPrefix}/`)) return;
-    let kind: string;
+    let kind: TopicKind;
     let thingName: string;
     try {
       ({ kind, thingName } = parseTopic(packet.topic, topicPrefix));
@@ -41,14 +47,13 @@ export function tapBroker(
     }
     handlers.anyMessage(thingName);
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    if (kind === 'telemetry') handlers.telemetry(thingName, payload);
-    else if (kind === 'health') {
-      try {
-        handlers.health(JSON.parse(payload.toString('utf8')) as HealthMessage);
-      } catch (error) {
-        logger.warn({ err: error, thingName }, 'health message is not JSON; device status not updated');
-      }
+    const arrival: MessageArrival = { topic: packet.topic, clientId: client.id, arrivedAt: new Date() };
+    if (kind === 'telemetry') {
+      handlers.telemetry(thingName, payload, arrival);
+      return;
     }
+    const message = deviceMessages.admit(kind, thingName, payload, arrival);
+    if (message !== null && kind === 'health') handlers.health(message as unknown as HealthMessage);
   });
 }
 

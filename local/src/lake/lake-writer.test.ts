@@ -39,6 +39,8 @@ function report(records: number): IngestReport {
     telemetryRows: records,
     coffeeRows: 0,
     rejected: 0,
+    rejectedReadings: 0,
+    identityMismatches: 0,
     duplicateReadings: 0,
     duplicateCoffees: 0,
     rawFiles: [],
@@ -161,6 +163,39 @@ describe('LakeWriter', () => {
       expect(await queryLake(lakeDir, 'SELECT count(*)::INTEGER AS n FROM telemetry')).toEqual([{ n: 3 }]);
       expect(await savedCheckpoints()).toEqual({ [SHARD_0]: '3' });
       expect(logs.lines.some((line) => line.level === LEVEL.warn && line.rejected === 1)).toBe(true);
+    });
+
+    it('counts refused readings and records naming another device than their partition key', async () => {
+      const lakeWriter = writer(lake);
+      const forged = telemetry(SHARD_0, '1', 'coffee-pi-2', [1]);
+      const good = telemetry(SHARD_0, '2', 'coffee-pi-1', [1, 2]);
+      const envelope = JSON.parse(Buffer.from(good.data).toString('utf8')) as { readings: { seq: number }[] };
+      (envelope.readings[1] as { seq: number }).seq = 0;
+      await lakeWriter.accept([
+        // coffee-pi-1's topic (partition key) carrying a record that claims coffee-pi-2.
+        { ...forged, partitionKey: 'coffee-pi-1' },
+        { ...good, data: encoder.encode(JSON.stringify(envelope)) },
+      ]);
+
+      await lakeWriter.flush();
+
+      expect(lakeWriter.counters).toMatchObject({
+        recordsWritten: 2,
+        rejected: 2,
+        rejectedReadings: 1,
+        identityMismatches: 1,
+      });
+      expect(await queryLake(lakeDir, 'SELECT device_id, seq::INTEGER AS seq FROM telemetry')).toEqual([
+        { device_id: 'coffee-pi-1', seq: 1 },
+      ]);
+      expect(logs.lines).toContainEqual(
+        expect.objectContaining({
+          level: LEVEL.warn,
+          rejected: 2,
+          rejectedReadings: 1,
+          identityMismatches: 1,
+        }),
+      );
     });
 
     it('compacts the hour just closed when a write finds the hour has turned', async () => {

@@ -26,9 +26,15 @@ export interface LakeWriterOptions {
 }
 
 export interface LakeWriterCounters {
+  /** Stream records taken (landed, duplicate or refused: each is in one of the lake's outputs). */
   recordsWritten: number;
   writes: number;
+  /** Entries written to errors/: whole records and single readings. */
   rejected: number;
+  /** Of `rejected`, single readings refused while their envelope's other readings landed. */
+  rejectedReadings: number;
+  /** Of `rejected`, records whose deviceId is not the thing of the topic they came from. */
+  identityMismatches: number;
   duplicateReadings: number;
   failedWrites: number;
   compactedHours: number;
@@ -46,6 +52,8 @@ export class LakeWriter {
     recordsWritten: 0,
     writes: 0,
     rejected: 0,
+    rejectedReadings: 0,
+    identityMismatches: 0,
     duplicateReadings: 0,
     failedWrites: 0,
     compactedHours: 0,
@@ -126,11 +134,17 @@ export class LakeWriter {
     this.counters.writes += 1;
     this.counters.recordsWritten += batch.length;
     this.counters.rejected += report.rejected;
+    this.counters.rejectedReadings += report.rejectedReadings;
+    this.counters.identityMismatches += report.identityMismatches;
     this.counters.duplicateReadings += report.duplicateReadings;
     if (report.rejected > 0) {
       this.options.logger.warn(
-        { rejected: report.rejected },
-        'records refused by the lake (see lake/errors/)',
+        {
+          rejected: report.rejected,
+          rejectedReadings: report.rejectedReadings,
+          identityMismatches: report.identityMismatches,
+        },
+        'records or readings refused by the lake (see lake/errors/)',
       );
     }
     this.options.onIngested?.(report);

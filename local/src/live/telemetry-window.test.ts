@@ -98,7 +98,14 @@ describe('telemetryPoints', () => {
   };
 
   it('reads the points of a telemetry ingest record', () => {
-    const record = { v: 1, type: 'telemetry', deviceId: 'coffee-pi-3', bootId: 'b', readings: [reading] };
+    const record = {
+      v: 1,
+      type: 'telemetry',
+      thing: 'coffee-pi-3',
+      deviceId: 'coffee-pi-3',
+      bootId: 'b',
+      readings: [reading],
+    };
 
     expect(telemetryPoints(bytes(record))).toEqual({
       deviceId: 'coffee-pi-3',
@@ -120,6 +127,7 @@ describe('telemetryPoints', () => {
     const { temperature: _dropped, ...noTemperature } = reading;
     const record = {
       type: 'telemetry',
+      thing: 'coffee-pi-3',
       deviceId: 'coffee-pi-3',
       readings: [
         noTemperature,
@@ -140,11 +148,22 @@ describe('telemetryPoints', () => {
     expect(telemetryPoints(bytes('{"type": "telemetry", '))).toBeNull();
   });
 
+  it('draws nothing of an envelope whose deviceId is not the thing of its topic, nor of one without a thing', () => {
+    const envelope = { v: 1, type: 'telemetry', deviceId: 'coffee-pi-2', bootId: 'b', readings: [reading] };
+    expect(telemetryPoints(bytes({ ...envelope, thing: 'coffee-pi-1' }))).toBeNull();
+    expect(telemetryPoints(bytes(envelope))).toBeNull();
+  });
+
   it('answers null for JSON that is not an object, and skips readings that are not objects, without throwing', () => {
     // A throw here would stop the stream reader on this record for good (it retries the batch).
     expect(telemetryPoints(bytes('null'))).toBeNull();
     expect(telemetryPoints(bytes('42'))).toBeNull();
-    const record = { type: 'telemetry', deviceId: 'coffee-pi-3', readings: [null, 7, 'x', reading] };
+    const record = {
+      type: 'telemetry',
+      thing: 'coffee-pi-3',
+      deviceId: 'coffee-pi-3',
+      readings: [null, 7, 'x', reading],
+    };
     expect(telemetryPoints(bytes(record))?.points).toHaveLength(1);
   });
 });

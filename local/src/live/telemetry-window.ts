@@ -59,10 +59,13 @@ export function telemetryPoints(data: Uint8Array): { deviceId: string; points: T
   // `null` or a reading that is not an object must not throw: the stream reader would retry the
   // batch for ever and the lake behind it would stop.
   if (record === null || typeof record !== 'object') return null;
-  const envelope = record as { type?: unknown; deviceId?: unknown; readings?: unknown };
+  const envelope = record as { type?: unknown; deviceId?: unknown; thing?: unknown; readings?: unknown };
   if (
     envelope.type !== 'telemetry' ||
     typeof envelope.deviceId !== 'string' ||
+    // The topic rule's `thing` is the device's identity: an envelope naming another device is
+    // refused by the lake (errors/) and is not drawn under either id.
+    envelope.thing !== envelope.deviceId ||
     !Array.isArray(envelope.readings)
   ) {
     return null;

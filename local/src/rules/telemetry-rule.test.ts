@@ -1,9 +1,10 @@
 import { StreamUnavailableError } from '@coffee-iot/cloud';
+import type { RuleErrorRecord } from '@coffee-iot/cloud/lake';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deferred } from '../testing/deferred.js';
 import { captureLogs, LEVEL } from '../testing/log-capture.js';
 import { decodeRecords, ScriptedIngestStream } from '../testing/scripted-stream.js';
-import { ruleOutput, TelemetryRule } from './telemetry-rule.js';
+import { ruleOutput, TELEMETRY_RULE_NAME, TelemetryRule } from './telemetry-rule.js';
 
 const FLUSH_MS = 100;
 const message = (n: number) => Buffer.from(JSON.stringify({ v: 1, n }));
@@ -11,7 +12,7 @@ const numbers = (records: Parameters<typeof decodeRecords>[0]) =>
   decodeRecords<{ n: number }>(records).map((record) => record.n);
 
 describe('ruleOutput', () => {
-  it("adds type 'telemetry' and keeps every field of the payload", () => {
+  it("adds type 'telemetry' and the topic's thing, and keeps every field of the payload", () => {
     const payload = {
       v: 1,
       deviceId: 'coffee-pi-1',
@@ -19,21 +20,46 @@ describe('ruleOutput', () => {
       readings: [{ seq: 1, ts: '2026-03-05T10:00:00.000Z', temperature: 31.5, extra: { nested: [1, 2] } }],
     };
 
-    const output = ruleOutput(Buffer.from(JSON.stringify(payload)));
+    const output = ruleOutput(Buffer.from(JSON.stringify(payload)), 'coffee-pi-1');
 
     expect(typeof output).not.toBe('string');
     expect(JSON.parse(Buffer.from(output as Uint8Array).toString('utf8'))).toEqual({
       ...payload,
       type: 'telemetry',
+      thing: 'coffee-pi-1',
     });
   });
 
-  it('fails on a payload that is not JSON, naming why', () => {
-    expect(ruleOutput(Buffer.from('{"v": 1,'))).toMatch(/^payload is not JSON \(.+\)$/);
+  it('takes the thing from the topic whatever the payload says, its deviceId and its own thing field', () => {
+    const payload = { v: 1, deviceId: 'coffee-pi-2', thing: 'coffee-pi-2', type: 'coffee', readings: [] };
+
+    const output = ruleOutput(Buffer.from(JSON.stringify(payload)), 'coffee-pi-1');
+
+    expect(JSON.parse(Buffer.from(output as Uint8Array).toString('utf8'))).toEqual({
+      ...payload,
+      type: 'telemetry',
+      thing: 'coffee-pi-1',
+    });
   });
 
-  it.each(['[1, 2]', 'null', '42', '"text"'])('fails on JSON that is not an object: %s', (text) => {
-    expect(ruleOutput(Buffer.from(text))).toBe('payload is not a JSON object');
+  it.each([
+    ['not JSON', '{"v": 1,'],
+    ['a NaN literal', '{"v":NaN}'],
+  ])('fails on a payload that is %s, naming why', (_name, text) => {
+    expect(ruleOutput(Buffer.from(text), 'coffee-pi-1')).toMatch(/^payload is not JSON \(.+\)$/);
+  });
+
+  it('fails on bytes that are not UTF-8', () => {
+    expect(ruleOutput(Buffer.from([0xff, 0x7b, 0x7d]), 'coffee-pi-1')).toBe('payload is not UTF-8 (3 bytes)');
+  });
+
+  it.each([
+    ['[1, 2]', 'an array'],
+    ['null', 'null'],
+    ['42', 'number'],
+    ['"text"', 'string'],
+  ])('fails on JSON that is not an object: %s', (text, got) => {
+    expect(ruleOutput(Buffer.from(text), 'coffee-pi-1')).toBe(`payload is not a JSON object (got ${got})`);
   });
 });
 
@@ -51,8 +77,18 @@ describe('TelemetryRule', () => {
     vi.useRealTimers();
   });
 
+  let refused: RuleErrorRecord[];
+
   function rule(options: { maxQueued?: number } = {}): TelemetryRule {
-    return new TelemetryRule({ stream, logger: logs.logger, flushMs: FLUSH_MS, ...options });
+    refused = [];
+    return new TelemetryRule({
+      stream,
+      streamName: 'coffee-iot-ingest',
+      errors: { refuse: (record) => refused.push(record) },
+      logger: logs.logger,
+      flushMs: FLUSH_MS,
+      ...options,
+    });
   }
 
   it('gathers messages for one flush interval into one PutRecords, partition key = thing name', async () => {
@@ -70,11 +106,17 @@ describe('TelemetryRule', () => {
     const [call] = stream.calls;
     expect(call?.map((record) => record.partitionKey)).toEqual(['coffee-pi-1', 'coffee-pi-2', 'coffee-pi-1']);
     expect(decodeRecords(call ?? [])).toEqual([
-      { v: 1, n: 1, type: 'telemetry' },
-      { v: 1, n: 2, type: 'telemetry' },
-      { v: 1, n: 3, type: 'telemetry' },
+      { v: 1, n: 1, type: 'telemetry', thing: 'coffee-pi-1' },
+      { v: 1, n: 2, type: 'telemetry', thing: 'coffee-pi-2' },
+      { v: 1, n: 3, type: 'telemetry', thing: 'coffee-pi-1' },
     ]);
-    expect(telemetryRule.counters).toEqual({ matched: 3, delivered: 3, failed: 0, dropped: 0 });
+    expect(telemetryRule.counters).toEqual({
+      matched: 3,
+      delivered: 3,
+      malformed: 0,
+      unputtable: 0,
+      dropped: 0,
+    });
     await telemetryRule.stop();
   });
 
@@ -176,7 +218,13 @@ describe('TelemetryRule', () => {
     await telemetryRule.stop();
 
     expect(stream.calls.map(numbers)).toEqual([[3, 4]]);
-    expect(telemetryRule.counters).toEqual({ matched: 4, delivered: 2, failed: 0, dropped: 2 });
+    expect(telemetryRule.counters).toEqual({
+      matched: 4,
+      delivered: 2,
+      malformed: 0,
+      unputtable: 0,
+      dropped: 2,
+    });
     expect(logs.lines.filter((line) => line.level === LEVEL.error)).toEqual([
       expect.objectContaining({ dropped: 1, maxQueued: 2 }),
     ]);
@@ -226,20 +274,48 @@ describe('TelemetryRule', () => {
     expect(logs.lines.at(-1)?.msg).toContain('they are lost');
   });
 
-  it('fails a payload that is not a JSON object (error action) without sending it', async () => {
+  it('fails a payload that is not a JSON object without sending it, into the error action', async () => {
     const telemetryRule = rule();
-    telemetryRule.onMessage('coffee-pi-1', Buffer.from('not json'));
-    telemetryRule.onMessage('coffee-pi-1', Buffer.from('[1]'));
+    const arrivedAt = new Date('2026-03-05T10:00:00.250Z');
+    const arrival = { topic: 'dt/coffee-iot/coffee-pi-1/telemetry', clientId: 'coffee-pi-1', arrivedAt };
+    telemetryRule.onMessage('coffee-pi-1', Buffer.from('not json'), arrival);
+    telemetryRule.onMessage('coffee-pi-1', Buffer.from([0xff, 0x00]), arrival);
     telemetryRule.onMessage('coffee-pi-1', message(1));
 
     await telemetryRule.stop();
 
     expect(stream.calls.map(numbers)).toEqual([[1]]);
-    expect(telemetryRule.counters).toEqual({ matched: 3, delivered: 1, failed: 2, dropped: 0 });
+    expect(telemetryRule.counters).toEqual({
+      matched: 3,
+      delivered: 1,
+      malformed: 2,
+      unputtable: 0,
+      dropped: 0,
+    });
     expect(logs.lines.filter((line) => line.level === LEVEL.warn).map((line) => line.thingName)).toEqual([
       'coffee-pi-1',
       'coffee-pi-1',
     ]);
+    expect(refused).toEqual([
+      {
+        ruleName: TELEMETRY_RULE_NAME,
+        topic: 'dt/coffee-iot/coffee-pi-1/telemetry',
+        clientId: 'coffee-pi-1',
+        base64OriginalPayload: Buffer.from('not json').toString('base64'),
+        originalPayload: 'not json',
+        failures: [
+          {
+            failedAction: 'KinesisAction',
+            failedResource: 'coffee-iot-ingest',
+            errorMessage: expect.stringMatching(/^payload is not JSON/),
+          },
+        ],
+        arrivedAt: '2026-03-05T10:00:00.250Z',
+        reason: expect.stringMatching(/^payload is not JSON/),
+      },
+      expect.objectContaining({ base64OriginalPayload: '/wA=', reason: 'payload is not UTF-8 (2 bytes)' }),
+    ]);
+    expect(refused[1]).not.toHaveProperty('originalPayload');
   });
 
   it('fails a message the stream can never take instead of blocking the records behind it', async () => {
@@ -251,7 +327,15 @@ describe('TelemetryRule', () => {
     await vi.advanceTimersByTimeAsync(FLUSH_MS * 3);
 
     expect(numbers(stream.accepted)).toEqual([1]);
-    expect(telemetryRule.counters).toMatchObject({ failed: 1, delivered: 1 });
+    expect(telemetryRule.counters).toMatchObject({ unputtable: 1, delivered: 1 });
+    expect(refused).toEqual([
+      expect.objectContaining({
+        topic: 'dt/coffee-iot/coffee-pi-1/telemetry',
+        clientId: 'coffee-pi-1',
+        base64OriginalPayload: huge.toString('base64'),
+        reason: expect.stringMatching(/^the ingest stream can never take this message: .*record limit/),
+      }),
+    ]);
     await telemetryRule.stop();
   });
 });

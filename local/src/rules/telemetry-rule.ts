@@ -4,11 +4,25 @@ import {
   type IngestStream,
   StreamUnavailableError,
 } from '@coffee-iot/cloud';
+import { ruleErrorRecord } from '@coffee-iot/cloud/lake';
 import type { Logger } from '@coffee-iot/device';
+import { DEFAULT_TOPIC_PREFIX, TELEMETRY_RECORD_TYPE, THING_FIELD } from '@coffee-iot/shared';
+import type { MessageArrival } from './message-arrival.js';
+import { payloadObject } from './payload-object.js';
+import type { RuleErrorSink } from './rule-error-sink.js';
+
+/** The rule's name in its error records (AWS names the deployed rule; this is the local one). */
+export const TELEMETRY_RULE_NAME = 'coffee_iot_telemetry';
 
 export interface TelemetryRuleOptions {
   stream: IngestStream;
   logger: Logger;
+  /** The error action: messages the rule fails on, into the lake's errors/rule/. */
+  errors?: RuleErrorSink;
+  /** The stream's name, for error records. */
+  streamName?: string;
+  /** For the topic of a message handed over without one. */
+  topicPrefix?: string;
   /** Records gathered before one PutRecords (IoT Core's Kinesis action sends one per message). */
   flushMs?: number;
   /** Records held while Kinesis is unreachable; past this the oldest are dropped and counted. */
@@ -18,20 +32,33 @@ export interface TelemetryRuleOptions {
 export interface TelemetryRuleCounters {
   matched: number;
   delivered: number;
-  /** Payloads that are not JSON objects: IoT Core's rule fails on them too (error action). */
-  failed: number;
+  /**
+   * Payloads that are not a JSON object in UTF-8 (not JSON, a NaN literal, binary): IoT Core's
+   * rule fails on them too. Each goes to the error action.
+   */
+  malformed: number;
+  /** Messages the stream can never take (over its record size): to the error action too. */
+  unputtable: number;
   /** Records dropped because the queue was full while the stream was down. */
   dropped: number;
 }
 
 /**
- * The local stand-in for the IoT topic rule `SELECT *, 'telemetry' AS type FROM
- * 'dt/coffee-iot/+/telemetry'` with its Kinesis action (partition key = thing name). Like IoT
- * Core it runs after the broker has acknowledged the message, and batches a little, since
- * kinesalite pays per call where Kinesis would not.
+ * The local stand-in for the IoT topic rule `SELECT *, 'telemetry' AS type, topic(3) AS thing
+ * FROM 'dt/coffee-iot/+/telemetry'` with its Kinesis action (partition key = thing name) and its
+ * error action (the lake's errors/rule/). The rule vouches for the topic, not the payload: the
+ * lake refuses an envelope whose deviceId is not `thing`. Like IoT Core it runs after the broker
+ * has acknowledged the message, and batches a little, since kinesalite pays per call where
+ * Kinesis would not.
  */
 export class TelemetryRule {
-  readonly counters: TelemetryRuleCounters = { matched: 0, delivered: 0, failed: 0, dropped: 0 };
+  readonly counters: TelemetryRuleCounters = {
+    matched: 0,
+    delivered: 0,
+    malformed: 0,
+    unputtable: 0,
+    dropped: 0,
+  };
   private queue: IngestRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | null = null;
@@ -56,25 +83,28 @@ export class TelemetryRule {
     }
   }
 
-  /** One message published on a device's telemetry topic. */
-  onMessage(thingName: string, payload: Buffer): void {
+  /**
+   * One message published on a device's telemetry topic. `arrival` names it in an error record;
+   * without it the topic is built from the thing and the client id is the thing (thing policy).
+   */
+  onMessage(thingName: string, payload: Buffer, arrival?: MessageArrival): void {
     this.counters.matched += 1;
-    const data = ruleOutput(payload);
+    const data = ruleOutput(payload, thingName);
     if (typeof data === 'string') {
-      this.counters.failed += 1;
-      this.options.logger.warn(
-        { thingName, reason: data },
-        'telemetry rule failed on a message (error action)',
-      );
+      this.counters.malformed += 1;
+      this.fail(thingName, payload, arrival, data, 'telemetry rule failed on a message (error action)');
       return;
     }
     const record = { partitionKey: thingName, data };
     const [unputtable] = findUnputtableRecords([record]);
     if (unputtable !== undefined) {
       // Kinesis would refuse it on every retry, and the records queued behind it with it.
-      this.counters.failed += 1;
-      this.options.logger.warn(
-        { thingName, reason: unputtable.reason },
+      this.counters.unputtable += 1;
+      this.fail(
+        thingName,
+        payload,
+        arrival,
+        `the ingest stream can never take this message: ${unputtable.reason}`,
         'telemetry rule failed on a message the stream can never take (error action)',
       );
       return;
@@ -91,6 +121,30 @@ export class TelemetryRule {
       }
     }
     this.queue.push(record);
+  }
+
+  private fail(
+    thingName: string,
+    payload: Buffer,
+    arrival: MessageArrival | undefined,
+    reason: string,
+    message: string,
+  ): void {
+    const prefix = this.options.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
+    const topic = arrival?.topic ?? `${prefix}/${thingName}/telemetry`;
+    this.options.logger.warn({ thingName, topic, reason, bytes: payload.byteLength }, message);
+    this.options.errors?.refuse(
+      ruleErrorRecord({
+        ruleName: TELEMETRY_RULE_NAME,
+        topic,
+        clientId: arrival?.clientId ?? thingName,
+        payload,
+        arrivedAt: arrival?.arrivedAt ?? new Date(),
+        reason,
+        failedAction: 'KinesisAction',
+        failedResource: this.options.streamName ?? 'ingest stream',
+      }),
+    );
   }
 
   private async send(): Promise<void> {
@@ -129,16 +183,15 @@ export class TelemetryRule {
   }
 }
 
-/** `SELECT *, 'telemetry' AS type`: the payload's fields plus type, or why the rule fails. */
-export function ruleOutput(payload: Buffer): Uint8Array | string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(payload.toString('utf8'));
-  } catch (error) {
-    return `payload is not JSON (${(error as Error).message})`;
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    return 'payload is not a JSON object';
-  }
-  return Buffer.from(JSON.stringify({ ...parsed, type: 'telemetry' }));
+/**
+ * `SELECT *, 'telemetry' AS type, topic(3) AS thing`: the payload's fields plus `type` and the
+ * topic's thing name, which win over any field of the payload with the same name; or why the
+ * rule fails.
+ */
+export function ruleOutput(payload: Uint8Array, thingName: string): Uint8Array | string {
+  const parsed = payloadObject(payload);
+  if (!parsed.ok) return parsed.reason;
+  return Buffer.from(
+    JSON.stringify({ ...parsed.value, type: TELEMETRY_RECORD_TYPE, [THING_FIELD]: thingName }),
+  );
 }

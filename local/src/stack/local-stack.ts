@@ -6,6 +6,8 @@ import type { LakeWriter } from '../lake/lake-writer.js';
 import { LiveDashboardSource } from '../live/live-dashboard-source.js';
 import type { PhotoInvoker } from '../photos/photo-invoker.js';
 import { ensureDevPki } from '../pki/pki.js';
+import type { DeviceMessageRule } from '../rules/device-message-rule.js';
+import type { LakeRuleErrors } from '../rules/rule-error-sink.js';
 import type { TelemetryRule } from '../rules/telemetry-rule.js';
 import { LOCAL_PHOTO_BUCKET } from '../s3/local-s3.js';
 import { ensureWritableDataDir } from './data-dir.js';
@@ -43,6 +45,10 @@ export interface LocalStack {
 
 export interface StackCounters {
   rule: TelemetryRule['counters'];
+  /** Health and coffee messages: admitted, malformed, naming another device. */
+  deviceMessages: DeviceMessageRule['counters'];
+  /** The rules' error action: refused messages written to the lake's errors/rule/. */
+  ruleErrors: LakeRuleErrors['counters'];
   lake: LakeWriter['counters'];
   photos: PhotoInvoker['counters'];
   dashboardClients: number;
@@ -116,6 +122,8 @@ export async function startLocalStack(
         pki: pki.paths,
         port: options.brokerPort,
         stream: stream.ingestStream,
+        streamName: stream.kinesis.streamName,
+        lakeDir: lake.lakeDir,
         live,
         logger,
       }),
@@ -149,6 +157,8 @@ export async function startLocalStack(
       press,
       counters: () => ({
         rule: { ...broker.rule.counters },
+        deviceMessages: { ...broker.deviceMessages.counters },
+        ruleErrors: { ...broker.ruleErrors.counters },
         lake: { ...lake.writer.counters },
         photos: { ...photos.invoker.counters },
         dashboardClients: dashboard.server.clients(),

@@ -5,6 +5,8 @@ import { tapBroker } from '../../broker/broker-taps.js';
 import { EmbeddedBroker } from '../../broker/embedded-broker.js';
 import type { LiveDashboardSource } from '../../live/live-dashboard-source.js';
 import type { DevPkiPaths } from '../../pki/pki.js';
+import { DeviceMessageRule } from '../../rules/device-message-rule.js';
+import { LakeRuleErrors } from '../../rules/rule-error-sink.js';
 import { TelemetryRule } from '../../rules/telemetry-rule.js';
 import { listenOrExplain } from '../stack-errors.js';
 import type { RunningPart } from '../stack-parts.js';
@@ -12,16 +14,21 @@ import type { RunningPart } from '../stack-parts.js';
 export interface BrokerPart extends RunningPart {
   broker: EmbeddedBroker;
   rule: TelemetryRule;
+  deviceMessages: DeviceMessageRule;
+  ruleErrors: LakeRuleErrors;
 }
 
 /**
  * IoT Core, locally: the broker with the thing policy enforced, the telemetry topic rule into the
- * ingest stream, and device lifecycle and health for the dashboard.
+ * ingest stream, and device lifecycle and health for the dashboard. What the rules refuse goes to
+ * the lake's errors/rule/ (their error action).
  */
 export async function startBrokerPart(options: {
   pki: DevPkiPaths;
   port: number;
   stream: IngestStream;
+  streamName: string;
+  lakeDir: string;
   live: LiveDashboardSource;
   logger: Logger;
 }): Promise<BrokerPart> {
@@ -36,13 +43,22 @@ export async function startBrokerPart(options: {
     thingPolicy: { topicPrefix: prefix },
   });
   await listenOrExplain('MQTT broker', options.port, '--port', () => broker.start());
-  const rule = new TelemetryRule({ stream: options.stream, logger: logger.child({ part: 'topic-rule' }) });
+  const ruleLogger = logger.child({ part: 'topic-rule' });
+  const ruleErrors = new LakeRuleErrors({ lakeDir: options.lakeDir, logger: ruleLogger });
+  const rule = new TelemetryRule({
+    stream: options.stream,
+    streamName: options.streamName,
+    errors: ruleErrors,
+    logger: ruleLogger,
+  });
+  const deviceMessages = new DeviceMessageRule({ errors: ruleErrors, logger: ruleLogger });
   tapBroker(
     broker.aedes,
     prefix,
     {
-      telemetry: (thing, payload) => rule.onMessage(thing, payload),
+      telemetry: (thing, payload, arrival) => rule.onMessage(thing, payload, arrival),
       health: (message) => live.onHealth(message),
+      deviceMessages,
       anyMessage: (thing) => live.onDeviceMessage(thing),
       connected: (thing) => live.onConnected(thing),
       disconnected: (thing) => live.onDisconnected(thing),
@@ -50,14 +66,18 @@ export async function startBrokerPart(options: {
     logger,
   );
   rule.start();
+  ruleErrors.start();
   return {
     ready: `mqtts://127.0.0.1:${broker.port} (mutual TLS; rule ${prefix}/+/telemetry → Kinesis)`,
     async stop() {
       // Devices first, then what the rule still holds goes to the stream.
       await broker.stop();
       await rule.stop();
+      await ruleErrors.stop();
     },
     broker,
     rule,
+    deviceMessages,
+    ruleErrors,
   };
 }
