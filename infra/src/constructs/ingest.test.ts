@@ -1,13 +1,19 @@
-import { TELEMETRY_TOPIC_RULE_SQL, telemetryTopicRuleSql } from '@coffee-iot/shared';
+import {
+  IDENTITY_MISMATCH_REASON,
+  TELEMETRY_TOPIC_RULE_SQL,
+  telemetryTopicRuleSql,
+} from '@coffee-iot/shared';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 // Not exported from '@coffee-iot/cloud/lake': the handlers' own config readers and the partition columns.
 import { PARTITION_COLUMNS } from '../../../cloud/src/lake/columns.js';
 import { readFirehoseTransformConfig } from '../../../cloud/src/lake/firehose/firehose-transform-config.js';
+import { PIPELINE_METRICS } from '../../../cloud/src/lake/firehose/pipeline-metrics.js';
 import { readCsvImportConfig } from '../../../cloud/src/lake/import/csv-import-config.js';
+import { RULE_ERROR_S3_KEY_TEMPLATE } from '../../../cloud/src/lake/rule-errors.js';
 import { asList, iamAllowStatements, type Statement, text } from '../testing/template-text.js';
-import { Ingest } from './ingest.js';
+import { Ingest, identityMismatchRuleSql } from './ingest.js';
 import { LAKE_TABLE_NAMES, Lake } from './lake.js';
 
 /** The Allow statements of one role: its inline policies and the AWS::IAM::Policy resources attached to it. */
@@ -53,7 +59,8 @@ describe('Ingest', () => {
   const resources = template.toJSON().Resources;
   const streamId = logicalId(template, 'AWS::Kinesis::Stream');
   const bucket = logicalId(template, 'AWS::S3::Bucket', { LoggingConfiguration: Match.anyValue() });
-  const ruleErrors = stack.resolve(ingest.ruleErrors.logGroupName).Ref as string;
+  const ruleOf = (rule: { logicalId: string }) =>
+    resources[stack.resolve(rule.logicalId)].Properties.TopicRulePayload;
   const delivery = (table: string) =>
     resources[
       logicalId(template, 'AWS::KinesisFirehose::DeliveryStream', {
@@ -97,10 +104,11 @@ describe('Ingest', () => {
     });
   });
 
-  it('archives coffee events under events/coffee/{thing}/ in the lake bucket', () => {
+  it('archives the coffee events whose deviceId is their topic thing under events/coffee/{thing}/ in the lake bucket', () => {
     template.hasResourceProperties('AWS::IoT::TopicRule', {
       TopicRulePayload: Match.objectLike({
-        Sql: "SELECT * FROM 'dt/coffee-iot/+/coffee'",
+        // isString() first: a missing deviceId compares as Undefined, which the identity rule catches.
+        Sql: "SELECT * FROM 'dt/coffee-iot/+/coffee' WHERE isString(deviceId) AND deviceId = topic(3)",
         Actions: [
           {
             S3: {
@@ -114,29 +122,87 @@ describe('Ingest', () => {
     });
   });
 
-  it('logs what either rule could not deliver to a log group that expires', () => {
+  it('keeps what any rule could not deliver in the lake under errors/rule/, by arrival hour', () => {
     const rules = Object.values(template.findResources('AWS::IoT::TopicRule'));
-    expect(rules).toHaveLength(2);
+    expect(rules).toHaveLength(3);
+    expect(RULE_ERROR_S3_KEY_TEMPLATE).toMatch(
+      /^errors\/rule\/ingest_year=\$\{parse_time\("yyyy", timestamp\(\), "UTC"\)\}\//,
+    );
     for (const rule of rules) {
-      expect(rule.Properties.TopicRulePayload.ErrorAction.CloudwatchLogs.LogGroupName).toEqual({
-        Ref: ruleErrors,
+      expect(rule.Properties.TopicRulePayload.ErrorAction).toEqual({
+        S3: { BucketName: { Ref: bucket }, Key: RULE_ERROR_S3_KEY_TEMPLATE, RoleArn: expect.anything() },
       });
     }
-    expect(resources[ruleErrors].Properties.RetentionInDays).toBe(30);
+    template.resourceCountIs('AWS::Logs::LogGroup', 2 + 3); // Firehose's two, the three functions'
   });
 
-  it('lets the rules put only on the stream, the coffee events prefix and their error log group', () => {
+  it('keeps and counts every non-telemetry message whose deviceId is missing or not its topic thing', () => {
+    const sql = identityMismatchRuleSql('dt/coffee-iot');
+    expect(sql).toBe(
+      "SELECT topic() AS topic, clientid() AS clientId, encode(*, 'base64') AS base64OriginalPayload, " +
+        `timestamp() AS arrivedAtMs, topic(3) AS thing, '${IDENTITY_MISMATCH_REASON}' AS reason ` +
+        "FROM 'dt/coffee-iot/+/+' " +
+        "WHERE topic(4) <> 'telemetry' AND NOT (isString(deviceId) AND deviceId = topic(3))",
+    );
+    // Exactly the complement of the coffee events rule's condition: no coffee event is in neither.
+    expect(ruleOf(ingest.coffeeEventsRule).Sql).toContain('WHERE isString(deviceId) AND deviceId = topic(3)');
+    const rule = ruleOf(ingest.identityMismatchRule);
+    expect(rule).toMatchObject({ Sql: sql, AwsIotSqlVersion: '2016-03-23', RuleDisabled: false });
+    expect(rule.Actions).toEqual([
+      {
+        S3: {
+          BucketName: { Ref: bucket },
+          Key: RULE_ERROR_S3_KEY_TEMPLATE.replace('errors/rule/', 'errors/identity/'),
+          RoleArn: expect.anything(),
+        },
+      },
+      {
+        CloudwatchMetric: {
+          MetricNamespace: 'CoffeeIot/Pipeline',
+          MetricName: 'IdentityMismatches',
+          MetricValue: '1',
+          MetricUnit: 'Count',
+          RoleArn: expect.anything(),
+        },
+      },
+    ]);
+  });
+
+  it('raises an alarm on any identity mismatch or refused reading in 5 minutes, from every source', () => {
+    for (const metric of [PIPELINE_METRICS.identityMismatches, PIPELINE_METRICS.refusedReadings]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'CoffeeIot/Pipeline',
+        MetricName: metric,
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    // No dimensions: the Lambda's dimensionless copy and the rule's metric both count.
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.Dimensions).toBeUndefined();
+    }
+  });
+
+  it('lets the rules put only on the stream, the coffee events and error prefixes, and metrics in their namespace', () => {
     const role = logicalId(template, 'AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [Match.objectLike({ Principal: { Service: 'iot.amazonaws.com' } })],
       },
     });
     const statements = roleStatements(template, role);
-    expect(statements.map((s) => [s.Action, text(s.Resource)])).toEqual([
-      ['kinesis:PutRecord', `{${streamId}.Arn}`],
-      ['s3:PutObject', `{${bucket}.Arn}/events/coffee/*`],
-      [['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'], `{${ruleErrors}.Arn}`],
+    expect(statements.map((s) => [s.Action, asList(s.Resource).map(text)])).toEqual([
+      ['kinesis:PutRecord', [`{${streamId}.Arn}`]],
+      ['s3:PutObject', [`{${bucket}.Arn}/events/coffee/*`]],
+      ['s3:PutObject', [`{${bucket}.Arn}/errors/rule/*`, `{${bucket}.Arn}/errors/identity/*`]],
+      ['cloudwatch:PutMetricData', ['*']],
     ]);
+    expect(statements[3]?.Condition).toEqual({
+      StringEquals: { 'cloudwatch:namespace': 'CoffeeIot/Pipeline' },
+    });
   });
 
   it('reads the stream with one delivery stream per lake table', () => {
@@ -210,7 +276,7 @@ describe('Ingest', () => {
   it('configures each transform the way its handler reads the environment', () => {
     for (const table of LAKE_TABLE_NAMES) {
       const config = readFirehoseTransformConfig(environmentOf(template, transformId(table)));
-      expect(config).toEqual({ table, maxReingests: 3, partitionKeys: true });
+      expect(config).toEqual({ table, maxReingests: 3, partitionKeys: true, lakeBucket: `{${bucket}}` });
     }
   });
 
@@ -241,11 +307,12 @@ describe('Ingest', () => {
     }
   });
 
-  it('lets each transform put its overflow back on the stream, and nothing else', () => {
+  it("lets each transform put its overflow back on the stream and write its table's refused readings, nothing else", () => {
     for (const table of LAKE_TABLE_NAMES) {
       const role = resources[transformId(table)].Properties.Role['Fn::GetAtt'][0];
-      expect(roleStatements(template, role).map((s) => [s.Action, s.Resource])).toEqual([
-        ['kinesis:PutRecords', { 'Fn::GetAtt': [streamId, 'Arn'] }],
+      expect(roleStatements(template, role).map((s) => [s.Action, text(s.Resource)])).toEqual([
+        ['kinesis:PutRecords', `{${streamId}.Arn}`],
+        ['s3:PutObject', `{${bucket}.Arn}/errors/readings/${table}/*`],
       ]);
     }
   });
@@ -285,12 +352,14 @@ describe('Ingest', () => {
     ]);
   });
 
-  it('grants no wildcard action and no "*" resource', () => {
+  it('grants no wildcard action, and "*" only for PutMetricData held to the pipeline namespace', () => {
     const statements = iamAllowStatements(template);
     expect(statements.length).toBeGreaterThan(0);
     for (const statement of statements) {
       for (const action of asList(statement.Action)) expect(action).not.toContain('*');
-      expect(asList(statement.Resource)).not.toContain('*');
+      if (!asList(statement.Resource).includes('*')) continue;
+      expect(statement.Action).toBe('cloudwatch:PutMetricData');
+      expect(statement.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'CoffeeIot/Pipeline' } });
     }
   });
 
@@ -305,6 +374,11 @@ describe('Ingest', () => {
       }),
     });
     prefixed.hasResourceProperties('AWS::Kinesis::Stream', { ShardCount: 2 });
+    prefixed.hasResourceProperties('AWS::IoT::TopicRule', {
+      TopicRulePayload: Match.objectLike({
+        Sql: Match.stringLikeRegexp("FROM 'dt/acme/coffee-iot/\\+/\\+' WHERE topic\\(5\\) <> 'telemetry'"),
+      }),
+    });
     expect(() => new Ingest(scratch, 'Bad', { topicPrefix: 'dt/#', lake: scratchLake })).toThrow(/wildcards/);
   });
 

@@ -1,6 +1,8 @@
 import {
+  IDENTITY_MISMATCH_REASON,
   TOPIC_RULE_SQL_VERSION,
   telemetryTopicRuleSql,
+  thingTopicLevel,
   topicFilter,
   topicPrefixProblem,
 } from '@coffee-iot/shared';
@@ -13,16 +15,26 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, LogStream, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { EventType } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-// IMPORT_PREFIX and LAKE_PREFIXES are not exported from '@coffee-iot/cloud/lake' (yet).
+// Not exported from '@coffee-iot/cloud/lake' (yet): the lake's prefixes and the pipeline metrics.
+import {
+  PIPELINE_METRICS,
+  PIPELINE_METRICS_NAMESPACE,
+} from '../../../cloud/src/lake/firehose/pipeline-metrics.js';
+import { READING_ERRORS_PREFIX } from '../../../cloud/src/lake/firehose/reading-errors.js';
 import { IMPORT_PREFIX, IMPORT_REPORT_PREFIX } from '../../../cloud/src/lake/import/s3-csv-import.js';
 import { LAKE_PREFIXES } from '../../../cloud/src/lake/layout.js';
+import { RULE_ERROR_S3_KEY_TEMPLATE, RULE_ERRORS_PREFIX } from '../../../cloud/src/lake/rule-errors.js';
 import { CoffeeLambda } from './coffee-lambda.js';
 import { LAKE_TABLE_NAMES, type Lake, type LakeTableName } from './lake.js';
+import { PipelineAlarms } from './pipeline-alarms.js';
 
 export const INGEST_STREAM_NAME = 'coffee-iot-ingest';
 /** Where the coffee-events rule archives each coffee event as it was published. */
 export const COFFEE_EVENTS_PREFIX = 'events/coffee/';
+/** Where the identity rule keeps each message whose deviceId is not its topic's thing name. */
+export const IDENTITY_ERRORS_PREFIX = `${LAKE_PREFIXES.errors}/identity`;
 /** The delivery stream that also archives the stream as it arrived to raw/ (one copy is enough). */
 export const RAW_ARCHIVE_TABLE: LakeTableName = 'telemetry';
 
@@ -37,6 +49,8 @@ export interface IngestProps {
   readonly lake: Lake;
   /** Provisioned shards of the ingest stream (default 1: 1 MB/s or 1,000 records/s in). */
   readonly shardCount?: number;
+  /** Where the pipeline's integrity alarms notify (forged device ids, refused readings). */
+  readonly alarmTopic?: ITopic;
 }
 
 /**
@@ -49,8 +63,10 @@ export class Ingest extends Construct {
   readonly stream: Stream;
   readonly telemetryRule: CfnTopicRule;
   readonly coffeeEventsRule: CfnTopicRule;
-  /** Where both rules' error actions write (a message the rule could not deliver). */
-  readonly ruleErrors: LogGroup;
+  /** Messages on any device topic but telemetry whose deviceId is not the topic's thing name. */
+  readonly identityMismatchRule: CfnTopicRule;
+  /** IdentityMismatches and RefusedReadings, any in 5 minutes. */
+  readonly alarms: PipelineAlarms;
   /** One delivery stream per lake table; empty when the lake's Glue streaming job fills it. */
   readonly deliveryStreams: Readonly<Partial<Record<LakeTableName, CfnDeliveryStream>>>;
   readonly csvImport: NodejsFunction;
@@ -85,7 +101,12 @@ export class Ingest extends Construct {
     });
     this.telemetryRule = rules.telemetry;
     this.coffeeEventsRule = rules.coffeeEvents;
-    this.ruleErrors = rules.errors;
+    this.identityMismatchRule = rules.identityMismatches;
+    this.alarms = new PipelineAlarms(
+      this,
+      'Alarms',
+      props.alarmTopic ? { alarmTopic: props.alarmTopic } : {},
+    );
 
     const deliveryStreams: Partial<Record<LakeTableName, CfnDeliveryStream>> = {};
     if (props.lake.glueStreamingJob) {
@@ -116,22 +137,61 @@ interface TopicRulesProps {
   readonly lake: Lake;
 }
 
-/** The telemetry rule (→ ingest stream) and the coffee-events rule (→ lake archive), one role. */
+/**
+ * The IoT SQL of the rule that catches forged device ids: every message on a device topic under
+ * `prefix` but telemetry whose `deviceId` is missing, not a string, or not the topic's thing name
+ * (IoT Core's policy binds the topic's thing to the certificate; the payload is only a claim).
+ * It keeps the message's bytes (base64: a payload that is not JSON has no deviceId and is caught
+ * too) with the topic, client id and arrival. Telemetry is left to the lake's transform, which
+ * refuses, keeps and counts it itself: counting it here as well would count every forgery twice.
+ */
+export function identityMismatchRuleSql(prefix: string): string {
+  if (prefix.includes("'")) throw new TypeError(`topic prefix "${prefix}" must not contain a single quote`);
+  const thing = `topic(${thingTopicLevel(prefix)})`;
+  const kind = `topic(${thingTopicLevel(prefix) + 1})`;
+  return [
+    `SELECT topic() AS topic, clientid() AS clientId, encode(*, 'base64') AS base64OriginalPayload,`,
+    `timestamp() AS arrivedAtMs, ${thing} AS thing, '${IDENTITY_MISMATCH_REASON}' AS reason`,
+    `FROM '${topicFilter(prefix, '+')}'`,
+    `WHERE ${kind} <> 'telemetry' AND NOT (${sameDevice(thing)})`,
+  ].join(' ');
+}
+
+/**
+ * The payload's deviceId is the topic's thing. isString() first: a comparison with a missing or
+ * non-string deviceId is Undefined in IoT SQL, and a WHERE that is Undefined drops the message.
+ */
+function sameDevice(thing: string): string {
+  return `isString(deviceId) AND deviceId = ${thing}`;
+}
+
+/** The key template of the identity rule's S3 action: the rule errors' hourly layout under errors/identity/. */
+export const IDENTITY_ERROR_S3_KEY_TEMPLATE = `${IDENTITY_ERRORS_PREFIX}${RULE_ERROR_S3_KEY_TEMPLATE.slice(RULE_ERRORS_PREFIX.length)}`;
+
+/**
+ * The telemetry rule (→ ingest stream), the coffee-events rule (→ lake archive) and the identity
+ * rule (→ errors/identity/ and a CloudWatch metric), one role. Each has one error action, and it
+ * is S3, the lake's errors/rule/: a message a rule could not deliver never reached the stream or
+ * the archive, so the lake keeps its only copy, in AWS IoT's error message shape (topic, client
+ * id, base64 payload, failures), where the local stack writes its own (cloud/src/lake/rule-errors.ts).
+ * CloudWatch Logs would only hold it 30 days, away from the rest of the lake's errors.
+ */
 class TopicRules extends Construct {
   readonly telemetry: CfnTopicRule;
   readonly coffeeEvents: CfnTopicRule;
-  readonly errors: LogGroup;
+  readonly identityMismatches: CfnTopicRule;
 
   constructor(scope: Construct, id: string, props: TopicRulesProps) {
     super(scope, id);
     const { stream, lake } = props;
     const stack = Stack.of(this);
     // `{prefix}/{thing}/{kind}`: the thing name is the topic level right after the prefix.
-    const thing = `\${topic(${props.topicPrefix.split('/').length + 1})}`;
+    const thingLevel = `topic(${thingTopicLevel(props.topicPrefix)})`;
+    const thing = `\${${thingLevel}}`;
 
-    this.errors = new LogGroup(this, 'Errors', { retention: RetentionDays.ONE_MONTH });
     const role = new Role(this, 'Role', {
-      description: 'coffee-iot topic rules: put telemetry on the ingest stream, archive coffee events',
+      description:
+        'coffee-iot topic rules: put telemetry on the ingest stream, archive coffee events, keep refused messages in the lake',
       assumedBy: new ServicePrincipal('iot.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
@@ -149,21 +209,32 @@ class TopicRules extends Construct {
               resources: [lake.bucket.arnForObjects(`${COFFEE_EVENTS_PREFIX}*`)],
             }),
             new PolicyStatement({
-              sid: 'LogRuleErrors',
-              actions: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
-              resources: [this.errors.logGroupArn],
+              sid: 'KeepRefusedMessages',
+              actions: ['s3:PutObject'],
+              resources: [
+                lake.bucket.arnForObjects(`${RULE_ERRORS_PREFIX}/*`),
+                lake.bucket.arnForObjects(`${IDENTITY_ERRORS_PREFIX}/*`),
+              ],
+            }),
+            new PolicyStatement({
+              // PutMetricData has no resource-level permissions: the namespace condition is its scope.
+              sid: 'CountIdentityMismatches',
+              actions: ['cloudwatch:PutMetricData'],
+              resources: ['*'],
+              conditions: { StringEquals: { 'cloudwatch:namespace': PIPELINE_METRICS_NAMESPACE } },
             }),
           ],
         }),
       },
     });
     const errorAction: CfnTopicRule.ActionProperty = {
-      cloudwatchLogs: { logGroupName: this.errors.logGroupName, roleArn: role.roleArn },
+      s3: { bucketName: lake.bucket.bucketName, key: RULE_ERROR_S3_KEY_TEMPLATE, roleArn: role.roleArn },
     };
 
     this.telemetry = new CfnTopicRule(this, 'Telemetry', {
       topicRulePayload: {
-        description: 'Device telemetry envelopes, plus type=telemetry, onto the ingest stream',
+        description:
+          "Device telemetry envelopes, plus type=telemetry and the topic's thing, onto the ingest stream",
         sql: telemetryTopicRuleSql(props.topicPrefix),
         awsIotSqlVersion: TOPIC_RULE_SQL_VERSION,
         ruleDisabled: false,
@@ -175,8 +246,10 @@ class TopicRules extends Construct {
 
     this.coffeeEvents = new CfnTopicRule(this, 'CoffeeEvents', {
       topicRulePayload: {
-        description: 'Coffee button events, archived as published under events/coffee/{thing}/ in the lake',
-        sql: `SELECT * FROM '${topicFilter(props.topicPrefix, 'coffee')}'`,
+        description:
+          'Coffee button events whose deviceId is their topic thing, archived as published under events/coffee/{thing}/ in the lake',
+        // The others (forged, missing or malformed deviceId) are the identity rule's.
+        sql: `SELECT * FROM '${topicFilter(props.topicPrefix, 'coffee')}' WHERE ${sameDevice(thingLevel)}`,
         awsIotSqlVersion: TOPIC_RULE_SQL_VERSION,
         ruleDisabled: false,
         actions: [
@@ -184,6 +257,34 @@ class TopicRules extends Construct {
             s3: {
               bucketName: lake.bucket.bucketName,
               key: `${COFFEE_EVENTS_PREFIX}${thing}/\${timestamp()}.json`,
+              roleArn: role.roleArn,
+            },
+          },
+        ],
+        errorAction,
+      },
+    });
+
+    this.identityMismatches = new CfnTopicRule(this, 'IdentityMismatches', {
+      topicRulePayload: {
+        description: `Messages whose deviceId is not their topic thing (${IDENTITY_MISMATCH_REASON}): kept under ${IDENTITY_ERRORS_PREFIX}/ and counted`,
+        sql: identityMismatchRuleSql(props.topicPrefix),
+        awsIotSqlVersion: TOPIC_RULE_SQL_VERSION,
+        ruleDisabled: false,
+        actions: [
+          {
+            s3: {
+              bucketName: lake.bucket.bucketName,
+              key: IDENTITY_ERROR_S3_KEY_TEMPLATE,
+              roleArn: role.roleArn,
+            },
+          },
+          {
+            cloudwatchMetric: {
+              metricNamespace: PIPELINE_METRICS_NAMESPACE,
+              metricName: PIPELINE_METRICS.identityMismatches,
+              metricValue: '1',
+              metricUnit: 'Count',
               roleArn: role.roleArn,
             },
           },
@@ -223,7 +324,12 @@ class LakeDelivery extends Construct {
     this.transform = new CoffeeLambda(this, 'Transform', {
       handler: 'firehose-transform',
       description: `coffee-iot Firehose transformation: ingest records → ${table} rows`,
-      environment: { LAKE_TABLE: table, MAX_REINGESTS: '3', PARTITION_KEYS: 'true' },
+      environment: {
+        LAKE_TABLE: table,
+        MAX_REINGESTS: '3',
+        PARTITION_KEYS: 'true',
+        LAKE_BUCKET: lake.bucket.bucketName,
+      },
       timeout: Duration.minutes(1),
     });
     // An answer that would pass Lambda's 6 MB response limit puts the overflow back on the stream
@@ -233,6 +339,14 @@ class LakeDelivery extends Construct {
         sid: 'ReingestOverflow',
         actions: ['kinesis:PutRecords'],
         resources: [stream.streamArn],
+      }),
+    );
+    // The readings refused on their own go to errors/readings/{table}/ (their records are Ok).
+    this.transform.function.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'WriteRefusedReadings',
+        actions: ['s3:PutObject'],
+        resources: [lake.bucket.arnForObjects(`${READING_ERRORS_PREFIX}${table}/*`)],
       }),
     );
 
