@@ -13,6 +13,16 @@ const PHOTO_KEY = /^photos\/([a-zA-Z0-9:_-]{1,128})\/(\d{4})\/(\d{2})\/(\d{2})\/
 
 export class PhotoKeyError extends Error {
   override readonly name = 'PhotoKeyError';
+  constructor(
+    message: string,
+    /**
+     * What is wrong without quoting the key, for a log line that keeps the key in a field of its
+     * own: a logger may redact that field, and a reason must not print what it hides.
+     */
+    readonly problem: string = message,
+  ) {
+    super(message);
+  }
 }
 
 export interface PhotoKeyParts {
@@ -39,7 +49,8 @@ export function photoKey(thingName: string, capturedAt: Date, eventId: string): 
 /** Parses a photo key (already URL-decoded); throws PhotoKeyError naming what does not fit. */
 export function parsePhotoKey(key: string): PhotoKeyParts {
   const match = PHOTO_KEY.exec(key);
-  if (!match) throw new PhotoKeyError(`"${key}" is not photos/{thing}/{yyyy}/{mm}/{dd}/{eventId}.jpg`);
+  const shape = 'photos/{thing}/{yyyy}/{mm}/{dd}/{eventId}.jpg';
+  if (!match) throw new PhotoKeyError(`"${key}" is not ${shape}`, `key is not ${shape}`);
   const [, thingName, yyyy, mm, dd, eventId] = match as unknown as [
     string,
     string,
@@ -48,6 +59,11 @@ export function parsePhotoKey(key: string): PhotoKeyParts {
     string,
     string,
   ];
-  if (!UUID.test(eventId)) throw new PhotoKeyError(`"${key}" has an invalid event id`);
+  if (!UUID.test(eventId)) {
+    throw new PhotoKeyError(
+      `"${key}" has an invalid event id`,
+      'key has an invalid event id (not a lowercase UUID)',
+    );
+  }
   return { thingName, capturedOn: `${yyyy}-${mm}-${dd}`, eventId };
 }

@@ -1,6 +1,7 @@
 import {
   type CoffeeRecord,
   ContractValidationError,
+  PhotoKeyError,
   parsePhotoKey,
   validateCoffeeRecord,
 } from '@coffee-iot/shared';
@@ -143,7 +144,8 @@ async function stepFor(object: CreatedObject, deps: PhotoPipelineDeps): Promise<
   try {
     photo = parsePhotoKey(key);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    // The key has its own field; the reason never quotes it (a logger may redact that field).
+    const reason = error instanceof PhotoKeyError ? error.problem : 'key could not be parsed as a photo key';
     deps.logger.warn({ bucket, key, reason }, 'object skipped: not a coffee photo');
     return { key, outcome: 'skipped', reason };
   }
