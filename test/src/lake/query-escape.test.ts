@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -229,6 +229,23 @@ describe('coffee-iot query: escape attempts', () => {
     expect(run.stderr).toMatch(/^coffee-iot query: \d+ rows?\n$/);
     expect(run.stdout).toMatch(output);
     expect(run.code).toBe(0);
+    expect(await snapshot(base)).toEqual(before);
+  });
+
+  it('refuses to open a lake one of whose Parquet files is a symlink to a key', async () => {
+    // DuckDB's glob lists the link with the lake's files, so allowed_paths would let it be read.
+    const link = join(lakeDir, 'curated', 'coffees', 'leak.parquet');
+    await symlink(join(pkiDir, 'device.key'), link);
+    try {
+      const run = await query(`SELECT * FROM read_text('${link}')`);
+      expect(run.stderr).toContain(
+        `LakeFileOutsideError: the lake file ${link} resolves to ${join(pkiDir, 'device.key')}, outside the lake`,
+      );
+      expect(run.stderr).not.toContain(SECRET);
+      expect(run).toMatchObject({ code: 1, stdout: '' });
+    } finally {
+      await unlink(link);
+    }
     expect(await snapshot(base)).toEqual(before);
   });
 

@@ -26,8 +26,13 @@ Runs one SQL statement (DuckDB's dialect) over the local lake and prints the res
 Timestamps are UTC; ingest_year, ingest_month, ingest_day and ingest_hour are the partition
 (strings such as '2026', '03').
 
-Read-only: SELECT (WITH, FROM …, VALUES), DESCRIBE, SHOW, SUMMARIZE and EXPLAIN; anything that
-could write (COPY, ATTACH, CREATE, SET, PRAGMA…) is refused.
+One read-only statement, checked by DuckDB's own parser: SELECT, WITH, VALUES, FROM …,
+PIVOT … IN (…), DESCRIBE, SHOW, SUMMARIZE, or EXPLAIN followed by one of those. Refused, with
+the reason: anything else (COPY, EXPORT, ATTACH, INSTALL, LOAD, PRAGMA, SET, CALL, CREATE,
+INSERT…), EXPLAIN ANALYZE (it runs the statement), a second statement, and table functions
+that act (enable_logging, query, checkpoint…). DuckDB runs in memory, locked once the tables
+are made: it reads only the Parquet files those tables read (no other file, listing or URL),
+installs and loads no extension, and no setting can be changed. Nothing is written.
 
   --format F        table (default): aligned columns, NULL as null; csv: a header row, NULL
                     as an empty field; json: an array of objects, timestamps ISO-8601 UTC
@@ -41,8 +46,8 @@ Example:
   coffee-iot query "SELECT device_id, date_trunc('hour', ts) AS hour, min(temperature),
     max(temperature), avg(temperature) FROM telemetry GROUP BY ALL ORDER BY ALL"
 
-Exit status: 0 success; 1 the SQL failed (DuckDB's message on stderr) or was refused, or the
-registry is unreachable; 2 bad usage.
+Exit status: 0 success; 1 the SQL failed (DuckDB's message on stderr) or was refused (the
+message says why), or the registry is unreachable; 2 bad usage.
 `;
 
 const OPTIONS = {

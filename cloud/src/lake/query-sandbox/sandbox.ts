@@ -1,10 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Device } from '../../db/device-repository.js';
 import { sqlString } from '../local/sql-text.js';
-import { createLakeViews, type LakeViewsSummary, listLakeFiles } from '../views.js';
+import { createLakeViews, type LakeFiles, type LakeViewsSummary, listLakeFiles } from '../views.js';
 
 /*
  * The DuckDB that runs a `coffee-iot query` statement. In memory, so nothing it does persists,
@@ -13,9 +13,11 @@ import { createLakeViews, type LakeViewsSummary, listLakeFiles } from '../views.
  *
  * - `allowed_paths` = exactly the Parquet files the views read, then
  *   `enable_external_access = false`: every other path (any file, a directory listing, a URL, `..`
- *   out of the lake, a symlink: DuckDB resolves it first) is refused. Not `allowed_directories`
- *   = the lake: DuckDB's gate does not tell reading from writing, and a directory would let a
- *   write add files to it;
+ *   out of the lake) is refused. Not `allowed_directories` = the lake: DuckDB's gate does not tell
+ *   reading from writing, and a directory would let a write add files to it. DuckDB's glob lists
+ *   a symlinked file (not a symlinked directory) and allowed_paths compares the path as written,
+ *   so a file of the lake that resolves outside it is refused before anything is opened
+ *   (LakeFileOutsideError): read_text on it would print whatever it points at;
  * - no extension is installed or loaded at run time (`autoinstall_known_extensions`,
  *   `autoload_known_extensions`, `allow_community_extensions`, `allow_unsigned_extensions` off),
  *   and no stored secret is read (`allow_persistent_secrets` off);
@@ -48,6 +50,30 @@ const LOCKED_SETTINGS: Readonly<Record<string, string>> = {
 /** DuckDB did not take a setting the sandbox depends on: nothing is run. */
 export class SandboxSetupError extends Error {
   override readonly name = 'SandboxSetupError';
+}
+
+/** A lake file resolves (through a symlink) outside the lake: the sandbox would let it be read. */
+export class LakeFileOutsideError extends Error {
+  override readonly name = 'LakeFileOutsideError';
+}
+
+/** Throws LakeFileOutsideError for the first listed file whose real path is not under the lake's. */
+async function refuseFilesOutside(lakeDir: string, files: LakeFiles): Promise<void> {
+  const all = [...files.telemetry, ...files.coffees];
+  if (all.length === 0) return;
+  const lake = await realpath(lakeDir);
+  for (const file of all) {
+    const target = await realpath(file).catch((error: NodeJS.ErrnoException) => {
+      // Gone since the listing (a replay swapped its partition): reading it will say so.
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (target !== undefined && !target.startsWith(lake + sep)) {
+      throw new LakeFileOutsideError(
+        `the lake file ${file} resolves to ${target}, outside the lake (${lake}); coffee-iot query reads only the lake's own files: remove the link, or copy the file into the lake`,
+      );
+    }
+  }
 }
 
 export interface QuerySandbox {
@@ -110,6 +136,7 @@ export async function openQuerySandbox(lakeDir: string, devices: readonly Device
     instance = await DuckDBInstance.create(':memory:', { ...INSTANCE_SETTINGS, temp_directory: spillDir });
     connection = await instance.connect();
     const files = await listLakeFiles(connection, lakeDir);
+    await refuseFilesOutside(lakeDir, files);
     const summary = await createLakeViews(connection, lakeDir, devices, files);
     const readablePaths = [...files.telemetry, ...files.coffees];
     await lock(connection, readablePaths);
