@@ -142,6 +142,7 @@ describe('coffee-iot query: escape attempts', () => {
     ['CREATE MACRO', 'CREATE MACRO m(x) AS x + 1', `${REFUSED}CREATE`],
     ['INSERT into a view', 'INSERT INTO telemetry_all SELECT * FROM telemetry_all', `${REFUSED}INSERT`],
     ['UPDATE devices', "UPDATE devices SET owner = 'Mallory'", `${REFUSED}UPDATE`],
+    ['DELETE from a view', 'DELETE FROM telemetry', `${REFUSED}DELETE`],
     ['DELETE FROM devices', 'DELETE FROM devices', `${REFUSED}DELETE`],
     ['DROP VIEW telemetry', 'DROP VIEW telemetry', `${REFUSED}DROP`],
     ['two statements', "SELECT 1; COPY (SELECT 'x') TO 'out.csv'", `${REFUSED}2 statements`],

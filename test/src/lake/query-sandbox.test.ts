@@ -162,6 +162,8 @@ describe('the query sandbox', () => {
     expect(message).not.toMatch(/Autoloading/);
     expect(await fails(sandbox.connection, 'LOAD spatial')).toMatch(/disabled|Permission/);
     expect(await fails(sandbox.connection, 'INSTALL spatial')).toMatch(GATE);
+    // The file gate refuses a community install before allow_community_extensions is asked.
+    expect(await fails(sandbox.connection, 'INSTALL h3 FROM community')).toMatch(GATE);
     expect(
       await rows(
         sandbox.connection,
