@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
@@ -11,6 +11,7 @@ import { Lake } from './constructs/lake.js';
 import { Photos } from './constructs/photos.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
 import { readStackConfig, type StackConfig } from './stack-config.js';
+import { StarResourceChecks } from './star-resource-checks.js';
 
 /**
  * The whole of coffee-iot in one stack. It only wires: each concern is a construct of its own
@@ -81,6 +82,9 @@ export class CoffeeIotStack extends Stack {
     output('PhotoFailureQueueUrl', photos.failureQueue.queueUrl, 'Photo events that failed every attempt');
     output('AlarmTopicArn', alarms.topicArn, 'SNS topic every alarm notifies');
 
+    // cdk-nag: each accepted finding is acknowledged on its own construct, and each action on
+    // Resource "*" is a finding of its own, so a new wildcard anywhere fails the synth.
+    Validations.of(this).addPlugins(new StarResourceChecks(this));
     acknowledgeFindings(this, config.glueStreamingJob);
   }
 }
