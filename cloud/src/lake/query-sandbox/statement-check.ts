@@ -25,7 +25,8 @@ import { tableFunctionRefusal } from './table-functions.js';
  *   SELECT, and are refused;
  * - last, the prepared statement's type (SELECT, or EXPLAIN for the EXPLAIN form) is checked.
  *
- * The statement's first word appears in messages only ("got COPY"); it decides nothing.
+ * The text itself is read for two things only: to name a refused statement ("got COPY"), and to
+ * find where an EXPLAIN's statement starts, which DuckDB then parses; neither accepts anything.
  */
 
 const WHAT_RUNS = 'coffee-iot query runs one read-only statement (SELECT, WITH, EXPLAIN)';
