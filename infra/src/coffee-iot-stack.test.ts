@@ -7,6 +7,9 @@ import { STACK_OUTPUT_KEYS } from '../../cloud/src/provision/stack-resources.js'
 import { CoffeeIotStack } from './coffee-iot-stack.js';
 import { StackConfigError } from './stack-config.js';
 
+// The Lambda code is bundled once, by the main synth below; the context variants only read templates.
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
 function synthWithChecks(context: Record<string, unknown> = {}): { app: App; stack: CoffeeIotStack } {
   const app = new App({ context });
   const stack = new CoffeeIotStack(app, 'CoffeeIot', {
@@ -85,7 +88,7 @@ describe('the CoffeeIot stack', () => {
 
   it('leaves the Glue streaming job off unless asked, and on when asked', () => {
     template.resourceCountIs('AWS::Glue::Job', 0);
-    const withJob = synthWithChecks({ 'coffee-iot:glueStreamingJob': true });
+    const withJob = synthWithChecks({ ...NO_BUNDLING, 'coffee-iot:glueStreamingJob': true });
     withJob.app.synth();
     Template.fromStack(withJob.stack).resourceCountIs('AWS::Glue::Job', 1);
   });
@@ -94,6 +97,7 @@ describe('the CoffeeIot stack', () => {
 describe('the stack configuration', () => {
   it('sizes the stream and the Athena scan limit from context', () => {
     const { app, stack } = synthWithChecks({
+      ...NO_BUNDLING,
       'coffee-iot:ingestShards': 4,
       'coffee-iot:athenaScanLimitGib': 250,
     });
