@@ -1,6 +1,7 @@
 // The dashboard's snapshot, one declaration for both servers: the AWS API (here) and the local
 // stack's GET /api/snapshot (local/src/dashboard/api-types.ts re-exports these). The page keeps its
 // own copy (it cannot import Node workspaces); api-mirror tests check it at type level.
+import type { StorageCauseCounts, StorageFailureReport } from '@coffee-iot/shared';
 import type { CoffeeStats, LatestCoffee } from '../stats/stats-types.js';
 
 /** One telemetry point; `t` is the reading's time in epoch milliseconds. */
@@ -26,6 +27,13 @@ export interface DeviceStatus {
   droppedReadings: number | null;
   outboxDepth: number | null;
   outboxDropped: number | null;
+  /**
+   * From health when the agent reports them (absent before, or from older agents): readings the
+   * device could not store and presses it could not record, per cause, and a failure in progress.
+   */
+  unstoredReadings?: StorageCauseCounts | null;
+  unrecordedPresses?: StorageCauseCounts | null;
+  storageFailure?: StorageFailureReport | null;
   /** Registry fields (coffee-iot devices set); null when unset. */
   owner: string | null;
   location: string | null;

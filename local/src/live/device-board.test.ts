@@ -57,6 +57,9 @@ describe('DeviceBoard', () => {
       droppedReadings: 3,
       outboxDepth: 2,
       outboxDropped: 1,
+      unstoredReadings: null,
+      unrecordedPresses: null,
+      storageFailure: null,
       owner: 'Ada',
       location: 'Kitchen',
     });
@@ -78,6 +81,28 @@ describe('DeviceBoard', () => {
     const board = new DeviceBoard();
 
     expect(board.health(health('coffee-pi-1'), AT)).toMatchObject({ outboxDepth: null, outboxDropped: null });
+  });
+
+  it('carries what the device could not store from health, and forgets it when an agent stops reporting it', () => {
+    const board = new DeviceBoard();
+    const none = { ENOSPC: 0, EIO: 0, EROFS: 0, other: 0 };
+    const failure = { cause: 'ENOSPC' as const, path: '/state/spool.sqlite', since: AT.toISOString() };
+    const failing = health('coffee-pi-1', {
+      unstoredReadings: { ...none, ENOSPC: 43 },
+      unrecordedPresses: { ...none, ENOSPC: 1 },
+      storageFailure: failure,
+    });
+
+    expect(board.health(failing, AT)).toMatchObject({
+      unstoredReadings: { ENOSPC: 43 },
+      unrecordedPresses: { ENOSPC: 1 },
+      storageFailure: failure,
+    });
+    expect(board.health(health('coffee-pi-1'), LATER)).toMatchObject({
+      unstoredReadings: null,
+      unrecordedPresses: null,
+      storageFailure: null,
+    });
   });
 
   it('lists devices in numeric order: coffee-pi-2 before coffee-pi-10', () => {

@@ -24,6 +24,10 @@ export class DeviceBoard {
       droppedReadings: message.droppedReadings,
       outboxDepth: message.outboxDepth ?? null,
       outboxDropped: message.outboxDropped ?? null,
+      // null, not the last value, when an (older) agent stops reporting them.
+      unstoredReadings: message.unstoredReadings ?? null,
+      unrecordedPresses: message.unrecordedPresses ?? null,
+      storageFailure: message.storageFailure ?? null,
     });
   }
 

@@ -86,6 +86,21 @@ export interface TelemetryPoint {
   yaw: number;
 }
 
+/** Per storage failure cause: full disk, I/O error, read-only filesystem, anything else. */
+export interface StorageCauseCounts {
+  ENOSPC: number;
+  EIO: number;
+  EROFS: number;
+  other: number;
+}
+
+export interface StorageFailureReport {
+  cause: keyof StorageCauseCounts;
+  path: string;
+  /** ISO 8601. */
+  since: string;
+}
+
 export interface DeviceStatus {
   deviceId: string;
   online: boolean;
@@ -95,6 +110,12 @@ export interface DeviceStatus {
   droppedReadings: number | null;
   outboxDepth: number | null;
   outboxDropped: number | null;
+  /** Readings the device could not store, per cause; absent or null until its health reports them. */
+  unstoredReadings?: StorageCauseCounts | null;
+  /** Presses the device answered with an error or lost because they could not be stored. */
+  unrecordedPresses?: StorageCauseCounts | null;
+  /** The device is losing readings now; null while it stores them. */
+  storageFailure?: StorageFailureReport | null;
   owner: string | null;
   location: string | null;
 }

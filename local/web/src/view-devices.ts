@@ -3,6 +3,7 @@
 import type { DeviceStatus } from './api.js';
 import { el } from './dom.js';
 import { formatAgo, formatCount, parseTime } from './format.js';
+import { storageNotice } from './storage-text.js';
 
 /** Brews on a device; rejects with the text to show. */
 export type BrewAction = (deviceId: string) => Promise<void>;
@@ -13,6 +14,8 @@ const SENT_MESSAGE_MS = 4000;
 interface Row {
   tr: HTMLTableRowElement;
   ownerLine: HTMLElement;
+  /** Readings or presses the device could not store: shown under its name, in the warning colour. */
+  storageLine: HTMLElement;
   badge: HTMLElement;
   lastSeen: HTMLElement;
   spoolDepth: HTMLElement;
@@ -63,6 +66,10 @@ export class DevicesTable {
     const cell = (label: string, className = 'num') =>
       el('td', { class: className, attrs: { 'data-label': label } });
     const ownerLine = el('span', { class: 'muted small' });
+    const storageLine = el('span', {
+      class: 'warn small',
+      attrs: { 'data-testid': `storage-${deviceId}`, role: 'status' },
+    });
     const badge = el('span', { class: 'badge' });
     const brewMessage = el('span', { class: 'brew-message small', attrs: { role: 'status' } });
     const brew = this.brew;
@@ -93,6 +100,7 @@ export class DevicesTable {
       el('th', { class: 'device', attrs: { scope: 'row' } }, [
         el('span', { class: 'device-id', text: deviceId }),
         ownerLine,
+        storageLine,
       ]),
       el('td', { attrs: { 'data-label': 'status' } }, [badge]),
       lastSeen,
@@ -105,6 +113,7 @@ export class DevicesTable {
     const row = {
       tr,
       ownerLine,
+      storageLine,
       badge,
       lastSeen,
       spoolDepth,
@@ -143,6 +152,10 @@ function fillRow(row: Row, device: DeviceStatus, serverNowMs: number): void {
   const ownerParts = [device.owner, device.location].filter((p): p is string => p !== null && p !== '');
   setText(row.ownerLine, ownerParts.join(' · '));
   row.ownerLine.hidden = ownerParts.length === 0;
+  const storage = storageNotice(device);
+  setText(row.storageLine, storage.text);
+  row.storageLine.title = storage.title;
+  row.storageLine.hidden = storage.text === '';
   setText(row.badge, device.online ? 'online' : 'offline');
   row.badge.classList.toggle('online', device.online);
   row.badge.classList.toggle('offline', !device.online);
