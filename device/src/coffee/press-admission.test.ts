@@ -70,7 +70,7 @@ describe('CoffeeFlow.admit: a press is accepted only once it is on disk', () => 
     expect(reserved[0]).toMatchObject({
       eventId: admission.eventId,
       outcome: 'camera_failed',
-      reason: expect.stringContaining('stopped before'),
+      reason: expect.stringContaining('never recorded'),
     });
     await admission.done;
     expect(events).toEqual([
@@ -173,5 +173,22 @@ describe('CoffeeStation with the HTTP control port', () => {
     button.press();
     expect(h.errorsShown()).toBe(1);
     expect(h.flow.stats().unrecordedPresses.ENOSPC).toBe(1);
+  });
+  it('answers 503, never 202, when the press handler itself fails', async () => {
+    const control = new HttpControl({ logger: silentLogger(), port: 0 });
+    control.answerPresses(() => {
+      throw new Error('spool is closed');
+    });
+    await control.start();
+    try {
+      const response = await fetch(`${control.url}/press`, { method: 'POST' });
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({
+        accepted: false,
+        error: expect.stringContaining('spool is closed'),
+      });
+    } finally {
+      await control.stop();
+    }
   });
 });

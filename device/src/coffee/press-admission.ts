@@ -12,8 +12,12 @@ export type PressAdmission =
       done: Promise<void>;
     };
 
-/** The reason of the fallback event a press leaves if the agent stops before its outcome is stored. */
-export const PRESS_NOT_FINISHED = 'the agent stopped before the outcome of this press was recorded';
+/**
+ * The reason of the fallback event a press leaves when its outcome never reaches the spool: the
+ * agent stopped first, or the outcome's write failed (then the next start publishes this one).
+ */
+export const PRESS_NOT_FINISHED =
+  'the outcome of this press was never recorded (the agent stopped or its storage failed)';
 
 /** An answer for a caller that can hear one (the HTTP control port). */
 export interface PressAnswer {

@@ -260,4 +260,31 @@ describe('SpoolPublisher', () => {
     expect(spool.stats().depth).toBe(0);
     await publisher.stop(100);
   });
+  it('survives a PUBACK whose delete the full disk refuses: the readings stay spooled for a resend', async () => {
+    let refuse = true;
+    const acknowledge = spool.acknowledge.bind(spool);
+    spool.acknowledge = (seqs) => {
+      if (refuse) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      acknowledge(seqs);
+    };
+    const publisher = createPublisher();
+    await transport.connect();
+    publisher.start();
+    publisher.attach(transport);
+
+    addReadings(spool, 1);
+    publisher.notify();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.acknowledged).toHaveLength(1);
+    expect(spool.stats().depth).toBe(1);
+    expect(publisher.stats()).toMatchObject({ acknowledgedReadings: 0, lastPubackAtMs: Date.now() });
+
+    refuse = false;
+    addReadings(spool, 1);
+    publisher.notify();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(publishedSeqs(transport)).toEqual([1, 2]);
+    expect(spool.readAfter(0, 10).map((row) => row.seq)).toEqual([1]);
+    await publisher.stop(100);
+  });
 });

@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle, Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
+import { FailureStreak } from '../sampler-failures.js';
 import type { SpooledReading } from '../spool/spool-port.js';
 import type { MqttTransport } from '../transport/transport-port.js';
 import { type PackResult, packNextEnvelope } from './envelope.js';
@@ -89,9 +90,16 @@ export class SpoolPublisher {
   };
 
   private readonly pack: MessagePacker;
+  /** Deletes after a PUBACK that the storage refused: logged per streak, not per PUBACK. */
+  private readonly ackFailures: FailureStreak;
 
   constructor(private readonly options: SpoolPublisherOptions) {
     this.pack = options.pack ?? packNextEnvelope;
+    this.ackFailures = new FailureStreak(
+      options.logger,
+      'deleting acknowledged messages from the spool (they will be sent again)',
+      'warn',
+    );
   }
 
   stats(): PublisherStats {
@@ -207,9 +215,18 @@ export class SpoolPublisher {
     const publish = transport.publish(this.options.topic, payload).then(
       () => {
         // A PUBACK is final whatever happened to the connection since: the broker has it.
-        this.options.queue.acknowledge(seqs);
-        this.counters.acknowledgedReadings += seqs.length;
         this.counters.lastPubackAtMs = this.options.clock.now();
+        try {
+          this.options.queue.acknowledge(seqs);
+        } catch (error) {
+          // A full disk refuses even the delete. Nothing is lost: the rows stay and go out again
+          // after the next reconnect (consumers dedupe on seq). Thrown here, it would be an
+          // unhandled rejection that takes the whole agent down.
+          this.ackFailures.failed(error, { firstSeq: seqs[0], lastSeq: seqs[seqs.length - 1] });
+          return;
+        }
+        this.ackFailures.succeeded();
+        this.counters.acknowledgedReadings += seqs.length;
       },
       (error: unknown) => {
         this.counters.publishFailures += 1;

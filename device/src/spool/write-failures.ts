@@ -76,7 +76,8 @@ export class WriteFailures {
     }
     episode.counts[cause] += items.count;
     if (items.seqs) addRange(episode.ranges, items.seqs);
-    if (items.ids) episode.ids.push(...items.ids);
+    // Only the first ids are ever logged: a long episode must not grow memory.
+    if (items.ids) episode.ids.push(...items.ids.slice(0, Math.max(0, MAX_IDS_LOGGED - episode.ids.length)));
     return cause;
   }
 
@@ -98,7 +99,7 @@ export class WriteFailures {
         count,
         causes: episode.counts,
         ...(episode.ranges.length > 0 ? { lostSeqs: episode.ranges } : {}),
-        ...(episode.ids.length > 0 ? { ids: episode.ids.slice(0, MAX_IDS_LOGGED) } : {}),
+        ...(episode.ids.length > 0 ? { ids: episode.ids } : {}),
         durationMs: this.options.clock.now() - episode.sinceMs,
       },
       `${count} ${this.options.what}${seqText} could not be stored: ${causeText}; storing again`,
