@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@coffee-iot/device';
-import { FleetUnavailableError } from '../fleet/fleet-errors.js';
+import { FleetUnavailableError, PressNotRecordedError } from '../fleet/fleet-errors.js';
 import { parseDeviceId, parsePhotoKey } from './api-params.js';
 import { type DashboardSource, UnknownDeviceError } from './dashboard-source.js';
 import { HttpError, notFound } from './http-errors.js';
@@ -53,6 +53,8 @@ export const pressButton: ApiHandler = async ({ source, logger }, _req, res, [en
       const retry = error.retryAfterSeconds;
       throw new HttpError(503, error.message, retry === null ? {} : { 'Retry-After': String(retry) });
     }
+    // The device's own answer: 507 when its disk is full, 503 for other storage failures.
+    if (error instanceof PressNotRecordedError) throw new HttpError(error.status, error.message);
     throw error;
   }
   logger.info({ deviceId }, 'dashboard pressed coffee button');

@@ -14,3 +14,18 @@ export class FleetUnavailableError extends Error {
     super(message);
   }
 }
+
+/**
+ * The device took the press but could not record it (507: its disk is full; 503: another
+ * storage failure), or is not ready for presses yet (503). `status` is the device's own answer.
+ */
+export class PressNotRecordedError extends Error {
+  override readonly name = 'PressNotRecordedError';
+  constructor(
+    readonly deviceId: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -52,13 +52,24 @@ async function main(specPath: string): Promise<void> {
   process.on('message', (message: ToFleet) => {
     if (message.type === 'stop') return stopAll('SIGTERM');
     const trigger = triggers.get(message.deviceId);
+    if (trigger === undefined) {
+      send({
+        type: 'press-result',
+        id: message.id,
+        status: 404,
+        error: `no simulated device "${message.deviceId}"`,
+      });
+      return;
+    }
+    const answer = trigger.press();
+    if (answer === null) {
+      const error = `device "${message.deviceId}" is not ready for presses yet; try again in a moment`;
+      send({ type: 'press-result', id: message.id, status: 503, error });
+      return;
+    }
     const error =
-      trigger === undefined
-        ? `no simulated device "${message.deviceId}"`
-        : trigger.press()
-          ? null
-          : `device "${message.deviceId}" is not ready for presses yet`;
-    send({ type: 'press-result', id: message.id, error });
+      answer.status === 202 ? null : String(answer.body.error ?? `the device answered ${answer.status}`);
+    send({ type: 'press-result', id: message.id, status: answer.status, error });
   });
 
   const runs: Promise<number>[] = [];

@@ -3,7 +3,8 @@
 export type ToFleet = { type: 'press'; id: number; deviceId: string } | { type: 'stop' };
 
 export type FromFleet =
-  | { type: 'press-result'; id: number; error: string | null }
+  /** `status` is the device's answer (202 only for a press on disk); `error` its reason otherwise. */
+  | { type: 'press-result'; id: number; status: number; error: string | null }
   | { type: 'started'; devices: number }
   | { type: 'failed'; error: string }
   | { type: 'stopped'; exitCodes: number[] };

@@ -10,7 +10,7 @@ import {
 } from '@coffee-iot/device';
 import { UnknownDeviceError } from '../dashboard/dashboard-source.js';
 import { type FleetChild, forkFleetChild } from './fleet-child.js';
-import { FleetUnavailableError } from './fleet-errors.js';
+import { FleetUnavailableError, PressNotRecordedError } from './fleet-errors.js';
 import type { FleetSpec, FromFleet, ToFleet } from './fleet-messages.js';
 import { DEFAULT_RESTART, type RestartOptions, RestartPolicy } from './restart-policy.js';
 
@@ -44,7 +44,7 @@ export interface FleetCounters {
   lastCrashAt: string | null;
 }
 
-type Pending = { resolve: () => void; reject: (error: Error) => void };
+type Pending = { deviceId: string; resolve: () => void; reject: (error: Error) => void };
 
 /**
  * The simulated devices' process, driven over IPC: presses in, lifecycle out. A process that
@@ -120,7 +120,7 @@ export class FleetProcess {
     }
     const id = this.nextPressId++;
     return new Promise<void>((resolve, reject) => {
-      this.pendingPresses.set(id, { resolve, reject });
+      this.pendingPresses.set(id, { deviceId, resolve, reject });
       child.send({ type: 'press', id, deviceId } satisfies ToFleet);
     });
   }
@@ -294,8 +294,9 @@ export class FleetProcess {
     if (message.type === 'press-result') {
       const pending = this.pendingPresses.get(message.id);
       this.pendingPresses.delete(message.id);
-      if (message.error === null) pending?.resolve();
-      else pending?.reject(new Error(message.error));
+      if (pending === undefined) return;
+      if (message.error === null) pending.resolve();
+      else pending.reject(new PressNotRecordedError(pending.deviceId, message.status, message.error));
     } else if (message.type === 'stopped' && message.exitCodes.some((code) => code !== 0)) {
       this.options.logger.warn({ exitCodes: message.exitCodes }, 'some agents did not stop cleanly');
     }

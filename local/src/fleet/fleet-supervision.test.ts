@@ -6,7 +6,7 @@ import { systemClock, systemTimers } from '@coffee-iot/device';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureLogs, LEVEL } from '../testing/log-capture.js';
 import type { FleetChild } from './fleet-child.js';
-import { FleetUnavailableError } from './fleet-errors.js';
+import { FleetUnavailableError, PressNotRecordedError } from './fleet-errors.js';
 import type { FromFleet, ToFleet } from './fleet-messages.js';
 import { FleetProcess } from './fleet-process.js';
 
@@ -20,6 +20,8 @@ class FakeChild extends EventEmitter implements FleetChild {
   readonly received: ToFleet[] = [];
   /** Leaves presses unanswered (to die with them in flight). */
   holdPresses = false;
+  /** The device's answer to a press. */
+  answer: { status: number; error: string | null } = { status: 202, error: null };
 
   constructor(startsOk = true) {
     super();
@@ -30,7 +32,7 @@ class FakeChild extends EventEmitter implements FleetChild {
     this.received.push(message);
     if (message.type === 'stop') queueMicrotask(() => this.die(0, null));
     else if (!this.holdPresses)
-      queueMicrotask(() => this.reply({ type: 'press-result', id: message.id, error: null }));
+      queueMicrotask(() => this.reply({ type: 'press-result', id: message.id, ...this.answer }));
     return true;
   }
 
@@ -162,6 +164,20 @@ describe('the simulated fleet when its process dies', () => {
     expect(children).toHaveLength(1);
     expect(f.counters().state).toBe('stopped');
     await expect(f.press('coffee-pi-1')).rejects.toMatchObject({ reason: 'stopped' });
+  });
+
+  it("passes on the device's refusal of a press it could not record, with its status", async () => {
+    const { fleet: f } = fleet();
+    await f.start();
+    current().answer = { status: 507, error: 'the press could not be recorded (ENOSPC): disk full' };
+    const refused = await f.press('coffee-pi-1').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PressNotRecordedError);
+    expect(refused).toMatchObject({
+      deviceId: 'coffee-pi-1',
+      status: 507,
+      message: 'the press could not be recorded (ENOSPC): disk full',
+    });
+    await f.stop();
   });
 
   it('a stop asked for is not a crash', async () => {

@@ -2,7 +2,7 @@ import { createLogger } from '@coffee-iot/device';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDashboardServer, type DashboardServer } from '../dashboard/dashboard-server.js';
 import { snapshotFixture } from '../dashboard/testing/dashboard-fixtures.js';
-import { FleetUnavailableError } from './fleet-errors.js';
+import { FleetUnavailableError, PressNotRecordedError } from './fleet-errors.js';
 
 // The press route answers for the fleet: a fleet that is down is the server's 503, not a 500.
 describe('a press while the simulated devices are down, over HTTP', () => {
@@ -53,5 +53,14 @@ describe('a press while the simulated devices are down, over HTTP', () => {
     expect(await response.json()).toEqual({
       error: 'the simulated devices crashed 5 times; restart the stack',
     });
+  });
+
+  it("answers a press the device could not record with the device's status (507: disk full)", async () => {
+    const url = await dashboardPressing(
+      new PressNotRecordedError('coffee-pi-1', 507, 'the press could not be recorded (ENOSPC): disk full'),
+    );
+    const response = await press(url);
+    expect(response.status).toBe(507);
+    expect(await response.json()).toEqual({ error: 'the press could not be recorded (ENOSPC): disk full' });
   });
 });

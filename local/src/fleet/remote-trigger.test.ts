@@ -17,7 +17,7 @@ describe('RemotePressTrigger', () => {
     await remote.start();
     setNow(1_700_000_000_250);
 
-    expect(remote.press()).toBe(true);
+    expect(remote.press()).toEqual({ status: 202, body: { accepted: true } });
     expect(presses).toEqual([{ atMs: 1_700_000_000_250, source: 'http' }]);
     expect(remote.name).toBe('remote');
   });
@@ -27,10 +27,10 @@ describe('RemotePressTrigger', () => {
     const presses: Press<'http'>[] = [];
     remote.onPress((press) => presses.push(press));
 
-    expect(remote.press()).toBe(false);
+    expect(remote.press()).toBeNull();
     await remote.start();
     await remote.stop();
-    expect(remote.press()).toBe(false);
+    expect(remote.press()).toBeNull();
     expect(presses).toEqual([]);
   });
 
@@ -44,7 +44,7 @@ describe('RemotePressTrigger', () => {
     remote.onPress(() => heard.push('third'));
     await remote.start();
 
-    expect(remote.press()).toBe(true);
+    expect(remote.press()).toMatchObject({ status: 202 });
 
     expect(heard).toEqual(['first', 'third']);
     expect(logs.lines).toEqual([
@@ -67,5 +67,44 @@ describe('RemotePressTrigger', () => {
     remote.press();
 
     expect(heard).toEqual(['stays']);
+  });
+
+  // As the control port: the coffee flow answers 202 only for a press on disk (issue 12).
+  it('lets the coffee flow answer each press, so one that could not be recorded is not a 202', async () => {
+    const { trigger: remote } = trigger();
+    const told: string[] = [];
+    remote.onPress(() => told.push('listener'));
+    const taken: Press<'http'>[] = [];
+    remote.answerPresses((press) => {
+      taken.push(press);
+      return {
+        status: 507,
+        body: { accepted: false, error: 'the press could not be recorded (ENOSPC): disk full' },
+      };
+    });
+    await remote.start();
+
+    expect(remote.press()).toEqual({
+      status: 507,
+      body: { accepted: false, error: 'the press could not be recorded (ENOSPC): disk full' },
+    });
+    expect(taken).toHaveLength(1);
+    expect(told).toEqual([]);
+  });
+
+  it('answers 500 when the answering handler throws, and logs it', async () => {
+    const { trigger: remote, logs } = trigger();
+    remote.answerPresses(() => {
+      throw new Error('flow broke');
+    });
+    await remote.start();
+
+    expect(remote.press()).toMatchObject({
+      status: 500,
+      body: { error: expect.stringContaining('flow broke') },
+    });
+    expect(logs.lines).toContainEqual(
+      expect.objectContaining({ level: LEVEL.error, msg: 'press handler failed' }),
+    );
   });
 });
