@@ -235,6 +235,16 @@ describe('the topic is the identity', () => {
     ]);
   });
 
+  it('takes the payload at its word only when replaying an archive older than the thing field', () => {
+    const legacy = json({ ...envelope, type: 'telemetry' });
+    expect(parseIngestRecord(legacy, { ...arrival, acceptUnvouched: true })).toMatchObject({ envelope });
+    // Where the topic did vouch, a mismatch is refused all the same.
+    const forgedWithThing = json(telemetryIngestRecord(forged, 'coffee-pi-1'));
+    expect(() => parseIngestRecord(forgedWithThing, { ...arrival, acceptUnvouched: true })).toThrow(
+      IdentityMismatchError,
+    );
+  });
+
   it("refuses a coffee record whose device is not its photo key's or its partition key's", () => {
     expect(() => parseIngestRecord(JSON.stringify({ ...coffee, deviceId: 'coffee-pi-2' }), arrival)).toThrow(
       IdentityMismatchError,

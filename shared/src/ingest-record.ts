@@ -84,6 +84,8 @@ export type ParsedIngestRecord =
 export interface IngestParseOptions extends ReadingCheckOptions {
   /** The Kinesis partition key the record arrived with, when the consumer sees it. */
   partitionKey?: string | undefined;
+  /** See TopicIdentity.acceptUnvouched: replaying an archive older than the `thing` field. */
+  acceptUnvouched?: boolean | undefined;
 }
 
 // fatal: bytes that are not UTF-8 are refused with a reason rather than turned into U+FFFD.
@@ -136,6 +138,7 @@ export function parseIngestRecord(
     checkIdentity(INGEST_RECORD_CONTRACT, envelopeFields.deviceId, {
       thing: thing as string | undefined,
       partitionKey: options.partitionKey,
+      acceptUnvouched: options.acceptUnvouched,
     });
     const checked = checkTelemetryEnvelope(INGEST_RECORD_CONTRACT, envelopeFields, options);
     return { type, envelope: checked.envelope, rejectedReadings: checked.rejected, reingested };

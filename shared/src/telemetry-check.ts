@@ -37,6 +37,12 @@ export function identityMismatchProblem(claimed: unknown, topicThing: string): s
 export interface TopicIdentity {
   thing?: string | undefined;
   partitionKey?: string | undefined;
+  /**
+   * Take the payload's word when neither is known. Only for records re-read from a raw archive
+   * written before the rule added `thing`: they entered the pipeline before identity was checked,
+   * and no device can put a record on the stream without the rule adding it today.
+   */
+  acceptUnvouched?: boolean | undefined;
 }
 
 /**
@@ -47,6 +53,8 @@ export interface TopicIdentity {
 export function checkIdentity(contract: string, claimed: unknown, identity: TopicIdentity): string {
   const { thing, partitionKey } = identity;
   const vouched = thing ?? partitionKey;
+  if (vouched === undefined && identity.acceptUnvouched === true && typeof claimed === 'string')
+    return claimed;
   if (vouched === undefined) {
     throw new ContractValidationError(contract, [
       'record carries no topic identity: neither the topic rule\'s "thing" nor a partition key',

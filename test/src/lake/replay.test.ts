@@ -120,6 +120,26 @@ describe('replay', () => {
     expect(await readdir(join(lakeDir, '.replay'))).toEqual([]);
   });
 
+  it("keeps the device of archived records written before the rule added the topic's thing", async () => {
+    const legacy = telemetryRecord('coffee-pi-l', [reading(1, 21), reading(2, 22)]);
+    const { thing: _thing, ...withoutThing } = JSON.parse(new TextDecoder().decode(legacy.data));
+    const lake = await openLocalLake(lakeDir);
+    // Live, the stream's partition key vouched for it; the archive keeps the bytes only.
+    await lake.ingest(
+      [{ partitionKey: 'coffee-pi-l', data: new TextEncoder().encode(JSON.stringify(withoutThing)) }],
+      at('2026-03-05T12:30:00Z'),
+    );
+    await lake.close();
+    const sql = "SELECT device_id, seq FROM telemetry_all WHERE device_id = 'coffee-pi-l' ORDER BY seq";
+    const live = await queryLake(lakeDir, sql);
+    expect(live).toEqual([
+      { device_id: 'coffee-pi-l', seq: '1' },
+      { device_id: 'coffee-pi-l', seq: '2' },
+    ]);
+    await replayFromRaw(lakeDir, window('2026-03-05T12:00Z', '2026-03-05T13:00Z'));
+    expect(await queryLake(lakeDir, sql)).toEqual(live);
+  });
+
   it('rebuilds a deleted curated partition', async () => {
     await rm(join(lakeDir, 'curated', 'telemetry', ...HOUR('11').split('/')), { recursive: true });
     expect(numeric(await queryLake(lakeDir, STATS_SQL))[0]).toEqual({

@@ -175,7 +175,8 @@ export async function replayFromRaw(
     for (const build of builds.values()) {
       for (const file of build.files) {
         const inputs = await readRawFile(file);
-        const output = transformIngestRecords(inputs, { seenReadings, seenCoffees });
+        // Archived records older than the rule's `thing` field keep the device they landed with.
+        const output = transformIngestRecords(inputs, { seenReadings, seenCoffees, acceptUnvouched: true });
         build.records += inputs.length;
         build.duplicateReadings += output.duplicateReadings;
         build.duplicateCoffees += output.duplicateCoffees;

@@ -27,6 +27,11 @@ export interface RowSink {
 export interface RecordCheckOptions {
   /** How far in the future a reading's ts may be against the record's arrival (shared's default). */
   maxFutureSkewMs?: number | undefined;
+  /**
+   * Replaying a raw archive: a record with neither `thing` nor a partition key was written before
+   * the topic rule added `thing`, and keeps the device id it landed with then.
+   */
+  acceptUnvouched?: boolean | undefined;
 }
 
 /**
@@ -80,6 +85,7 @@ export function transformRecord(
       receivedAt: input.arrivedAt,
       partitionKey: input.partitionKey,
       maxFutureSkewMs: options.maxFutureSkewMs,
+      acceptUnvouched: options.acceptUnvouched,
     });
   } catch (error) {
     return {
