@@ -135,7 +135,8 @@ async function runFleet(devices: number, pkiDir: string): Promise<RunResult> {
       inLake,
       duplicates: Number(rows?.n ?? 0) - inLake,
       lost: load.acked - inLake,
-      refused: counters.lake.rejected + counters.rule.malformed + counters.rule.unputtable + counters.rule.dropped,
+      refused:
+        counters.lake.rejected + counters.rule.malformed + counters.rule.unputtable + counters.rule.dropped,
       p50Ms: Number(rows?.p50 ?? Number.NaN),
       p95Ms: Number(rows?.p95 ?? Number.NaN),
       maxMs: Number(rows?.max ?? Number.NaN),
