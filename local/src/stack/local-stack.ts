@@ -1,5 +1,7 @@
 import { join, resolve } from 'node:path';
 import { createLogger, type Logger } from '@coffee-iot/device';
+import type { EmbeddedBroker } from '../broker/embedded-broker.js';
+import type { DashboardServer } from '../dashboard/dashboard-server.js';
 import type { DashboardSource } from '../dashboard/dashboard-source.js';
 import type { FleetCounters } from '../fleet/fleet-process.js';
 import type { LakeWriter } from '../lake/lake-writer.js';
@@ -51,7 +53,11 @@ export interface StackCounters {
   ruleErrors: LakeRuleErrors['counters'];
   lake: LakeWriter['counters'];
   photos: PhotoInvoker['counters'];
+  /** What the broker refused as the IoT policy would: connects, publishes, subscriptions, deliveries. */
+  brokerPolicyRefusals: EmbeddedBroker['policyRefusals'];
   dashboardClients: number;
+  /** Dashboard requests refused for a foreign Host or a cross-site Origin, by header. */
+  dashboardRefusedRequests: ReturnType<DashboardServer['refusedRequests']>;
   /** The simulated devices' process: crashes, restarts, presses refused or lost; null without devices. */
   fleet: FleetCounters | null;
 }
@@ -161,7 +167,9 @@ export async function startLocalStack(
         ruleErrors: { ...broker.ruleErrors.counters },
         lake: { ...lake.writer.counters },
         photos: { ...photos.invoker.counters },
+        brokerPolicyRefusals: { ...broker.broker.policyRefusals },
         dashboardClients: dashboard.server.clients(),
+        dashboardRefusedRequests: dashboard.server.refusedRequests(),
         fleet: fleetPart?.fleet.counters() ?? null,
       }),
       flushLake: () => lake.writer.flush(),

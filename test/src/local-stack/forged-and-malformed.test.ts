@@ -218,4 +218,14 @@ describe('the local pipeline trusts the topic, not the payload', () => {
       unsubscribe();
     }
   }, 30_000);
+
+  it("refuses a subscription to every device's telemetry, and the stack's counters show it", async () => {
+    const granted = await clients['coffee-pi-1'].subscribeAsync('dt/coffee-iot/+/telemetry', { qos: 1 }).then(
+      (grants) => grants.map((g) => g.qos),
+      // MQTT.js rejects a SUBACK with a 0x80 in it, carrying the packet with every code.
+      (error: unknown) => (error as { packet?: { granted?: number[] } }).packet?.granted,
+    );
+    expect(granted).toEqual([0x80]);
+    expect(stack.counters().brokerPolicyRefusals.subscribe).toBe(1);
+  });
 });
