@@ -1,0 +1,228 @@
+/**
+ * The Firehose transformation Lambda's work per invocation, without AWS: readings per CPU-second
+ * of handleFirehoseEvent over Firehose events of about 1 MB (the delivery streams' Lambda buffer),
+ * for this checkout and for another one (the base of a change), in the same run: rounds alternate
+ * between the two, each in a child process of its own, so both see the same machine load.
+ * Each side builds its events with its own fixture builder (what its topic rule would put on the
+ * stream: the current rule adds `thing`), with every optional sensor field (the largest real
+ * shape), readings packed 1 per record (live) and 100 per record (catch-up); no reading is bad,
+ * the common case. The re-ingester and the error sink are in memory, the logger silent.
+ * Run:
+ *   node --conditions=coffee-iot-source --import tsx bench/firehose-transform.ts --base /tmp/fh-base [--rounds R] [--readings N]
+ * The base is a git worktree of the base commit whose node_modules resolve @coffee-iot/* to its
+ * own workspaces (bench/README.md says how to make one).
+ */
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { fixed, note, printJsonLine, printTable, verdict } from './lib/report.js';
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    rounds: { type: 'string', default: '5' },
+    readings: { type: 'string', default: '200000' },
+    // Child mode: measure one side once and print its JSON line.
+    child: { type: 'string' },
+    'per-record': { type: 'string' },
+  },
+});
+
+const GOAL_RATIO = 0.9;
+const EVENT_BYTES = 1_000_000;
+const DEVICES = 20;
+const SHAPES = [1, 100];
+const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+interface ChildResult {
+  readings: number;
+  rows: number;
+  events: number;
+  cpuMs: number;
+  wallMs: number;
+}
+
+/** One side, one shape: builds the events, warms up once, measures one pass over all of them. */
+async function measure(root: string, perRecord: number, readings: number): Promise<ChildResult> {
+  const module = (path: string) => import(pathToFileURL(join(root, path)).href);
+  const { handleFirehoseEvent } = await module('cloud/src/lake/firehose/handle-firehose-event.ts');
+  const { fullReading, telemetryIngestJson } = await module('cloud/src/testing/ingest-records.ts');
+  const { silentLogger } = await module('cloud/src/logging/logger.ts');
+  const boot = '0b0e8f3c-8a4e-4d4a-9a51-2f3b5f9c1d11';
+  const first = Date.UTC(2026, 10, 26, 8);
+  // A day later: every reading is in the past (the current side refuses readings from the future).
+  const arrival = first + 86_400_000;
+
+  // Firehose events of about EVENT_BYTES of records each, devices round-robin.
+  type Record = { recordId: string; approximateArrivalTimestamp: number; data: string } & object;
+  const events: { invocationId: string; records: Record[] }[] = [];
+  const seqs = new Array<number>(DEVICES).fill(0);
+  let made = 0;
+  let current: Record[] = [];
+  let bytes = 0;
+  for (let r = 0; made < readings; r += 1) {
+    const device = r % DEVICES;
+    const deviceId = `coffee-pi-${device + 1}`;
+    const count = Math.min(perRecord, readings - made);
+    const batch = Array.from({ length: count }, () => {
+      seqs[device] = (seqs[device] ?? 0) + 1;
+      return fullReading(seqs[device] ?? 0, first);
+    });
+    const json: string = telemetryIngestJson(deviceId, boot, batch);
+    const sequenceNumber = `49546986683135544286507457936321625675700192471156${String(r).padStart(6, '0')}`;
+    current.push({
+      recordId: `${sequenceNumber}000000000000`,
+      approximateArrivalTimestamp: arrival,
+      data: Buffer.from(json).toString('base64'),
+      kinesisRecordMetadata: {
+        shardId: 'shardId-000000000000',
+        partitionKey: deviceId,
+        approximateArrivalTimestamp: arrival,
+        sequenceNumber,
+        subsequenceNumber: '0',
+      },
+    });
+    bytes += json.length;
+    made += count;
+    if (bytes >= EVENT_BYTES || made >= readings) {
+      events.push({ invocationId: `bench-${events.length}`, records: current });
+      current = [];
+      bytes = 0;
+    }
+  }
+  const files = new Map<string, string>();
+  const deps = {
+    config: { table: 'telemetry', maxReingests: 3, partitionKeys: true, lakeBucket: 'lake' },
+    reingesterFor: () => ({ target: 'memory', canTake: () => true, reingest: async () => {} }),
+    logger: silentLogger(),
+    // The current side's; the base ignores them.
+    errorSink: { target: 'memory', write: async (key: string, body: string) => void files.set(key, body) },
+    writeMetrics: () => {},
+  };
+  const full = (event: (typeof events)[number]) => ({
+    ...event,
+    sourceKinesisStreamArn: 'arn:aws:kinesis:eu-west-1:111122223333:stream/coffee-iot-ingest',
+    deliveryStreamArn: 'arn:aws:firehose:eu-west-1:111122223333:deliverystream/coffee-iot-lake-telemetry',
+    region: 'eu-west-1',
+  });
+  /** One pass over every event; `check` counts the rows answered (not in the measured pass). */
+  const run = async (check: boolean): Promise<number> => {
+    let rows = 0;
+    for (const event of events) {
+      const result = await handleFirehoseEvent(full(event), deps);
+      if (!check) continue;
+      for (const record of result.records as { result: string; data: string }[]) {
+        if (record.result !== 'Ok') throw new Error(`a record was answered ${record.result}`);
+        // Rows are newline-terminated JSON lines.
+        rows += Buffer.from(record.data, 'base64').toString('utf8').split('\n').length - 1;
+      }
+    }
+    return rows;
+  };
+  // Warm-up (JIT, Ajv's compiled validators) that also proves every reading became a row.
+  const rows = await run(true);
+  if (rows !== readings) throw new Error(`${rows} rows for ${readings} readings`);
+  const cpu = process.cpuUsage();
+  const began = process.hrtime.bigint();
+  await run(false);
+  const wallMs = Number(process.hrtime.bigint() - began) / 1e6;
+  const used = process.cpuUsage(cpu);
+  if (files.size > 0) throw new Error('no reading is bad, yet errors were written');
+  return { readings, rows, events: events.length, cpuMs: (used.user + used.system) / 1000, wallMs };
+}
+
+if (values.child !== undefined) {
+  const result = await measure(values.child, Number(values['per-record']), Number(values.readings));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+if (values.base === undefined) throw new Error('--base <worktree of the base commit> is required');
+const BASE = resolve(values.base);
+const ROUNDS = Number(values.rounds);
+const READINGS = Number(values.readings);
+const sides = { base: BASE, current: REPO } as const;
+const loadBefore = loadavg();
+const rows: (string | number)[][] = [];
+const results: Record<string, unknown>[] = [];
+
+for (const perRecord of SHAPES) {
+  const runs: Record<keyof typeof sides, ChildResult[]> = { base: [], current: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    // Alternate which side goes first, so neither always runs on a warmer or cooler machine.
+    const order = round % 2 === 0 ? (['base', 'current'] as const) : (['current', 'base'] as const);
+    for (const side of order) {
+      const out = execFileSync(
+        process.execPath,
+        [
+          '--conditions=coffee-iot-source',
+          '--import',
+          'tsx',
+          fileURLToPath(import.meta.url),
+          '--child',
+          sides[side],
+          '--per-record',
+          String(perRecord),
+          '--readings',
+          String(READINGS),
+        ],
+        { cwd: sides[side], encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      runs[side].push(JSON.parse(out) as ChildResult);
+    }
+    note(`${perRecord} reading(s)/record: round ${round + 1} of ${ROUNDS}`);
+  }
+  // Best round of each side (least disturbed by the rest of the machine), and the medians.
+  const perCpuSecond = (r: ChildResult) => r.readings / (r.cpuMs / 1000);
+  const best = (side: keyof typeof sides) => Math.max(...runs[side].map(perCpuSecond));
+  const median = (side: keyof typeof sides) => {
+    const sorted = runs[side].map(perCpuSecond).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] as number;
+  };
+  const cpuOf = (side: keyof typeof sides) => Math.min(...runs[side].map((r) => r.cpuMs));
+  const ratio = best('current') / best('base');
+  rows.push([
+    perRecord,
+    runs.current[0]?.events ?? 0,
+    Math.round(best('base')),
+    Math.round(best('current')),
+    fixed(cpuOf('base')),
+    fixed(cpuOf('current')),
+    fixed(ratio, 3),
+    fixed(median('current') / median('base'), 3),
+    verdict(ratio >= GOAL_RATIO),
+  ]);
+  results.push({ perRecord, runs, bestBase: best('base'), bestCurrent: best('current'), ratio });
+}
+
+printTable(
+  `Firehose transform, ${READINGS.toLocaleString('en')} readings, ~1 MB events (readings per CPU-second, best of ${ROUNDS}; goal current/base ≥ ${GOAL_RATIO})`,
+  [
+    'readings/record',
+    'events',
+    'base /CPU-s',
+    'current /CPU-s',
+    'base CPU ms',
+    'current CPU ms',
+    'ratio (best)',
+    'ratio (median)',
+    `≥ ${GOAL_RATIO}`,
+  ],
+  rows,
+);
+const loadAfter = loadavg();
+note(
+  `load average before ${loadBefore.map((l) => fixed(l, 2)).join(' ')}, after ${loadAfter.map((l) => fixed(l, 2)).join(' ')}`,
+);
+printJsonLine({
+  bench: 'firehose-transform',
+  base: BASE,
+  readings: READINGS,
+  rounds: ROUNDS,
+  loadBefore,
+  loadAfter,
+  goalRatio: GOAL_RATIO,
+  results,
+});
