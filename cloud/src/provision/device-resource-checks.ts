@@ -1,21 +1,23 @@
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { DescribeRoleAliasCommand, GetPolicyCommand, type IoTClient } from '@aws-sdk/client-iot';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { describeError, isAwsError } from './aws-errors.js';
 import { type DeviceResource, type DeviceResources, STACK_OUTPUT_KEYS } from './stack-resources.js';
+import { checkUploadRole } from './upload-role-check.js';
 
 /*
  * The reads that prove what the stack (or the flags) named is there before provisioning creates
  * anything: a wrong role alias or bucket otherwise gives a bundle that can never upload, and a
- * wrong policy is only found at AttachPolicy, after the thing and its certificate exist.
- *
- * The IAM role the role alias points to is checked as far as IoT tells: that it is an IAM role
- * ARN in the role alias's own account. Whether the role exists needs IAM's GetRole, and so
- * @aws-sdk/client-iam, which the cloud workspace does not depend on.
+ * wrong policy is only found at AttachPolicy, after the thing and its certificate exist. The
+ * role alias is followed to its IAM role (upload-role-check.ts), since a role that is gone or
+ * that IoT may not assume breaks uploads just as surely as a missing alias.
  */
 
 export interface DeviceResourceClients {
   iot: IoTClient;
   s3: S3Client;
+  /** Reads (GetRole) the role the role alias points to. */
+  iam: IAMClient;
 }
 
 export interface DeviceResourceContext {
@@ -44,7 +46,7 @@ export interface DeviceResourceProblem {
   error?: unknown;
 }
 
-/** The policy, role alias or bucket is missing or unreadable: nothing was created. */
+/** The policy, role alias (or its role) or bucket is missing, unreadable or unusable: nothing was created. */
 export class DeviceResourceError extends Error {
   override readonly name = 'DeviceResourceError';
   constructor(
@@ -147,18 +149,20 @@ const ROLE_ARN = /^arn:aws[\w-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 const ROLE_ALIAS_ARN = /^arn:aws[\w-]*:iot:[\w-]+:(\d{12}):rolealias\//;
 
 async function checkRoleAlias(
-  iot: IoTClient,
+  { iot, iam }: Pick<DeviceResourceClients, 'iot' | 'iam'>,
   roleAlias: string,
   context: DeviceResourceContext,
-): Promise<{ problem: DeviceResourceProblem } | { roleArn: string }> {
-  let description: { roleArn?: string; roleAliasArn?: string; owner?: string } | undefined;
+): Promise<{ problems: DeviceResourceProblem[] } | { roleArn: string }> {
+  let description:
+    | { roleArn?: string; roleAliasArn?: string; owner?: string; credentialDurationSeconds?: number }
+    | undefined;
   try {
     ({ roleAliasDescription: description } = await iot.send(new DescribeRoleAliasCommand({ roleAlias })));
   } catch (error) {
     if (isAwsError(error, 'ResourceNotFoundException')) {
-      return { problem: notFound('roleAlias', roleAlias, context, ` in ${context.region}`) };
+      return { problems: [notFound('roleAlias', roleAlias, context, ` in ${context.region}`)] };
     }
-    return { problem: unreadable('roleAlias', roleAlias, context, error, 'iot:DescribeRoleAlias') };
+    return { problems: [unreadable('roleAlias', roleAlias, context, error, 'iot:DescribeRoleAlias')] };
   }
   const label = `${LABELS.roleAlias} ${roleAlias} (from ${context.origins.roleAlias})`;
   const repoint =
@@ -168,25 +172,32 @@ async function checkRoleAlias(
   const roleAccount = ROLE_ARN.exec(roleArn)?.[1];
   if (roleAccount === undefined) {
     return {
-      problem: {
-        resource: 'roleAlias',
-        problem: `${label} points to "${roleArn}", not an IAM role`,
-        fix: repoint,
-      },
+      problems: [
+        { resource: 'roleAlias', problem: `${label} points to "${roleArn}", not an IAM role`, fix: repoint },
+      ],
     };
   }
   // IoT can only pass a role of the role alias's own account to the credentials provider.
   const aliasAccount = description?.owner ?? ROLE_ALIAS_ARN.exec(description?.roleAliasArn ?? '')?.[1];
   if (aliasAccount !== undefined && aliasAccount !== roleAccount) {
     return {
-      problem: {
-        resource: 'roleAlias',
-        problem: `${label} points to ${roleArn}, a role in account ${roleAccount}, not ${aliasAccount}`,
-        fix: repoint,
-      },
+      problems: [
+        {
+          resource: 'roleAlias',
+          problem: `${label} points to ${roleArn}, a role in account ${roleAccount}, not ${aliasAccount}`,
+          fix: repoint,
+        },
+      ],
     };
   }
-  return { roleArn };
+  const problems = await checkUploadRole(iam, {
+    roleAlias,
+    roleAliasLabel: label,
+    roleArn,
+    credentialDurationSeconds: description?.credentialDurationSeconds,
+    region: context.region,
+  });
+  return problems.length > 0 ? { problems } : { roleArn };
 }
 
 /** The S3 error names for a bucket that is not there: HeadBucket answers 404 with no body. */
@@ -228,10 +239,11 @@ async function checkBucket(
 }
 
 /**
- * Reads, changing nothing, that the policy (GetPolicy), the role alias (DescribeRoleAlias, and
- * the shape of the role it points to) and the photo bucket (HeadBucket, in the device's region)
- * exist and can be read. Every problem is found before any is reported; throws
- * DeviceResourceError naming each with its fix.
+ * Reads, changing nothing, that the policy (GetPolicy), the role alias (DescribeRoleAlias) and the
+ * IAM role it points to (GetRole: in the alias's account, there, assumable by the IoT credentials
+ * provider, sessions long enough) and the photo bucket (HeadBucket, in the device's region) exist
+ * and can be read. Every problem is found before any is reported; throws DeviceResourceError
+ * naming each with its fix.
  */
 export async function checkDeviceResources(
   clients: DeviceResourceClients,
@@ -241,10 +253,10 @@ export async function checkDeviceResources(
 ): Promise<CheckedDeviceResources> {
   const [policy, roleAlias, bucket] = await Promise.all([
     checkPolicy(clients.iot, resources.policyName, context),
-    checkRoleAlias(clients.iot, resources.roleAlias, context),
+    checkRoleAlias(clients, resources.roleAlias, context),
     checkBucket(clients.s3, resources.bucket, context),
   ]);
-  const problems = [policy, 'problem' in roleAlias ? roleAlias.problem : undefined, bucket].filter(
+  const problems = [policy, ...('problems' in roleAlias ? roleAlias.problems : []), bucket].filter(
     (problem): problem is DeviceResourceProblem => problem !== undefined,
   );
   if (problems.length > 0 || !('roleArn' in roleAlias)) throw new DeviceResourceError(thingName, problems);

@@ -28,7 +28,7 @@ export function formatProvisionReport(report: ProvisionReport, bundleArg: string
     `  policy         ${resources.policyName}, attached to the certificate (from ${origins.policyName})`,
     `  MQTT endpoint  ${report.dataEndpoint}:${MQTT_TLS_PORT}`,
     `  credentials    ${report.credentialsEndpoint}, role alias ${resources.roleAlias} (from ${origins.roleAlias})`,
-    `  upload role    ${report.roleArn} (the role alias's; IAM is not read, so that the role exists is not checked)`,
+    `  upload role    ${report.roleArn} (the role alias's: it exists and the IoT credentials provider may assume it)`,
     `  photo bucket   ${resources.bucket} in ${report.region} (from ${origins.bucket})`,
     '',
     `Device bundle: ${report.bundleDir}/`,

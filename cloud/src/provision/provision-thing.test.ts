@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import {
   AttachPolicyCommand,
   AttachThingPrincipalCommand,
@@ -63,14 +64,17 @@ const credentials = {
 const iotMock = mockClient(IoTClient);
 const cloudFormationMock = mockClient(CloudFormationClient);
 const s3Mock = mockClient(S3Client);
+const iamMock = mockClient(IAMClient);
 const iot = new IoTClient({ region: REGION, credentials });
 const cloudFormation = new CloudFormationClient({ region: REGION, credentials });
 const s3 = new S3Client({ region: REGION, credentials });
+const iam = new IAMClient({ region: REGION, credentials });
 const delays: number[] = [];
 const deps = {
   iot,
   cloudFormation,
   s3,
+  iam,
   sleep: async (ms: number) => {
     delays.push(ms);
   },
@@ -121,6 +125,28 @@ function answerAll() {
     },
   }));
   s3Mock.on(HeadBucketCommand).resolves({ BucketRegion: REGION });
+  iamMock.on(GetRoleCommand).resolves({
+    Role: {
+      Path: '/',
+      RoleName: ROLE_ARN.slice(ROLE_ARN.lastIndexOf('/') + 1),
+      RoleId: 'AROAEXAMPLEID1234567',
+      Arn: ROLE_ARN,
+      CreateDate: new Date('2026-03-01T09:00:00.000Z'),
+      AssumeRolePolicyDocument: encodeURIComponent(
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'credentials.iot.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+            },
+          ],
+        }),
+      ),
+      MaxSessionDuration: 3600,
+    },
+  });
   iotMock.on(DescribeThingCommand).rejects(
     new ResourceNotFoundException({
       message: `Thing ${THING} cannot be found.`,
@@ -159,6 +185,7 @@ describe('provisionThing', () => {
     iotMock.reset();
     cloudFormationMock.reset();
     s3Mock.reset();
+    iamMock.reset();
     delays.length = 0;
     answerAll();
     parent = await mkdtemp(join(tmpdir(), 'coffee-iot-provision-'));
@@ -171,6 +198,7 @@ describe('provisionThing', () => {
     iotMock.restore();
     cloudFormationMock.restore();
     s3Mock.restore();
+    iamMock.restore();
   });
 
   it('reads first, then creates the thing, an active certificate and both attachments, in order', async () => {
@@ -192,6 +220,9 @@ describe('provisionThing', () => {
     ]);
     expect(s3Mock.commandCalls(HeadBucketCommand).map((call) => call.args[0].input)).toEqual([
       { Bucket: BUCKET },
+    ]);
+    expect(iamMock.commandCalls(GetRoleCommand).map((call) => call.args[0].input)).toEqual([
+      { RoleName: 'CoffeeIot-DeviceIdentityPhotoUploadRole1A2B3C-4D5E6F7G8H9I' },
     ]);
     expect(report).toEqual({
       thingName: THING,
@@ -315,6 +346,26 @@ describe('provisionThing', () => {
     expect(error).toBeInstanceOf(DeviceResourceError);
     expect(error.problems.map((problem) => problem.resource)).toEqual(['policyName', 'roleAlias', 'bucket']);
     expect(error.message.split('\n')[0]).toBe(`cannot provision ${THING}: nothing was created.`);
+    expect(iotCallNames()).toEqual(['GetPolicy', 'DescribeRoleAlias']);
+    expect(await readdir(parent)).toEqual([]);
+  });
+
+  it('creates nothing when the role behind the role alias is gone', async () => {
+    iamMock.on(GetRoleCommand).rejects(
+      new NoSuchEntityException({
+        message:
+          'The role with name CoffeeIot-DeviceIdentityPhotoUploadRole1A2B3C-4D5E6F7G8H9I cannot be found.',
+        $metadata: { httpStatusCode: 404 },
+      }),
+    );
+
+    const error = (await provisionThing(deps, options).catch((e: unknown) => e)) as DeviceResourceError;
+
+    expect(error).toBeInstanceOf(DeviceResourceError);
+    expect(error.message.split('\n').slice(0, 2)).toEqual([
+      `cannot provision ${THING}: nothing was created.`,
+      `  - IoT role alias ${ROLE_ALIAS} (from stack CoffeeIot output RoleAliasName) points to IAM role ${ROLE_ARN}, which does not exist`,
+    ]);
     expect(iotCallNames()).toEqual(['GetPolicy', 'DescribeRoleAlias']);
     expect(await readdir(parent)).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import {
   AttachPolicyCommand,
   AttachThingPrincipalCommand,
@@ -52,6 +53,8 @@ export interface ProvisionDeps {
   cloudFormation: CloudFormationClient;
   /** Reads (HeadBucket) that the photo bucket exists, in the device's region. */
   s3: S3Client;
+  /** Reads (GetRole) the IAM role the role alias points to. */
+  iam: IAMClient;
   /** Waits between retries while a detachment propagates during rollback (default: a timer). */
   sleep?: Sleep;
 }
@@ -79,7 +82,7 @@ export interface ProvisionReport {
   resources: DeviceResources;
   /** Where each resource's name came from: a flag, or a stack output. */
   origins: Record<DeviceResource, string>;
-  /** The IAM role the role alias hands out credentials for (its existence in IAM is not checked). */
+  /** The IAM role the role alias hands out credentials for: it exists and IoT may assume it. */
   roleArn: string;
   /** The iot:Data-ATS host the agent connects to (port 8883). */
   dataEndpoint: string;
@@ -134,14 +137,14 @@ function required<T>(value: T | undefined, what: string): T {
  * Registers a device with AWS IoT Core and writes its bundle:
  *
  * 1. reads, changing nothing: the stack's outputs (unless all of `resources` are given), that the
- *    policy, the role alias (and the shape of its role) and the photo bucket exist and can be read
- *    (checkDeviceResources), that the thing does not exist yet (DescribeThing: CreateThing
+ *    policy, the role alias, the IAM role it points to (there, and assumable by the IoT credentials
+ *    provider) and the photo bucket exist and can be read (checkDeviceResources), that the thing does not exist yet (DescribeThing: CreateThing
  *    succeeds quietly for an existing thing with the same configuration), the iot:Data-ATS and
  *    iot:CredentialProvider endpoints;
  * 2. creates, in order: the thing, keys with an active certificate, the policy attached to the
  *    certificate, the certificate attached to the thing, then the bundle directory.
  *
- * Every read comes first, so a missing stack, policy, role alias or bucket, a thing name taken or
+ * Every read comes first, so a missing stack, policy, role alias, role or bucket, a thing name taken or
  * a missing permission to read fails with nothing created. If a creating step fails, what was
  * created is undone newest first and ProvisionError names the step, the original error (its
  * cause), and anything the rollback could not remove. Also throws InvalidProvisionOptionsError, BundleExistsError, BundleWriteError
@@ -154,7 +157,7 @@ export async function provisionThing(
 ): Promise<ProvisionReport> {
   const problems = optionProblems(options);
   if (problems.length > 0) throw new InvalidProvisionOptionsError(problems);
-  const { iot, cloudFormation, s3 } = deps;
+  const { iot, cloudFormation, s3, iam } = deps;
   const { thingName, region } = options;
   const force = options.force === true;
   const bundleDir = resolve(options.outDir);
@@ -167,7 +170,7 @@ export async function provisionThing(
     stackName,
     options.resources ?? {},
   );
-  const { roleArn } = await checkDeviceResources({ iot, s3 }, thingName, resources, {
+  const { roleArn } = await checkDeviceResources({ iot, s3, iam }, thingName, resources, {
     region,
     stackName,
     origins,

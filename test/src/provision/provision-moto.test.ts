@@ -7,6 +7,7 @@ import {
   CreateStackCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
+import { CreateRoleCommand, IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import {
   CreatePolicyCommand,
   CreateRoleAliasCommand,
@@ -33,9 +34,10 @@ import { runCommand } from '../cli/run-cli.js';
 import { MOTO_ACCOUNT, MOTO_SERVER_BIN, MOTO_SKIP_REASON, MotoServer } from '../harness/moto-server.js';
 
 /*
- * `coffee-iot provision` and `deprovision` against a real moto_server: IoT, S3 and CloudFormation
- * as moto 5 implements them, the stack's outputs included. The AWS SDK mock tests next to the
- * commands cover what moto cannot answer (access denied, throttling, propagation delays).
+ * `coffee-iot provision` and `deprovision` against a real moto_server: IoT, S3, IAM and
+ * CloudFormation as moto 5 implements them, the stack's outputs included. The AWS SDK mock tests
+ * next to the commands cover what moto cannot answer (access denied, throttling, propagation
+ * delays).
  */
 
 const REGION = 'eu-west-1';
@@ -43,7 +45,17 @@ const THING = 'coffee-pi-01';
 const STACK = 'CoffeeIot';
 const POLICY = 'CoffeeIot-DevicePolicy';
 const ROLE_ALIAS = 'CoffeeIotPhotoUpload';
-const ROLE_ARN = `arn:aws:iam::${MOTO_ACCOUNT}:role/CoffeeIot-PhotoUploadRole`;
+// With a path, as a role may have one: provisioning reads it by its name alone.
+const ROLE_PATH = '/coffee-iot/';
+const ROLE_NAME = 'CoffeeIot-PhotoUploadRole';
+const ROLE_ARN = `arn:aws:iam::${MOTO_ACCOUNT}:role${ROLE_PATH}${ROLE_NAME}`;
+/** The upload role's trust policy as the stack writes it: the IoT credentials provider may assume it. */
+function trustPolicy(service = 'credentials.iot.amazonaws.com'): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+  });
+}
 const BUCKET = 'coffeeiot-photobucket-test';
 const POLICY_DOCUMENT = JSON.stringify({
   Version: '2012-10-17',
@@ -63,6 +75,7 @@ describe.skipIf(MOTO_SERVER_BIN === undefined)('coffee-iot provision against mot
   /** The operator's side: deploys the stack's parts and inspects what provisioning left. */
   let iot: IoTClient;
   let s3: S3Client;
+  let iam: IAMClient;
   let cloudFormation: CloudFormationClient;
   let cwd: string;
   /** The IoT operations the command sent, in order. */
@@ -72,16 +85,19 @@ describe.skipIf(MOTO_SERVER_BIN === undefined)('coffee-iot provision against mot
     moto = await MotoServer.start();
     iot = new IoTClient(moto.clientConfig(REGION));
     s3 = new S3Client({ ...moto.clientConfig(REGION), forcePathStyle: true });
+    iam = new IAMClient(moto.clientConfig(REGION));
     cloudFormation = new CloudFormationClient(moto.clientConfig(REGION));
     // moto loads each service on its first request (CloudFormation alone takes seconds): here,
     // under the hook's timeout, instead of in the first test.
     await cloudFormation.send(new DescribeStacksCommand({})).catch(() => undefined);
     await iot.send(new ListThingsCommand({}));
     await s3.send(new ListBucketsCommand({}));
+    await iam.send(new ListRolesCommand({}));
   });
   afterAll(async () => {
     iot?.destroy();
     s3?.destroy();
+    iam?.destroy();
     cloudFormation?.destroy();
     await moto?.stop();
   });
@@ -112,6 +128,7 @@ describe.skipIf(MOTO_SERVER_BIN === undefined)('coffee-iot provision against mot
       },
       cloudFormation: (region) => new CloudFormationClient(moto.clientConfig(region ?? REGION)),
       s3: (region) => new S3Client({ ...moto.clientConfig(region ?? REGION), forcePathStyle: true }),
+      iam: (region) => new IAMClient(moto.clientConfig(region ?? REGION)),
     };
   }
 
@@ -120,10 +137,28 @@ describe.skipIf(MOTO_SERVER_BIN === undefined)('coffee-iot provision against mot
   const deprovision = (argv: string[]) =>
     runCommand((args, io) => runDeprovision(args, io, { iot: clients().iot }), argv, { cwd });
 
-  /** What the stack makes for devices, and the stack naming them in its outputs. */
+  /**
+   * What the stack makes for devices, and the stack naming them in its outputs. `role` is the
+   * service the upload role trusts, or false for no role (the alias then points at nothing).
+   */
   async function deploy(
-    parts: { policy?: boolean; roleAlias?: string | false; bucketRegion?: string | false } = {},
+    parts: {
+      policy?: boolean;
+      roleAlias?: string | false;
+      role?: string | false;
+      bucketRegion?: string | false;
+    } = {},
   ): Promise<void> {
+    if (parts.role !== false) {
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: ROLE_NAME,
+          Path: ROLE_PATH,
+          AssumeRolePolicyDocument: trustPolicy(parts.role),
+          MaxSessionDuration: 3600,
+        }),
+      );
+    }
     if (parts.policy !== false) {
       await iot.send(new CreatePolicyCommand({ policyName: POLICY, policyDocument: POLICY_DOCUMENT }));
     }
@@ -232,7 +267,9 @@ describe.skipIf(MOTO_SERVER_BIN === undefined)('coffee-iot provision against mot
       },
       upload: { bucket: BUCKET, region: REGION },
     });
-    expect(run.stdout).toContain(`  upload role    ${ROLE_ARN}`);
+    expect(run.stdout).toContain(
+      `  upload role    ${ROLE_ARN} (the role alias's: it exists and the IoT credentials provider may assume it)`,
+    );
   });
 
   it('refuses to provision the same thing again and changes nothing, in IoT or in the bundle', async () => {
@@ -296,6 +333,23 @@ describe.skipIf(MOTO_SERVER_BIN === undefined)('coffee-iot provision against mot
       ],
     },
     {
+      missing: 'the role behind the role alias',
+      parts: { role: false },
+      says: [
+        `IoT role alias ${ROLE_ALIAS} (from stack ${STACK} output RoleAliasName) points to IAM role ${ROLE_ARN}, which does not exist`,
+        `aws iot update-role-alias --role-alias ${ROLE_ALIAS} --role-arn ROLE_ARN --region ${REGION}`,
+      ],
+    },
+    {
+      missing: 'trust for IoT in the role behind the role alias',
+      parts: { role: 'lambda.amazonaws.com' },
+      says: [
+        `IAM role ${ROLE_ARN}, behind IoT role alias ${ROLE_ALIAS} (from stack ${STACK} output RoleAliasName), ` +
+          'does not let credentials.iot.amazonaws.com assume it',
+        `aws iam update-assume-role-policy --role-name ${ROLE_NAME}`,
+      ],
+    },
+    {
       missing: 'the photo bucket',
       parts: { bucketRegion: false },
       says: [
@@ -307,6 +361,8 @@ describe.skipIf(MOTO_SERVER_BIN === undefined)('coffee-iot provision against mot
     'refuses before CreateThing when $missing is missing, naming it and the fix',
     async ({ parts, says }) => {
       await deploy(parts);
+      const roles = async () => (await iam.send(new ListRolesCommand({}))).Roles?.map((role) => role.Arn);
+      const rolesBefore = await roles();
 
       const run = await provision([THING]);
 
@@ -316,9 +372,19 @@ describe.skipIf(MOTO_SERVER_BIN === undefined)('coffee-iot provision against mot
       for (const text of says) expect(run.stderr).toContain(text);
       expect(sent).not.toContain('CreateThing');
       expect(await iotState()).toMatchObject(EMPTY);
+      expect(await roles()).toEqual(rolesBefore);
       expect(await readdir(cwd)).toEqual([]);
     },
   );
+
+  it('starts every test from an empty moto: reset forgets IAM roles too (IAM is global in moto)', async () => {
+    await deploy();
+    expect((await iam.send(new ListRolesCommand({}))).Roles?.map((role) => role.Arn)).toEqual([ROLE_ARN]);
+
+    await moto.reset();
+
+    expect((await iam.send(new ListRolesCommand({}))).Roles).toEqual([]);
+  });
 
   it('names every missing resource at once, with the flags that named them', async () => {
     const run = await provision([

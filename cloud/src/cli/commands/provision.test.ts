@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   AttachPolicyCommand,
   AttachThingPrincipalCommand,
@@ -33,6 +34,7 @@ const credentials = {
 const iotMock = mockClient(IoTClient);
 const cloudFormationMock = mockClient(CloudFormationClient);
 const s3Mock = mockClient(S3Client);
+const iamMock = mockClient(IAMClient);
 /** The regions the command asked its clients for. */
 let askedRegions: (string | undefined)[] = [];
 const clients: ProvisionClients = {
@@ -42,8 +44,26 @@ const clients: ProvisionClients = {
   },
   cloudFormation: (region) => new CloudFormationClient({ region: region ?? REGION, credentials }),
   s3: (region) => new S3Client({ region: region ?? REGION, credentials }),
+  iam: (region) => new IAMClient({ region: region ?? REGION, credentials }),
 };
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/CoffeeIot-PhotoUploadRole';
+
+/** GetRole's Role for ROLE_ARN, trusting `service` (IAM answers the document URL-encoded). */
+function uploadRole(service = 'credentials.iot.amazonaws.com') {
+  const trust = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+  };
+  return {
+    Path: '/',
+    RoleName: 'CoffeeIot-PhotoUploadRole',
+    RoleId: 'AROAEXAMPLEID1234567',
+    Arn: ROLE_ARN,
+    CreateDate: new Date('2026-03-01T09:00:00.000Z'),
+    AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trust)),
+    MaxSessionDuration: 3600,
+  };
+}
 
 function answerAll() {
   cloudFormationMock.on(DescribeStacksCommand).resolves({
@@ -68,6 +88,7 @@ function answerAll() {
   s3Mock.on(HeadBucketCommand).callsFake(async (_input, getClient: () => S3Client) => ({
     BucketRegion: await getClient().config.region(),
   }));
+  iamMock.on(GetRoleCommand).resolves({ Role: uploadRole() });
   iotMock.on(DescribeThingCommand).rejects(
     new ResourceNotFoundException({
       message: `Thing ${THING} cannot be found.`,
@@ -122,6 +143,7 @@ describe('coffee-iot provision', () => {
     iotMock.reset();
     cloudFormationMock.reset();
     s3Mock.reset();
+    iamMock.reset();
     askedRegions = [];
     answerAll();
     cwd = await mkdtemp(join(tmpdir(), 'coffee-iot-provision-cli-'));
@@ -133,6 +155,7 @@ describe('coffee-iot provision', () => {
     iotMock.restore();
     cloudFormationMock.restore();
     s3Mock.restore();
+    iamMock.restore();
   });
 
   it('provisions THING into ./THING and says what it made and what to do next', async () => {
@@ -155,7 +178,7 @@ describe('coffee-iot provision', () => {
       '  policy         CoffeeIotDevicePolicy, attached to the certificate (from stack CoffeeIot output IotPolicyName)',
     );
     expect(lines).toContain(
-      `  upload role    ${ROLE_ARN} (the role alias's; IAM is not read, so that the role exists is not checked)`,
+      `  upload role    ${ROLE_ARN} (the role alias's: it exists and the IoT credentials provider may assume it)`,
     );
     expect(lines).toContain(`Device bundle: ${bundle}/`);
     expect(lines).toContain(`       scp -r ${THING} pi@raspberrypi.local:`);
@@ -246,6 +269,26 @@ describe('coffee-iot provision', () => {
     expect(await readdir(cwd)).toEqual([]);
   });
 
+  it('fails with exit 1 when the role behind the role alias cannot be assumed by IoT, and creates nothing', async () => {
+    iamMock.on(GetRoleCommand).resolves({ Role: uploadRole('lambda.amazonaws.com') });
+
+    const run = await provision([THING]);
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.split('\n').slice(0, 2)).toEqual([
+      `coffee-iot provision: cannot provision ${THING}: nothing was created.`,
+      `  - IAM role ${ROLE_ARN}, behind IoT role alias CoffeeIotPhotoUpload (from stack CoffeeIot output RoleAliasName), ` +
+        'does not let credentials.iot.amazonaws.com assume it (no statement allows it: the IoT credentials provider ' +
+        'could never hand a device credentials, so no photo would upload)',
+    ]);
+    expect(iamMock.commandCalls(GetRoleCommand)[0]?.args[0].input).toEqual({
+      RoleName: 'CoffeeIot-PhotoUploadRole',
+    });
+    expect(iotMock.commandCalls(CreateThingCommand)).toHaveLength(0);
+    expect(await readdir(cwd)).toEqual([]);
+  });
+
   it('refuses an existing bundle directory unless --force', async () => {
     expect((await provision([THING])).code).toBe(0);
     iotMock.reset();
@@ -287,6 +330,7 @@ describe('coffee-iot provision', () => {
         }),
       cloudFormation: () => new CloudFormationClient({ region: REGION, credentials }),
       s3: () => new S3Client({ region: REGION, credentials }),
+      iam: () => new IAMClient({ region: REGION, credentials }),
     };
 
     const run = await provision([THING], {}, noRegion);

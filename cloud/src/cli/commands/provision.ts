@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { S3Client } from '@aws-sdk/client-s3';
 import { THING_NAME_PATTERN } from '@coffee-iot/shared';
@@ -28,9 +29,9 @@ bundle: creates the thing and keys with an active certificate, attaches the stac
 the certificate and the certificate to the thing, and writes DIR/ with ${FILES.certificate},
 ${FILES.privateKey} (mode 0600), ${FILES.rootCa} and ${FILES.agentConfig} (for ${PI_CONFIG_DIR}/ on the Pi:
 MQTT and credential provider endpoints, role alias, photo bucket). Everything is read first: the
-stack's outputs, that the policy, the role alias and the bucket (in the region) exist and can be
-read, and that the thing does not; so a missing stack or resource, or a thing name in use, changes
-nothing. If a later step fails, what was created is undone, and anything that could not be is
+stack's outputs, that the policy, the role alias, the IAM role it points to (and that IoT's
+credentials provider may assume it) and the bucket (in the region) exist and can be read, and that
+the thing does not; so a missing stack or resource, or a thing name in use, changes nothing. If a later step fails, what was created is undone, and anything that could not be is
 named with the command that removes it.
 
   --out DIR            the bundle directory to create (default ./THING)
@@ -53,6 +54,7 @@ export interface ProvisionClients {
   iot(region: string | undefined): IoTClient;
   cloudFormation(region: string | undefined): CloudFormationClient;
   s3(region: string | undefined): S3Client;
+  iam(region: string | undefined): IAMClient;
 }
 
 /** The user's default credential chain and region, unless --region. */
@@ -61,6 +63,8 @@ const DEFAULT_CLIENTS: ProvisionClients = {
   cloudFormation: (region) => new CloudFormationClient(region === undefined ? {} : { region }),
   // Following the redirect, HeadBucket names a bucket's region instead of failing with a 301.
   s3: (region) => new S3Client({ ...(region === undefined ? {} : { region }), followRegionRedirects: true }),
+  // IAM is global; the region only picks the partition's endpoint (aws, aws-cn, aws-us-gov).
+  iam: (region) => new IAMClient(region === undefined ? {} : { region }),
 };
 
 const OPTIONS = {
@@ -150,13 +154,14 @@ export function runProvision(
         const iot = clients.iot(command.region);
         const cloudFormation = clients.cloudFormation(command.region);
         const s3 = clients.s3(command.region);
+        const iam = clients.iam(command.region);
         try {
           const region = await checkAwsSetup(
             iot,
-            'read the stack, the IoT policy, role alias and photo bucket, and create IoT things and certificates',
+            'read the stack, the IoT policy, role alias, its IAM role and photo bucket, and create IoT things and certificates',
           );
           const report = await provisionThing(
-            { iot, cloudFormation, s3 },
+            { iot, cloudFormation, s3, iam },
             {
               thingName: command.thingName,
               region,
@@ -172,6 +177,7 @@ export function runProvision(
           iot.destroy();
           cloudFormation.destroy();
           s3.destroy();
+          iam.destroy();
         }
       },
       // Their messages say what failed, with the AWS error's own name.
