@@ -38,6 +38,9 @@ const LAMBDA_ENV: NodeJS.ProcessEnv = {
   AWS_LAMBDA_FUNCTION_NAME: 'coffee-iot-bench',
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
   INGEST_STREAM_NAME: 'coffee-iot-bench-ingest',
+  // The Firehose transformation reads its table and the lake bucket (for refused readings) at import.
+  LAKE_TABLE: 'telemetry',
+  LAKE_BUCKET: 'coffee-iot-bench-lake',
   DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:coffee-iot-bench-db',
 };
 
