@@ -56,7 +56,12 @@ async function measure(root: string, perRecord: number, readings: number): Promi
   const arrival = first + 86_400_000;
 
   // Firehose events of about EVENT_BYTES of records each, devices round-robin.
-  type Record = { recordId: string; approximateArrivalTimestamp: number; data: string } & object;
+  type Record = {
+    recordId: string;
+    approximateArrivalTimestamp: number;
+    data: string;
+    kinesisRecordMetadata: object;
+  };
   const events: { invocationId: string; records: Record[] }[] = [];
   const seqs = new Array<number>(DEVICES).fill(0);
   let made = 0;
