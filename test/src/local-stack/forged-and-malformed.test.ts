@@ -1,8 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { connect, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevPkiPaths, ensureDevPki } from '../../../local/src/pki/pki.js';
+import { connectDevice } from '../../../local/src/broker/testing/device-client.js';
+import { ensureDevPki } from '../../../local/src/pki/pki.js';
 import type { LocalStack } from '../../../local/src/stack/local-stack.js';
 import { queryLake } from '../../../local/src/testing/lake-query.js';
 import { eventually, startTestStack, tempDataDir, testStackOptions } from './stack-harness.js';
@@ -56,32 +57,6 @@ function publish(client: MqttClient, to: string, payload: string | Buffer): Prom
   );
 }
 
-async function connectAs(pki: DevPkiPaths, port: number, thing: Thing): Promise<MqttClient> {
-  const files = pki.clients[thing];
-  if (files === undefined) throw new Error(`no certificate for ${thing}`);
-  const [cert, key, ca] = await Promise.all(
-    [files.certPath, files.keyPath, pki.caPath].map((p) => readFile(p)),
-  );
-  const client = connect({
-    protocol: 'mqtts',
-    host: '127.0.0.1',
-    port,
-    clientId: thing,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-    connectTimeout: 5_000,
-    cert,
-    key,
-    ca,
-    rejectUnauthorized: true,
-  });
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', () => resolve());
-    client.once('error', reject);
-  });
-  return client;
-}
-
 describe('the local pipeline trusts the topic, not the payload', () => {
   let dataDir: Awaited<ReturnType<typeof tempDataDir>>;
   let stack: LocalStack;
@@ -92,7 +67,7 @@ describe('the local pipeline trusts the topic, not the payload', () => {
     // The stack's own PKI, with certificates for two things that no simulated agent uses.
     const pki = await ensureDevPki(join(dataDir.path, 'pki'), { thingNames: THINGS });
     stack = await startTestStack(testStackOptions(dataDir.path, { devices: 0, lakeFlushMs: 100, shards: 1 }));
-    for (const thing of THINGS) clients[thing] = await connectAs(pki, stack.brokerPort, thing);
+    for (const thing of THINGS) clients[thing] = await connectDevice(pki, stack.brokerPort, thing);
   }, 60_000);
 
   afterAll(async () => {
