@@ -53,6 +53,21 @@ export interface AslDefinition {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * True when $day is a real calendar day written yyyy-mm-dd. Checked with arithmetic, not by a
+ * round trip through $toMillis: JSONata's dates roll 2026-02-30 over to March (the Parquet would
+ * land in another day's folder than the CSV) and throw on 2026-13-45 inside a Pass state, and
+ * neither may happen before the InvalidExportDate Fail. `and` stops at the first false, so the
+ * arithmetic only sees ten characters of digits and dashes.
+ */
+export const REAL_CALENDAR_DAY = `$type($day) = 'string' and $contains($day, /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/) and (
+  $y := $number($substring($day, 0, 4));
+  $m := $number($substring($day, 5, 2));
+  $d := $number($substring($day, 8, 2));
+  $leap := ($y % 4 = 0 and $y % 100 != 0) or $y % 400 = 0;
+  $m >= 1 and $m <= 12 and $d >= 1 and $d <= [31, $leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][$m - 1]
+)`;
+
 export function buildExportStateMachineDefinition(options: ExportStateMachineOptions): AslDefinition {
   const { queries: templates, tokens } = buildAthenaExportQueryTemplates(options);
   // The keys with the day spliced in as JSONata: 'exports/' & $day & '/telemetry.csv'.
@@ -92,7 +107,7 @@ export function buildExportStateMachineDefinition(options: ExportStateMachineOpt
       Type: 'Choice',
       Choices: [
         {
-          Condition: jsonata("$type($day) = 'string' and $contains($day, /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/)"),
+          Condition: jsonata(REAL_CALENDAR_DAY),
           Next: 'PlanQueries',
         },
       ],
@@ -208,7 +223,7 @@ export function buildExportStateMachineDefinition(options: ExportStateMachineOpt
     InvalidDate: {
       Type: 'Fail',
       Error: 'InvalidExportDate',
-      Cause: jsonata("'the date to export must be yyyy-mm-dd, got ' & $string($day)"),
+      Cause: jsonata("'the date to export must be a real calendar day, yyyy-mm-dd, got ' & $string($day)"),
     },
     EarlierExportNotDeleted: {
       Type: 'Fail',
