@@ -34,7 +34,7 @@ const LAMBDA_ENV: NodeJS.ProcessEnv = {
   PATH: process.env.PATH,
   AWS_REGION: 'eu-west-1',
   AWS_DEFAULT_REGION: 'eu-west-1',
-  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
   AWS_LAMBDA_FUNCTION_NAME: 'coffee-iot-bench',
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
   INGEST_STREAM_NAME: 'coffee-iot-bench-ingest',
@@ -143,7 +143,7 @@ const results = bundles.map((bundle) => {
 
 const kib = (bytes: number) => fixed(bytes / 1024, 0);
 printTable(
-  `Lambda bundles (esbuild, minified ESM, node22 target; 1 MB = ${GOAL.bytes.toLocaleString('en')} bytes)`,
+  `Lambda bundles (esbuild, minified ESM, node24 target; 1 MB = ${GOAL.bytes.toLocaleString('en')} bytes)`,
   ['handler', 'aws-sdk', 'bytes', 'KiB', 'gzip KiB', 'runtime imports', 'largest packages (KiB in output)'],
   results.map((r) => [
     r.name,

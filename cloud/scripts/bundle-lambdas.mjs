@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles every Lambda handler (cloud/src/handlers/*.ts) into cloud/dist-lambda/{name}/index.mjs
-// (handler: index.handler), one minified ESM file per function for the nodejs22.x runtime, with
+// (handler: index.handler), one minified ESM file per function for the nodejs24.x runtime, with
 // its esbuild metafile beside it (meta.json; open it in https://esbuild.github.io/analyze/) and
 // a bundles.json manifest listing what was built.
 //
@@ -112,7 +112,7 @@ async function bundleHandler({ name, entry }, { awsSdk, outDir }) {
     bundle: true,
     minify: true,
     platform: 'node',
-    target: 'node22',
+    target: 'node24',
     format: 'esm',
     // ESM builds first (dist-es): the SDK's tree-shake better than its CJS builds. CDK's
     // NodejsFunction does the same for ESM output.

@@ -1,5 +1,6 @@
 import { type Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import type { DeploymentProfile } from './stack-config.js';
 import { STAR_RESOURCE_PACK, STAR_RESOURCE_RULE } from './star-resource-checks.js';
 
 /**
@@ -31,9 +32,9 @@ export class AcknowledgedConstructNotFoundError extends Error {
 const ack = (path: string, id: string, reason: string): Acknowledgement => ({ path, id, reason });
 
 const NODE_RUNTIME =
-  'The function runs nodejs22.x on purpose (the agent and the shared code target Node 20/22, DESIGN.md); CDK-provided functions pick their own runtime.';
+  "A CDK-provided function: CDK picks its runtime. coffee-iot's own functions run the newest Node.js (CoffeeLambda).";
 
-/** The function is not on the newest runtime cdk-nag knows (AwsSolutions-L1). */
+/** A CDK-provided function is not on the newest runtime cdk-nag knows (AwsSolutions-L1). */
 const runtime = (functionPath: string) => ack(functionPath, 'AwsSolutions-L1', NODE_RUNTIME);
 
 /** The role uses AWSLambdaBasicExecutionRole (and AWSLambdaVPCAccessExecutionRole for a function in the VPC). */
@@ -94,7 +95,13 @@ const PHOTOS = '<PhotosBucket4131342A.Arn>';
  * a new function) fails `cdk synth` until someone decides about it here. The tests fail on an
  * acknowledgement that no longer matches a finding (infra/src/nag-acknowledgements.test.ts).
  */
-export function stackAcknowledgements(stack: Stack, glueStreamingJob: boolean): Acknowledgement[] {
+export function stackAcknowledgements(
+  stack: Stack,
+  glueStreamingJob: boolean,
+  profile: DeploymentProfile,
+): Acknowledgement[] {
+  // Only the fleet profile puts the database's Lambdas in the VPC (small: RDS Data API, no VPC).
+  const databaseLambdasInVpc = profile === 'fleet';
   // cdk-nag prints a known account and region literally, an unknown one as its pseudo parameter.
   const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
   const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
@@ -103,15 +110,16 @@ export function stackAcknowledgements(stack: Stack, glueStreamingJob: boolean): 
     ack(
       'Database/Cluster',
       'AwsSolutions-RDS11',
-      'MySQL stays on 3306: the cluster is in isolated subnets reachable only from RDS Proxy, and the Lambdas take the port from the secret; a non-default port adds nothing there.',
+      databaseLambdasInVpc
+        ? 'MySQL stays on 3306: the cluster is in isolated subnets reachable only from RDS Proxy, and the Lambdas take the port from the secret; a non-default port adds nothing there.'
+        : 'MySQL stays on 3306: the cluster is in isolated subnets whose security group admits nothing (the Lambdas use the RDS Data API); a non-default port adds nothing there.',
     ),
     ack(
       'Database/Cluster',
       'AwsSolutions-RDS14',
       'Backtrack is left off (it is billed per change record); point-in-time restore from 7 days of backups covers recovery.',
     ),
-    runtime('Database/MigrateSchema/Function'),
-    ...managedLambdaPolicies('Database/MigrateSchema/Function/ServiceRole', true),
+    ...managedLambdaPolicies('Database/MigrateSchema/Function/ServiceRole', databaseLambdasInVpc),
     ...managedLambdaPolicies('Database/SchemaProvider/framework-onEvent/ServiceRole'),
     resource(
       'Database/SchemaProvider/framework-onEvent/ServiceRole/DefaultPolicy',
@@ -123,7 +131,6 @@ export function stackAcknowledgements(stack: Stack, glueStreamingJob: boolean): 
   const firehose = (table: 'telemetry' | 'coffees', transform: string): Acknowledgement[] => {
     const delivery = `Ingest/${table === 'telemetry' ? 'Telemetry' : 'Coffees'}Delivery`;
     return [
-      runtime(`${delivery}/Transform/Function`),
       ...managedLambdaPolicies(`${delivery}/Transform/Function/ServiceRole`),
       resource(
         `${delivery}/Transform/Function/ServiceRole/DefaultPolicy`,
@@ -174,7 +181,6 @@ export function stackAcknowledgements(stack: Stack, glueStreamingJob: boolean): 
       ['cloudwatch:PutMetricData'],
       'The identity rule counts forged device ids; PutMetricData has no resource-level permissions, and a cloudwatch:namespace condition scopes it.',
     ),
-    runtime('Ingest/CsvImport/Function'),
     ...managedLambdaPolicies('Ingest/CsvImport/Function/ServiceRole'),
     resource(
       'Ingest/CsvImport/Function/ServiceRole/DefaultPolicy',
@@ -229,8 +235,7 @@ export function stackAcknowledgements(stack: Stack, glueStreamingJob: boolean): 
       'AwsSolutions-SQS3',
       "This queue is the photo Lambda's on-failure destination (async invoke), which is the dead letter: it needs no DLQ of its own.",
     ),
-    runtime('Photos/Analyzer/Function'),
-    ...managedLambdaPolicies('Photos/Analyzer/Function/ServiceRole', true),
+    ...managedLambdaPolicies('Photos/Analyzer/Function/ServiceRole', databaseLambdasInVpc),
     resource(
       'Photos/Analyzer/Function/ServiceRole/DefaultPolicy',
       `${PHOTOS}/photos/*`,
@@ -307,8 +312,7 @@ export function stackAcknowledgements(stack: Stack, glueStreamingJob: boolean): 
       'AwsSolutions-CFR4',
       "CloudFront's default certificate allows TLSv1; TLS 1.2 minimum is set when a custom domain and certificate are given (Dashboard customDomain).",
     ),
-    runtime('Dashboard/ApiFunction/Function'),
-    ...managedLambdaPolicies('Dashboard/ApiFunction/Function/ServiceRole', true),
+    ...managedLambdaPolicies('Dashboard/ApiFunction/Function/ServiceRole', databaseLambdasInVpc),
     resource(
       'Dashboard/ApiFunction/Function/ServiceRole/DefaultPolicy',
       `${PHOTOS}/photos/*`,
@@ -374,8 +378,12 @@ function constructAt(stack: Stack, path: string): IConstruct | undefined {
  * Acknowledges each accepted finding on its own construct. Call at the end of the stack's
  * constructor, once every construct exists; an acknowledgement whose construct is missing throws.
  */
-export function acknowledgeFindings(stack: Stack, glueStreamingJob: boolean): void {
-  applyAcknowledgements(stack, stackAcknowledgements(stack, glueStreamingJob));
+export function acknowledgeFindings(
+  stack: Stack,
+  glueStreamingJob: boolean,
+  profile: DeploymentProfile,
+): void {
+  applyAcknowledgements(stack, stackAcknowledgements(stack, glueStreamingJob, profile));
 }
 
 export function applyAcknowledgements(stack: Stack, acknowledgements: readonly Acknowledgement[]): void {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { CoffeeLambda } from './coffee-lambda.js';
+import { CoffeeLambda, ESBUILD_TARGET, LAMBDA_RUNTIME, REPO_ROOT } from './coffee-lambda.js';
 
 describe('CoffeeLambda', () => {
   const app = new App();
@@ -11,13 +11,21 @@ describe('CoffeeLambda', () => {
   new CoffeeLambda(stack, 'Photo', { handler: 'photo', description: 'photo pipeline' });
   const template = Template.fromStack(stack);
 
-  it('runs on nodejs22.x, arm64, with JSON logs in a group that expires', () => {
+  it('runs on nodejs24.x, arm64, with JSON logs in a group that expires', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('bundles for the Node.js the runtime runs, as the bundling script does', () => {
+    expect(LAMBDA_RUNTIME.name).toBe('nodejs24.x');
+    expect(ESBUILD_TARGET).toBe('node24');
+    const script = readFileSync(join(REPO_ROOT, 'cloud/scripts/bundle-lambdas.mjs'), 'utf8');
+    expect(script).toContain(`target: '${ESBUILD_TARGET}'`);
+    expect(script).not.toMatch(/node2[0-3]\b|nodejs2[0-3]\.x/);
   });
 
   it('bundles the handler as ESM without SQLite', () => {

@@ -8,6 +8,14 @@ import { Construct } from 'constructs';
 /** The repository root (this file is infra/src/constructs/). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+/**
+ * The runtime of every coffee-iot Lambda: Node.js 24 (nodejs22.x is deprecated on 2027-04-30).
+ * Moving it means moving ESBUILD_TARGET and cloud/scripts/bundle-lambdas.mjs with it.
+ */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
+/** esbuild's target for LAMBDA_RUNTIME: the syntax that Node.js runs as is. */
+export const ESBUILD_TARGET = 'node24';
+
 /** A handler module in cloud/src/handlers/, by file name without extension. */
 export type HandlerName = 'photo' | 'migrate-schema' | 'firehose-transform' | 'csv-import' | 'dashboard-api';
 
@@ -25,9 +33,9 @@ export interface CoffeeLambdaProps {
 }
 
 /**
- * Every coffee-iot Lambda the same way: nodejs22.x on arm64 (cheaper per GB-s than x86), bundled
+ * Every coffee-iot Lambda the same way: nodejs24.x on arm64 (cheaper per GB-s than x86), bundled
  * by esbuild from the TypeScript sources exactly as cloud/scripts/bundle-lambdas.mjs does (ESM,
- * node22, the `coffee-iot-source` condition, no SQLite, the runtime's AWS SDK), JSON logs in a
+ * node24, the `coffee-iot-source` condition, no SQLite, the runtime's AWS SDK), JSON logs in a
  * log group of its own with a retention, and an environment each handler checks at start.
  */
 export class CoffeeLambda extends Construct {
@@ -42,7 +50,7 @@ export class CoffeeLambda extends Construct {
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-      runtime: Runtime.NODEJS_22_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       description: props.description,
       memorySize: props.memorySize ?? 512,
@@ -52,7 +60,7 @@ export class CoffeeLambda extends Construct {
       logGroup: this.logGroup,
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: ESBUILD_TARGET,
         minify: true,
         sourceMap: true,
         mainFields: ['module', 'main'],

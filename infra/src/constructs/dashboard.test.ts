@@ -217,7 +217,7 @@ describe('Dashboard', () => {
     it('runs the dashboard-api function in the VPC with the database clients’ security group', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Description: Match.stringLikeRegexp('dashboard API'),
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         VpcConfig: Match.objectLike({
           SecurityGroupIds: [{ 'Fn::GetAtt': [ref(stack, access.securityGroup), 'GroupId'] }],
         }),
