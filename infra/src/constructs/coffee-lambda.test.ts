@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { fixedPhysicalNames } from '../testing/physical-names.js';
 import { CoffeeLambda, ESBUILD_TARGET, LAMBDA_RUNTIME, REPO_ROOT } from './coffee-lambda.js';
 
 describe('CoffeeLambda', () => {
@@ -18,6 +19,11 @@ describe('CoffeeLambda', () => {
       LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('lets CloudFormation name the function and its log group, and deletes the group with the stack', () => {
+    expect(fixedPhysicalNames(template, 'Photo')).toEqual([]);
+    template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
 
   it('bundles for the Node.js the runtime runs, as the bundling script does', () => {

@@ -4,6 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
+import { fixedPhysicalNames } from '../testing/physical-names.js';
 import { asList, iamAllowStatements, type Statement, text } from '../testing/template-text.js';
 import { DeviceIdentity } from './device-identity.js';
 
@@ -120,6 +121,10 @@ describe('DeviceIdentity', () => {
       for (const action of asList(statement.Action)) expect(action).not.toContain('*');
       expect(asList(statement.Resource)).not.toContain('*');
     }
+  });
+
+  it('names nothing itself (the policy, role alias and role), so that two stacks coexist in one account', () => {
+    expect(fixedPhysicalNames(template, 'Devices')).toEqual([]);
   });
 
   it('refuses a topic prefix with MQTT wildcards', () => {

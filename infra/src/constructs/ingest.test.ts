@@ -12,6 +12,7 @@ import { readFirehoseTransformConfig } from '../../../cloud/src/lake/firehose/fi
 import { PIPELINE_METRICS } from '../../../cloud/src/lake/firehose/pipeline-metrics.js';
 import { readCsvImportConfig } from '../../../cloud/src/lake/import/csv-import-config.js';
 import { RULE_ERROR_S3_KEY_TEMPLATE } from '../../../cloud/src/lake/rule-errors.js';
+import { fixedPhysicalNames } from '../testing/physical-names.js';
 import { asList, iamAllowStatements, type Statement, text } from '../testing/template-text.js';
 import { Ingest, identityMismatchRuleSql } from './ingest.js';
 import { LAKE_TABLE_NAMES, Lake } from './lake.js';
@@ -64,7 +65,9 @@ describe('Ingest', () => {
   const delivery = (table: string) =>
     resources[
       logicalId(template, 'AWS::KinesisFirehose::DeliveryStream', {
-        DeliveryStreamName: `coffee-iot-lake-${table}`,
+        ExtendedS3DestinationConfiguration: Match.objectLike({
+          Prefix: Match.stringLikeRegexp(`^curated/${table}/`),
+        }),
       })
     ].Properties;
   const destination = (table: string) => delivery(table).ExtendedS3DestinationConfiguration;
@@ -75,13 +78,50 @@ describe('Ingest', () => {
 
   it('keeps a 24-hour, provisioned one-shard stream encrypted with alias/aws/kinesis', () => {
     template.hasResourceProperties('AWS::Kinesis::Stream', {
-      Name: 'coffee-iot-ingest',
       RetentionPeriodHours: 24,
       ShardCount: 1,
       StreamModeDetails: { StreamMode: 'PROVISIONED' },
       StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
     });
     expect(stack.resolve(ingest.stream.streamArn)).toEqual({ 'Fn::GetAtt': [streamId, 'Arn'] });
+  });
+
+  it('deletes the stream with the stack: it bills by the shard-hour and replays come from raw/', () => {
+    template.hasResource('AWS::Kinesis::Stream', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+
+  it('names nothing itself, so that two stacks deploy side by side in one account and region', () => {
+    expect(fixedPhysicalNames(template, 'Ingest')).toEqual([]);
+    // A second stack in the same app: no physical name of the first appears in it.
+    const other = new Stack(unbundledApp(), 'IngestTestTwo');
+    new Ingest(other, 'Ingest', {
+      topicPrefix: 'dt/coffee-iot',
+      lake: new Lake(other, 'Lake', { firstYear: 2026, glueStreamingJob: false }),
+    });
+    expect(fixedPhysicalNames(Template.fromStack(other), 'Ingest')).toEqual([]);
+  });
+
+  it('deletes its log groups with the stack (they expire after a month anyway)', () => {
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    expect(Object.keys(groups)).toHaveLength(5);
+    for (const group of Object.values(groups)) expect(group.DeletionPolicy).toBe('Delete');
+    const streams = template.findResources('AWS::Logs::LogStream');
+    expect(Object.keys(streams)).toHaveLength(4);
+    for (const stream of Object.values(streams)) expect(stream.DeletionPolicy).toBe('Delete');
+  });
+
+  it('passes the names the code needs down by reference: the stream to the CSV import, the stream and functions to Firehose', () => {
+    const csvImport = logicalId(template, 'AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ INGEST_STREAM_NAME: Match.anyValue() }) },
+    });
+    expect(resources[csvImport].Properties.Environment.Variables.INGEST_STREAM_NAME).toEqual({
+      Ref: streamId,
+    });
+    for (const table of LAKE_TABLE_NAMES) {
+      expect(delivery(table).KinesisStreamSourceConfiguration.KinesisStreamARN).toEqual({
+        'Fn::GetAtt': [streamId, 'Arn'],
+      });
+    }
   });
 
   it('puts telemetry on the stream with the shared rule SQL, partitioned by thing name (topic level 3)', () => {
@@ -241,7 +281,11 @@ describe('Ingest', () => {
         Enabled: true,
         InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: {} } },
         OutputFormatConfiguration: { Serializer: { ParquetSerDe: { Compression: 'SNAPPY' } } },
-        SchemaConfiguration: { DatabaseName: 'coffee_iot', TableName: table, VersionId: 'LATEST' },
+        SchemaConfiguration: {
+          DatabaseName: stack.resolve(lake.databaseName),
+          TableName: stack.resolve(lake.tableNames[table]),
+          VersionId: 'LATEST',
+        },
       });
       expect(destination(table).CompressionFormat).toBe('UNCOMPRESSED');
     }
@@ -290,7 +334,9 @@ describe('Ingest', () => {
         `{${transformId(table)}.Arn}`,
         `{${transformId(table)}.Arn}:*`,
       ]);
-      expect(text(bySid('ReadTableSchema').Resource)).toContain(`:table/coffee_iot/${table}`);
+      expect(text(bySid('ReadTableSchema').Resource)).toContain(
+        `:table/${stack.resolve(lake.databaseName)}/${stack.resolve(lake.tableNames[table])}`,
+      );
       const written = asList(bySid('WriteLake').Resource).map(text);
       const raw =
         table === 'telemetry' ? [`{${bucket}.Arn}/raw/*`, `{${bucket}.Arn}/errors/firehose/raw/*`] : [];

@@ -6,7 +6,7 @@ import {
   topicFilter,
   topicPrefixProblem,
 } from '@coffee-iot/shared';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnTopicRule } from 'aws-cdk-lib/aws-iot';
 import { type IStream, Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
@@ -30,7 +30,6 @@ import { CoffeeLambda } from './coffee-lambda.js';
 import { LAKE_TABLE_NAMES, type Lake, type LakeTableName } from './lake.js';
 import { PipelineAlarms } from './pipeline-alarms.js';
 
-export const INGEST_STREAM_NAME = 'coffee-iot-ingest';
 /** Where the coffee-events rule archives each coffee event as it was published. */
 export const COFFEE_EVENTS_PREFIX = 'events/coffee/';
 /** Where the identity rule keeps each message whose deviceId is not its topic's thing name. */
@@ -83,8 +82,9 @@ export class Ingest extends Construct {
     // Provisioned, 1 shard: ~$11 a month (0.015 $/shard-hour) for far more than a fleet of Pis at
     // 1 Hz sends (1 MB/s, 1,000 records/s in; 2 MB/s out, shared by the two delivery streams).
     // On-demand starts at ~$29 a month per stream and only pays off with spiky, larger traffic.
+    // No streamName: CloudFormation derives one from the stack name, so stacks coexist in an
+    // account and region; the rules and functions get it by reference (INGEST_STREAM_NAME).
     this.stream = new Stream(this, 'Stream', {
-      streamName: INGEST_STREAM_NAME,
       streamMode: StreamMode.PROVISIONED,
       shardCount,
       // The AWS managed key (alias/aws/kinesis): encrypted at rest with no key policy to keep and no
@@ -92,6 +92,9 @@ export class Ingest extends Construct {
       encryption: StreamEncryption.MANAGED,
       // 24 h, the minimum: the raw/ archive, not the stream, is what replay reads.
       retentionPeriod: Duration.hours(24),
+      // Deleted with the stack: a retained stream keeps billing by the shard-hour, and the lake's
+      // raw/ archive, not the stream, is what replay reads (it holds minutes not yet delivered).
+      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     const rules = new TopicRules(this, 'Rules', {
@@ -350,9 +353,19 @@ class LakeDelivery extends Construct {
       }),
     );
 
-    const logs = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
-    const destinationLogs = new LogStream(this, 'DestinationLogs', { logGroup: logs });
-    const backupLogs = new LogStream(this, 'BackupLogs', { logGroup: logs });
+    // Delivery errors, kept a month; deleted with the stack (the refused records are in the lake).
+    const logs = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const destinationLogs = new LogStream(this, 'DestinationLogs', {
+      logGroup: logs,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const backupLogs = new LogStream(this, 'BackupLogs', {
+      logGroup: logs,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
 
     const curated = `${LAKE_PREFIXES.curated}/${table}/`;
     const errors = `${LAKE_PREFIXES.errors}/firehose/${table}/`;
@@ -417,7 +430,7 @@ class LakeDelivery extends Construct {
     });
 
     this.deliveryStream = new CfnDeliveryStream(this, 'DeliveryStream', {
-      deliveryStreamName: `coffee-iot-lake-${table}`,
+      // No deliveryStreamName: CloudFormation derives one from the stack name (stacks coexist).
       deliveryStreamType: 'KinesisStreamAsSource',
       kinesisStreamSourceConfiguration: { kinesisStreamArn: stream.streamArn, roleArn: role.roleArn },
       extendedS3DestinationConfiguration: {
