@@ -17,7 +17,7 @@ export async function createAwsDashboardApi(
   logger: Logger,
 ): Promise<DashboardApiDeps> {
   // One request at a time per container; the stats read runs in one transaction anyway.
-  const database = await openLambdaDatabase(config, undefined, 2);
+  const database = await openLambdaDatabase(config.database, undefined, 2);
   return {
     database,
     devices: createDeviceRepository(database),

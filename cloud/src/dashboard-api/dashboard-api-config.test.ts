@@ -12,11 +12,31 @@ describe('readDashboardApiConfig', () => {
         PHOTO_BUCKET: 'coffee-photos',
       }),
     ).toEqual({
-      dbSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db',
-      dbHost: 'proxy.example',
-      dbName: 'coffee_iot',
+      database: {
+        mode: 'mysql',
+        dbSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db',
+        dbHost: 'proxy.example',
+        dbName: 'coffee_iot',
+      },
       photoBucket: 'coffee-photos',
       photoLinkSeconds: 300,
+    });
+  });
+
+  it('reads the Data API mode (no VPC, no proxy)', () => {
+    expect(
+      readDashboardApiConfig({
+        DATABASE_MODE: 'data-api',
+        DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:coffee',
+        DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db',
+        DB_NAME: 'coffee_iot',
+        PHOTO_BUCKET: 'coffee-photos',
+      }).database,
+    ).toEqual({
+      mode: 'data-api',
+      dbClusterArn: 'arn:aws:rds:eu-west-1:123456789012:cluster:coffee',
+      dbSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db',
+      dbName: 'coffee_iot',
     });
   });
 

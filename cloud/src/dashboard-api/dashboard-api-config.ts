@@ -1,12 +1,9 @@
 import { EnvReader } from '../config/env.js';
+import { type LambdaDatabaseConfig, readLambdaDatabaseConfig } from '../db/lambda-database-config.js';
 
 export interface DashboardApiConfig {
-  /** Secrets Manager secret with the database credentials (RDS secret JSON). */
-  dbSecretArn: string;
-  /** RDS Proxy endpoint; when unset, the host in the secret. */
-  dbHost: string | undefined;
-  /** Database name; when unset, the secret's dbname. */
-  dbName: string | undefined;
+  /** Aurora through the Data API or mysql2 (DATABASE_MODE; see db/lambda-database-config.ts). */
+  database: LambdaDatabaseConfig;
   /** The bucket the photos live in (keys photos/…). */
   photoBucket: string;
   /** How long a photo link stays valid, in seconds (default 5 minutes). */
@@ -21,9 +18,7 @@ export function readDashboardApiConfig(
 ): DashboardApiConfig {
   const read = new EnvReader(env);
   const config: DashboardApiConfig = {
-    dbSecretArn: read.string('DB_SECRET_ARN'),
-    dbHost: read.optionalString('DB_HOST'),
-    dbName: read.optionalString('DB_NAME'),
+    database: readLambdaDatabaseConfig(read),
     photoBucket: read.string('PHOTO_BUCKET'),
     // At most an hour: a link outliving the session that asked for it would defeat the sign-in.
     photoLinkSeconds: read.number('PHOTO_LINK_SECONDS', DEFAULT_PHOTO_LINK_SECONDS, { min: 1, max: 3600 }),

@@ -27,5 +27,13 @@ export interface CoffeeRepository {
 }
 
 export class DatabaseUnavailableError extends Error {
-  override readonly name = 'DatabaseUnavailableError';
+  override readonly name: string = 'DatabaseUnavailableError';
+}
+
+/**
+ * Aurora Serverless is paused (auto-pause at 0 ACU) and resuming: it serves again in seconds, so
+ * callers wait and retry (the photo pipeline) or ask the user to (the dashboard: "waking").
+ */
+export class DatabaseResumingError extends DatabaseUnavailableError {
+  override readonly name = 'DatabaseResumingError';
 }

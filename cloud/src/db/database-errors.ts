@@ -1,4 +1,4 @@
-import { DatabaseUnavailableError } from './coffee-repository.js';
+import { DatabaseResumingError, DatabaseUnavailableError } from './coffee-repository.js';
 
 /**
  * Which driver errors mean "the database cannot be reached or cannot serve us right now" (the
@@ -77,6 +77,22 @@ const TLS_CODES = new Set([
   'HANDSHAKE_NO_SSL_SUPPORT',
 ]);
 
+// RDS Data API errors (SDK error names) that pass: the cluster resuming from auto-pause, its writer
+// away (failover, scaling), the service busy, or a transaction the service dropped after its
+// timeout (the whole event is retried, and recordCoffee is idempotent). Bad SQL, a missing
+// database or a refused secret are ours to fix and fail loudly.
+const DATA_API_RESUMING = 'DatabaseResumingException';
+const DATA_API_UNAVAILABLE_NAMES = new Set([
+  DATA_API_RESUMING,
+  'DatabaseUnavailableException',
+  'ServiceUnavailableError',
+  'InternalServerErrorException',
+  'ThrottlingException',
+  'StatementTimeoutException',
+  'TransactionNotFoundException',
+  'TimeoutError',
+]);
+
 interface DriverError {
   code?: unknown;
   errno?: unknown;
@@ -112,8 +128,19 @@ export function isDeadlock(error: unknown): boolean {
   return errorCode(error) === 'ER_LOCK_DEADLOCK';
 }
 
+function errorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+/** Aurora Serverless is waking from auto-pause (the Data API's DatabaseResumingException). */
+export function isResuming(error: unknown): boolean {
+  return error instanceof DatabaseResumingError || errorName(error) === DATA_API_RESUMING;
+}
+
 export function isUnavailable(error: unknown): boolean {
   if (error instanceof DatabaseUnavailableError) return true;
+  const name = errorName(error);
+  if (name !== undefined && DATA_API_UNAVAILABLE_NAMES.has(name)) return true;
   const code = errorCode(error);
   if (code !== undefined) {
     if (MYSQL_UNAVAILABLE_CODES.has(code) || TLS_CODES.has(code)) return true;
@@ -128,6 +155,8 @@ export function isUnavailable(error: unknown): boolean {
 function describe(error: unknown): string {
   const code = errorCode(error);
   const message = errorMessage(error);
+  const name = errorName(error);
+  if (name !== undefined && DATA_API_UNAVAILABLE_NAMES.has(name)) return `${name}: ${message}`;
   if (isTlsVerificationFailure(error)) {
     return `TLS verification of the database server failed (${code}: ${message}); check the CA given in the ssl option and the host name`;
   }
@@ -144,6 +173,14 @@ export async function unavailableAsError<T>(operation: string, run: () => Promis
     return await run();
   } catch (error) {
     if (error instanceof DatabaseUnavailableError) throw error;
+    if (isResuming(error)) {
+      throw new DatabaseResumingError(
+        `${operation}: the database is resuming from auto-pause: ${describe(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
     if (isUnavailable(error)) {
       throw new DatabaseUnavailableError(`${operation}: database unavailable: ${describe(error)}`, {
         cause: error,

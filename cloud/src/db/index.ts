@@ -2,12 +2,22 @@
 export type { CoffeeDatabase } from './coffee-database.js';
 export {
   type CoffeeRepository,
+  DatabaseResumingError,
   DatabaseUnavailableError,
   type NewCoffee,
   type RecordCoffeeOutcome,
   type StoredCoffee,
 } from './coffee-repository.js';
 export { CoffeeRowError } from './coffee-row.js';
+export {
+  type DataApiDatabaseOptions,
+  DataApiDialect,
+  DataApiStatementError,
+  DataApiUnsupportedError,
+  openDataApiDatabase,
+} from './data-api-dialect.js';
+export { DataApiResultError } from './data-api-rows.js';
+export { DataApiParameterError } from './data-api-sql.js';
 export { DatabaseConnectError } from './database-errors.js';
 export {
   createDeviceRepository,
@@ -17,6 +27,13 @@ export {
   InvalidDeviceChangeError,
 } from './device-repository.js';
 export { dialectOf, type SqlDialectName } from './dialect.js';
+export {
+  DATABASE_MODES,
+  type DataApiLambdaDatabaseConfig,
+  type LambdaDatabaseConfig,
+  type MysqlLambdaDatabaseConfig,
+  readLambdaDatabaseConfig,
+} from './lambda-database-config.js';
 export {
   currentMigration,
   LATEST_MIGRATION,

@@ -1,26 +1,35 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CoffeeDatabase } from './coffee-database.js';
+import { type DataApiDatabaseOptions, openDataApiDatabase } from './data-api-dialect.js';
+import type { LambdaDatabaseConfig } from './lambda-database-config.js';
 import { openMysqlDatabaseFromSecret } from './secret-credentials.js';
 
-/** What every Lambda's environment says about the database (DB_SECRET_ARN, DB_HOST, DB_NAME). */
-export interface LambdaDatabaseConfig {
-  dbSecretArn: string;
-  /** The RDS Proxy endpoint; the secret's host when unset. */
-  dbHost?: string | undefined;
-  dbName?: string | undefined;
-}
+export type { LambdaDatabaseConfig } from './lambda-database-config.js';
 
 /**
- * How a coffee-iot Lambda reaches Aurora: credentials from Secrets Manager, through RDS Proxy,
- * TLS verified against the RDS CA, a small pool (one container serves one event at a time).
+ * How a coffee-iot Lambda reaches Aurora (see lambda-database-config.ts):
+ * - data-api: HTTPS calls to the RDS Data API with the function's role; no VPC, no pool.
+ * - mysql: credentials from Secrets Manager, through RDS Proxy, TLS verified against the RDS CA,
+ *   a small pool (one container serves one event at a time).
  */
 export function openLambdaDatabase(
   config: LambdaDatabaseConfig,
-  secrets: SecretsManagerClient = new SecretsManagerClient({}),
+  secrets?: SecretsManagerClient,
   poolSize?: number,
+  dataApi?: DataApiDatabaseOptions['client'],
 ): Promise<CoffeeDatabase> {
+  if (config.mode === 'data-api') {
+    return Promise.resolve(
+      openDataApiDatabase({
+        resourceArn: config.dbClusterArn,
+        secretArn: config.dbSecretArn,
+        database: config.dbName,
+        ...(dataApi === undefined ? {} : { client: dataApi }),
+      }),
+    );
+  }
   return openMysqlDatabaseFromSecret({
-    secrets,
+    secrets: secrets ?? new SecretsManagerClient({}),
     secretId: config.dbSecretArn,
     hostOverride: config.dbHost,
     databaseOverride: config.dbName,

@@ -17,7 +17,7 @@ export async function createAwsPhotoPipeline(
   config: PhotoHandlerConfig,
   logger: Logger,
 ): Promise<PhotoPipelineDeps> {
-  const database = await openLambdaDatabase(config, undefined, 2);
+  const database = await openLambdaDatabase(config.database, undefined, 2);
   return {
     store: createS3PhotoStore(createS3Client({})),
     analyzer: createRekognitionAnalyzer({

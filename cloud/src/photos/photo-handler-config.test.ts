@@ -6,14 +6,38 @@ describe('readPhotoHandlerConfig', () => {
   it('reads the environment with documented defaults', () => {
     expect(readPhotoHandlerConfig({ INGEST_STREAM_NAME: 'ingest', DB_SECRET_ARN: 'arn:secret' })).toEqual({
       streamName: 'ingest',
-      dbSecretArn: 'arn:secret',
-      dbHost: undefined,
-      dbName: undefined,
+      database: { mode: 'mysql', dbSecretArn: 'arn:secret', dbHost: undefined, dbName: undefined },
       minFaceConfidence: 90,
       minAttributeConfidence: 80,
       deletePhotoAfterAnalysis: false,
       concurrency: 4,
     });
+  });
+
+  it('reads the Data API mode, which needs the cluster, the secret and the database name', () => {
+    const env = {
+      INGEST_STREAM_NAME: 'ingest',
+      DATABASE_MODE: 'data-api',
+      DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:coffee',
+      DB_SECRET_ARN: 'arn:secret',
+      DB_NAME: 'coffee_iot',
+    };
+    expect(readPhotoHandlerConfig(env).database).toEqual({
+      mode: 'data-api',
+      dbClusterArn: 'arn:aws:rds:eu-west-1:123456789012:cluster:coffee',
+      dbSecretArn: 'arn:secret',
+      dbName: 'coffee_iot',
+    });
+    expect(() =>
+      readPhotoHandlerConfig({
+        INGEST_STREAM_NAME: 'ingest',
+        DATABASE_MODE: 'data-api',
+        DB_SECRET_ARN: 'arn:secret',
+      }),
+    ).toThrow(new EnvironmentError(['DB_CLUSTER_ARN is required', 'DB_NAME is required']));
+    expect(() => readPhotoHandlerConfig({ ...env, DATABASE_MODE: 'proxy' })).toThrow(
+      new EnvironmentError(['DATABASE_MODE must be one of mysql, data-api, got "proxy"']),
+    );
   });
 
   it('names every missing or malformed variable at once', () => {

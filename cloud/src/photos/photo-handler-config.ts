@@ -1,13 +1,11 @@
 import { EnvReader } from '../config/env.js';
+import { type LambdaDatabaseConfig, readLambdaDatabaseConfig } from '../db/lambda-database-config.js';
 
 export interface PhotoHandlerConfig {
   /** Ingest stream the coffee records go to. */
   streamName: string;
-  /** Secrets Manager secret with the database credentials (RDS secret JSON). */
-  dbSecretArn: string;
-  /** RDS Proxy endpoint; when unset, the host in the secret. */
-  dbHost: string | undefined;
-  dbName: string | undefined;
+  /** Aurora through the Data API or mysql2 (DATABASE_MODE; see db/lambda-database-config.ts). */
+  database: LambdaDatabaseConfig;
   /** Faces Rekognition is less sure of than this (percent) are not counted. */
   minFaceConfidence: number;
   /** Attributes (smile, glasses…) reported with less confidence than this stay unknown (null). */
@@ -24,9 +22,7 @@ export function readPhotoHandlerConfig(
   const percent = { min: 0, max: 100 };
   const config: PhotoHandlerConfig = {
     streamName: read.string('INGEST_STREAM_NAME'),
-    dbSecretArn: read.string('DB_SECRET_ARN'),
-    dbHost: read.optionalString('DB_HOST'),
-    dbName: read.optionalString('DB_NAME'),
+    database: readLambdaDatabaseConfig(read),
     minFaceConfidence: read.number('MIN_FACE_CONFIDENCE', 90, percent),
     minAttributeConfidence: read.number('MIN_ATTRIBUTE_CONFIDENCE', 80, percent),
     deletePhotoAfterAnalysis: read.boolean('DELETE_PHOTO_AFTER_ANALYSIS', false),

@@ -1,0 +1,125 @@
+import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createCoffeeRepository,
+  DatabaseResumingError,
+  migrateToLatest,
+  openDataApiDatabase,
+  openMysqlDatabase,
+} from '../../../cloud/src/db/index.js';
+import { sampleCoffeeRecord } from '../../../cloud/src/testing/coffee-fixtures.js';
+import { FakeRdsDataApi } from '../harness/fake-rds-data-api.js';
+import { MariaDbServer } from '../harness/mariadb.js';
+import { describeCoffeeDatabase } from './coffee-database-contract.js';
+
+const CLUSTER_ARN = 'arn:aws:rds:eu-west-1:123456789012:cluster:coffee-iot';
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:coffee-db-AbCdEf';
+
+let server: MariaDbServer;
+
+beforeAll(async () => {
+  server = await MariaDbServer.create();
+  await server.start();
+});
+
+afterAll(async () => {
+  await server?.cleanup();
+});
+
+/** The real SDK client, pointed at the fake; no SDK retries, so a refusal shows at once. */
+function dataApiClient(endpoint: string): RDSDataClient {
+  return new RDSDataClient({
+    endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+    maxAttempts: 1,
+  });
+}
+
+async function fakeDataApi() {
+  const connection = await server.createDatabase('dataapi');
+  const { database, ...mariadb } = connection;
+  const api = new FakeRdsDataApi({ mariadb, clusterArn: CLUSTER_ARN, secretArn: SECRET_ARN });
+  const client = dataApiClient(await api.start());
+  const open = () =>
+    openDataApiDatabase({ client, resourceArn: CLUSTER_ARN, secretArn: SECRET_ARN, database });
+  return { api, client, open, connection };
+}
+
+describeCoffeeDatabase('the RDS Data API (answered by MariaDB)', async () => {
+  const { api, client, open } = await fakeDataApi();
+  return {
+    open,
+    // A cluster paused at 0 ACU: every call answers DatabaseResumingException until it is awake.
+    takeDown: () => api.pause(),
+    bringBack: async () => api.resume(),
+    cleanup: async () => {
+      client.destroy();
+      await api.stop();
+    },
+  };
+});
+
+describe('the Data API dialect', () => {
+  it('reads the same rows as mysql2 does from the same database', async () => {
+    const { api, client, open, connection } = await fakeDataApi();
+    const overDataApi = open();
+    const overMysql = openMysqlDatabase({ ...connection, ssl: false });
+    try {
+      await migrateToLatest(overDataApi.db);
+      await createCoffeeRepository(overDataApi).recordCoffee({
+        record: sampleCoffeeRecord({
+          analyzedAt: '2026-03-02T08:15:32.500Z',
+          capturedAt: '2026-03-02T08:15:30.000Z',
+        }),
+        faceDetails: [{ Smile: { Value: true } }],
+      });
+      // Every type the schema uses, plus the aggregates the stats read (COUNT is BIGINT, SUM of
+      // an integer is DECIMAL, AVG of a double is DOUBLE).
+      const query = sql`select c.*, d.first_seen_at, count(*) over () as n, cast(c.coffee_hour as decimal(5,1)) as hour_decimal,
+        'it''s :p1 ?' as literal from coffees c join devices d on d.thing_name = c.device_id`;
+      const viaDataApi = await query.execute(overDataApi.db);
+      const viaMysql = await query.execute(overMysql.db);
+      expect(viaDataApi.rows).toEqual(viaMysql.rows);
+      expect(viaDataApi.rows[0]).toMatchObject({
+        analyzed_at: '2026-03-02 08:15:32.500',
+        captured_at: '2026-03-02 08:15:30.000',
+        smile: 1,
+        id: 1,
+        hour_decimal: '8.0',
+        literal: "it's :p1 ?",
+      });
+      expect(api.calls).toContain('/BeginTransaction');
+      expect(api.calls).toContain('/CommitTransaction');
+    } finally {
+      await overMysql.close();
+      await overDataApi.close();
+      client.destroy();
+      await api.stop();
+    }
+  });
+
+  it('names a paused cluster DatabaseResumingError, and answers again once it is awake', async () => {
+    const { api, client, open } = await fakeDataApi();
+    const database = open();
+    try {
+      await migrateToLatest(database.db);
+      const repository = createCoffeeRepository(database);
+      await api.pause();
+      const error = await repository.findByPhotoKey('photos/x.jpg').catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(DatabaseResumingError);
+      expect((error as Error).message).toMatch(/resuming/);
+      expect(((error as Error).cause as Error).name).toBe('DatabaseResumingException');
+      expect(
+        ((error as Error).cause as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode,
+      ).toBe(400);
+      api.resume();
+      expect(await repository.findByPhotoKey('photos/x.jpg')).toBeNull();
+    } finally {
+      await database.close();
+      client.destroy();
+      await api.stop();
+    }
+  });
+});
