@@ -54,6 +54,8 @@ export class CoffeeIotStack extends Stack {
     new Analytics(this, 'Analytics', {
       lakeBucket: lake.bucket,
       glueDatabaseName: lake.databaseName,
+      // A table of the database: the devices snapshot table is created once the database is.
+      glueDatabaseReady: lake.tables.telemetry,
       telemetryTable: lake.tableNames.telemetry,
       coffeesTable: lake.tableNames.coffees,
       athenaWorkGroupName: lake.workgroupName,

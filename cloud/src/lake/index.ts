@@ -4,6 +4,9 @@
 export {
   type AslDefinition,
   buildExportStateMachineDefinition,
+  DEVICES_SNAPSHOT_KEY,
+  DEVICES_TABLE_NAME,
+  devicesGlueTableInput,
   type ExportStateMachineOptions,
 } from './export/index.js';
 export { type GlueTableInput, type GlueTableOptions, glueTableInput } from './glue-tables.js';

@@ -1,7 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CfnDatabase } from 'aws-cdk-lib/aws-glue';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
+import { DEVICES_COLUMNS } from '../../../cloud/src/lake/export/devices-table.js';
 import { Analytics, AnalyticsPropsError } from './analytics.js';
 
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };
@@ -19,8 +21,13 @@ describe('Analytics', () => {
   });
   const lake = new Bucket(stack, 'Lake');
   const photos = new Bucket(stack, 'Photos');
+  const database = new CfnDatabase(stack, 'Database', {
+    catalogId: '123456789012',
+    databaseInput: { name: 'coffee_iot_lake' },
+  });
   const analytics = new Analytics(stack, 'Analytics', {
     ...PROPS,
+    glueDatabaseReady: database,
     lakeBucket: lake,
     photoBucketName: photos.bucketName,
   });
@@ -55,6 +62,24 @@ describe('Analytics', () => {
       LakeBucket: { Ref: lakeId },
       PhotoBucket: { Ref: stack.getLogicalId(photos.node.defaultChild as never) },
     });
+  });
+
+  it('creates the devices snapshot table the export joins, over devices/ in the lake, after the database', () => {
+    const tableId = stack.getLogicalId(analytics.devicesTable);
+    const table = template.findResources('AWS::Glue::Table')[tableId];
+    expect(table?.Properties.TableInput).toMatchObject({
+      Name: 'devices',
+      TableType: 'EXTERNAL_TABLE',
+      PartitionKeys: [],
+      StorageDescriptor: {
+        Columns: DEVICES_COLUMNS.map(({ name, type }) => ({ Name: name, Type: type })),
+        Location: { 'Fn::Join': ['', ['s3://', { Ref: lakeId }, '/devices/']] },
+        SerdeInfo: { SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
+      },
+    });
+    expect(table?.Properties).toMatchObject({ DatabaseName: 'coffee_iot_lake', CatalogId: '123456789012' });
+    expect(table?.DependsOn).toContain(stack.getLogicalId(database));
+    expect(definition).toContain('LEFT JOIN \\\\\\"coffee_iot_lake\\\\\\".\\\\\\"devices\\\\\\" d');
   });
 
   it('logs errors without execution data to a group that expires, and traces', () => {
@@ -120,6 +145,7 @@ describe('Analytics', () => {
         new Analytics(scope, 'Analytics', {
           ...PROPS,
           glueDatabaseName: ' ',
+          glueDatabaseReady: new Bucket(scope, 'Stand-in'),
           lakeBucket: new Bucket(scope, 'Lake'),
           photoBucketName: 'photos',
           schedule: 'every day',

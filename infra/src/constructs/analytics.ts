@@ -1,20 +1,34 @@
-import { buildExportStateMachineDefinition } from '@coffee-iot/cloud/lake';
+import {
+  buildExportStateMachineDefinition,
+  DEVICES_TABLE_NAME,
+  devicesGlueTableInput,
+} from '@coffee-iot/cloud/lake';
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
+import { CfnTable } from 'aws-cdk-lib/aws-glue';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 
 export interface AnalyticsProps {
   /** The lake: read by the queries, exports/ and the query results written into it. */
   readonly lakeBucket: IBucket;
   readonly glueDatabaseName: string;
+  /**
+   * What must exist before a table can be added to the Glue database: the database, or the
+   * Lake's tables (which depend on it). The devices table is created after it.
+   */
+  readonly glueDatabaseReady: IDependable;
+  /** The raw lake tables the export reads (telemetry_all, coffees_all); it deduplicates itself. */
   readonly telemetryTable: string;
   readonly coffeesTable: string;
-  /** The device registry table the export joins (default 'devices'). */
+  /**
+   * The name of the device registry snapshot table this construct creates over devices/ in the
+   * lake, which the export joins (default 'devices').
+   */
   readonly devicesTable?: string;
   /** The work group the export's queries run in. Its result location, if enforced, must be queryResultsPrefix. */
   readonly athenaWorkGroupName: string;
@@ -45,6 +59,16 @@ const PHOTO_BUCKET_STAND_IN = 'coffee-iot-photo-bucket-stand-in';
 /** `${name}`: a placeholder CloudFormation fills from DefinitionSubstitutions. */
 const substitution = (name: string) => `\${${name}}`;
 
+/** devicesGlueTableInput for the lake bucket, whose name is a token the builder would refuse. */
+function devicesTableInput(name: string, bucketName: string): CfnTable.TableInputProperty {
+  const input = devicesGlueTableInput({ bucket: LAKE_BUCKET_STAND_IN, name });
+  const text = JSON.stringify(input).split(`s3://${LAKE_BUCKET_STAND_IN}/`).join(`s3://${bucketName}/`);
+  if (text.includes(LAKE_BUCKET_STAND_IN)) {
+    throw new Error('Analytics: the devices table names the bucket outside s3:// URLs');
+  }
+  return JSON.parse(text) as CfnTable.TableInputProperty;
+}
+
 function checkProps(props: AnalyticsProps): {
   schedule: string;
   resultsPrefix: string;
@@ -73,7 +97,7 @@ function checkProps(props: AnalyticsProps): {
     if (value.trim() === '') problems.push(`${name} must not be empty`);
   }
   if (problems.length > 0) throw new AnalyticsPropsError(problems);
-  return { schedule, resultsPrefix, devicesTable: props.devicesTable ?? 'devices' };
+  return { schedule, resultsPrefix, devicesTable: props.devicesTable ?? DEVICES_TABLE_NAME };
 }
 
 /**
@@ -85,6 +109,8 @@ function checkProps(props: AnalyticsProps): {
  */
 export class Analytics extends Construct {
   readonly stateMachine: StateMachine;
+  /** The device registry snapshot's Glue table (devices/ in the lake), joined by the export. */
+  readonly devicesTable: CfnTable;
   readonly schedule: Rule;
   readonly logGroup: LogGroup;
 
@@ -93,6 +119,14 @@ export class Analytics extends Construct {
     const { schedule, resultsPrefix, devicesTable } = checkProps(props);
     const stack = Stack.of(this);
     const { lakeBucket } = props;
+
+    // Athena cannot read the registry in Aurora: the export joins a snapshot of it in the lake.
+    this.devicesTable = new CfnTable(this, 'DevicesTable', {
+      catalogId: stack.account,
+      databaseName: props.glueDatabaseName,
+      tableInput: devicesTableInput(devicesTable, lakeBucket.bucketName),
+    });
+    this.devicesTable.node.addDependency(props.glueDatabaseReady);
 
     const definition = JSON.stringify(
       buildExportStateMachineDefinition({

@@ -8,6 +8,13 @@ export {
   buildAthenaExportQueryTemplates,
   DEFAULT_INGEST_MARGIN_DAYS,
 } from './athena-export.js';
+export {
+  DEVICES_COLUMNS,
+  DEVICES_SNAPSHOT_KEY,
+  DEVICES_TABLE_NAME,
+  devicesGlueTableInput,
+  devicesSnapshotNdjson,
+} from './devices-table.js';
 export { EXPORT_FILES, type ExportDayOptions, exportDay } from './export-day.js';
 export { ExportFailedError, InvalidBucketNameError, InvalidExportDayError } from './export-errors.js';
 export {
