@@ -1,6 +1,8 @@
 // The lake as a library: for the local stack the writer, its stream adapter, replay (which also
 // compacts an hour into few files), the read-time views and the common questions; for infra the
 // AWS side of the same lake (Glue tables, the daily export state machine).
+
+export { ARRIVAL_RANK_COLUMN, DEDUPE_KEYS, firstArrivalSql } from './dedupe-sql.js';
 export {
   type AslDefinition,
   buildExportStateMachineDefinition,
@@ -9,7 +11,20 @@ export {
   devicesGlueTableInput,
   type ExportStateMachineOptions,
 } from './export/index.js';
-export { type GlueTableInput, type GlueTableOptions, glueTableInput } from './glue-tables.js';
+export {
+  athenaViewSql,
+  decodePrestoView,
+  type GlueTableInput,
+  type GlueTableOptions,
+  type GlueViewInput,
+  glueTableInput,
+  glueViewInput,
+  PROJECTED_YEARS,
+  type PrestoViewDefinition,
+  projectedYears,
+  RAW_TABLE_NAMES,
+  VIEW_NAMES,
+} from './glue-tables.js';
 export * from './local/index.js';
 export { NAMED_QUERIES } from './named-queries.js';
 export {

@@ -1,9 +1,10 @@
 /**
  * The questions people ask the lake most, as SQL that runs unchanged on Athena (Trino) and on
  * the local DuckDB lake (`coffee-iot query`): infra saves them as Athena named queries, the README
- * shows them, and a test runs each on DuckDB against known data. Over `telemetry` and `coffees`
- * they read the deduplicated views locally; in Athena the tables (deduplicate there with the same
- * keys if the Firehose path has delivered a record twice).
+ * shows them, and a test runs each on DuckDB against known data. `telemetry` and `coffees` are the
+ * deduplicated views in both places: createLakeViews() locally, and in Athena the Glue views the
+ * stack creates over the raw telemetry_all / coffees_all tables (glue-tables.ts), with the same
+ * dedupe (dedupe-sql.ts). Never name the *_all tables here: they count a resent record twice.
  */
 export interface NamedQuery {
   name: string;

@@ -7,6 +7,7 @@ import {
   PARTITION_COLUMNS,
   TELEMETRY_COLUMNS,
 } from './columns.js';
+import { DEDUPE_KEYS, firstArrivalSql } from './dedupe-sql.js';
 import { LAKE_PREFIXES, localPath } from './layout.js';
 import { type FileSeqRange, filesWithOverlappingRanges } from './local/seq-ranges.js';
 import { sqlIdentifier, sqlString } from './local/sql-text.js';
@@ -77,13 +78,18 @@ function allRows(columns: readonly LakeColumn[], files: readonly string[]): stri
   return `SELECT ${typedColumns(columns, sqlIdentifier)} FROM ${readFiles(files)}`;
 }
 
-/** Rows of `files`, one per key: the earliest ingest_time (then the file name, to be deterministic). */
+/**
+ * Rows of `files`, one per key: the earliest ingest_time (then the file name, to be deterministic).
+ * The same SQL Athena's views run (dedupe-sql.ts), with DuckDB's `filename` for Athena's "$path".
+ */
 function firstRows(columns: readonly LakeColumn[], files: readonly string[], key: readonly string[]): string {
   if (files.length === 0) return emptyTable(columns);
-  return `SELECT ${typedColumns(columns, sqlIdentifier)} FROM (
-  SELECT * FROM ${readFiles(files, true)}
-  QUALIFY row_number() OVER (PARTITION BY ${key.map(sqlIdentifier).join(', ')} ORDER BY ingest_time, filename) = 1
-)`;
+  return firstArrivalSql({
+    select: [typedColumns(columns, sqlIdentifier)],
+    from: readFiles(files, true),
+    key,
+    file: 'filename',
+  });
 }
 
 async function parquetFiles(connection: DuckDBConnection, lakeDir: string, table: string): Promise<string[]> {
@@ -115,7 +121,7 @@ async function filesWithPossibleDuplicates(
 function telemetrySelect(files: readonly string[], suspects: ReadonlySet<string>): string {
   if (suspects.size === 0) return allRows(TELEMETRY_COLUMNS, files);
   const clean = files.filter((file) => !suspects.has(file));
-  const deduplicated = firstRows(TELEMETRY_COLUMNS, [...suspects], ['device_id', 'seq']);
+  const deduplicated = firstRows(TELEMETRY_COLUMNS, [...suspects], DEDUPE_KEYS.telemetry);
   return clean.length === 0
     ? deduplicated
     : `${allRows(TELEMETRY_COLUMNS, clean)}\nUNION ALL\n${deduplicated}`;
@@ -177,7 +183,7 @@ export async function createLakeViews(
   const views: [string, string][] = [
     ['telemetry', telemetrySelect(telemetryFiles, suspects)],
     ['telemetry_all', allRows(TELEMETRY_COLUMNS, telemetryFiles)],
-    ['coffees', firstRows(COFFEE_COLUMNS, coffeeFiles, ['photo_key'])],
+    ['coffees', firstRows(COFFEE_COLUMNS, coffeeFiles, DEDUPE_KEYS.coffees)],
     ['coffees_all', allRows(COFFEE_COLUMNS, coffeeFiles)],
   ];
   for (const [name, select] of views) {

@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { glueTableInput, NAMED_QUERIES } from '@coffee-iot/cloud/lake';
+import {
+  decodePrestoView,
+  glueTableInput,
+  glueViewInput,
+  NAMED_QUERIES,
+  PROJECTED_YEARS,
+} from '@coffee-iot/cloud/lake';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
 import { describe, expect, it } from 'vitest';
 import { asList, iamAllowStatements, text } from '../testing/template-text.js';
 import { REPO_ROOT } from './coffee-lambda.js';
-import { DEFAULT_ATHENA_SCAN_LIMIT_GIB, LAKE_TABLE_NAMES, Lake } from './lake.js';
+import { DEFAULT_ATHENA_SCAN_LIMIT_GIB, LAKE_TABLE_NAMES, Lake, lakeNames } from './lake.js';
 
 function expectNoWildcards(template: Template): void {
   const statements = iamAllowStatements(template);
@@ -119,15 +125,34 @@ describe('Lake', () => {
     });
   });
 
-  it('catalogs telemetry and coffees in coffee_iot exactly as glueTableInput describes them', () => {
-    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'coffee_iot' } });
-    expect(lake.databaseName).toBe('coffee_iot');
-    expect(lake.tableNames).toEqual({ telemetry: 'telemetry', coffees: 'coffees' });
+  it('names its database and work group after the stack, so two stacks live side by side', () => {
+    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'lake_test' } });
+    expect(lake.databaseName).toBe('lake_test');
+    expect(lake.workgroupName).toBe('lake-test');
+    expect(lakeNames('CoffeeIot')).toEqual({
+      database: 'coffee_iot',
+      workGroup: 'coffee-iot',
+      streamingJob: 'coffee-iot-ingest-stream',
+    });
+    const staging = lakeNames('CoffeeIotStaging');
+    expect(staging.database).toBe('coffee_iot_staging');
+    for (const key of ['database', 'workGroup', 'streamingJob'] as const) {
+      expect(staging[key]).not.toBe(lakeNames('CoffeeIot')[key]);
+    }
+    expect(lakeNames('coffee-iot-2').database).toBe('coffee_iot_2');
+  });
+
+  it('catalogs the raw telemetry_all and coffees_all exactly as glueTableInput describes them', () => {
+    expect(lake.tableNames).toEqual({ telemetry: 'telemetry_all', coffees: 'coffees_all' });
     for (const table of LAKE_TABLE_NAMES) {
       const expected = glueTableInput(table, { bucket: 'lake-bucket', firstYear: 2026 });
-      const id = logicalId(template, 'AWS::Glue::Table', { TableInput: Match.objectLike({ Name: table }) });
+      expect(expected.name).toBe(`${table}_all`);
+      const id = logicalId(template, 'AWS::Glue::Table', {
+        TableInput: Match.objectLike({ Name: expected.name }),
+      });
+      expect(stack.resolve(lake.tables[table].ref)).toEqual({ Ref: id });
       const { DatabaseName, TableInput } = template.toJSON().Resources[id].Properties;
-      expect(DatabaseName).toBe('coffee_iot');
+      expect(DatabaseName).toBe('lake_test');
       expect(TableInput.TableType).toBe('EXTERNAL_TABLE');
       expect(TableInput.Description).toBe(expected.description);
       const onLake = (value: unknown) => text(value).replace(`{${bucket}}`, 'lake-bucket');
@@ -145,12 +170,37 @@ describe('Lake', () => {
     }
   });
 
+  it('creates the views telemetry and coffees over the raw tables, as Athena stores a view', () => {
+    expect(lake.viewNames).toEqual({ telemetry: 'telemetry', coffees: 'coffees' });
+    for (const table of LAKE_TABLE_NAMES) {
+      const id = logicalId(template, 'AWS::Glue::Table', { TableInput: Match.objectLike({ Name: table }) });
+      expect(stack.resolve(lake.views[table].ref)).toEqual({ Ref: id });
+      const resource = template.toJSON().Resources[id];
+      const input = resource.Properties.TableInput;
+      expect(resource.Properties.DatabaseName).toBe('lake_test');
+      expect(resource.DependsOn).toContain(stack.resolve(lake.tables[table].ref).Ref);
+      expect(input.TableType).toBe('VIRTUAL_VIEW');
+      expect(input.Parameters).toEqual({ presto_view: 'true', comment: 'Presto View' });
+      expect(input.ViewExpandedText).toBe('/* Presto View */');
+      expect(input.ViewOriginalText).toBe(glueViewInput(table, { database: 'lake_test' }).viewOriginalText);
+      const definition = decodePrestoView(input.ViewOriginalText);
+      expect(definition.catalog).toBe('awsdatacatalog');
+      expect(definition.schema).toBe('lake_test');
+      expect(definition.originalSql).toContain(`FROM "${table}_all"`);
+      // Names and order of the view's columns are the raw table's, partition columns last.
+      const raw = glueTableInput(table, { bucket: 'lake-bucket', firstYear: 2026 });
+      const expected = [...raw.storageDescriptor.columns, ...raw.partitionKeys].map((c) => c.name);
+      expect(definition.columns.map((c) => c.name)).toEqual(expected);
+      expect(input.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual(expected);
+    }
+  });
+
   it('projects the ingest_* partitions from firstYear, with no crawler', () => {
     template.hasResourceProperties('AWS::Glue::Table', {
       TableInput: Match.objectLike({
         Parameters: Match.objectLike({
           'projection.enabled': 'true',
-          'projection.ingest_year.range': '2026,2046',
+          'projection.ingest_year.range': `2026,${2026 + PROJECTED_YEARS - 1}`,
           'projection.ingest_year.digits': '4',
           'projection.ingest_hour.range': '0,23',
         }),
@@ -159,9 +209,10 @@ describe('Lake', () => {
     template.resourceCountIs('AWS::Glue::Crawler', 0);
   });
 
-  it('runs queries in the coffee-iot workgroup: enforced, results SSE-S3 under athena-results/, 10 GiB cutoff', () => {
+  it('runs queries in its work group: enforced, results SSE-S3 under athena-results/, 100 GiB cutoff', () => {
     template.hasResourceProperties('AWS::Athena::WorkGroup', {
-      Name: 'coffee-iot',
+      Name: 'lake-test',
+      Description: Match.stringLikeRegexp(`\\b${DEFAULT_ATHENA_SCAN_LIMIT_GIB} GiB per query`),
       WorkGroupConfiguration: {
         EnforceWorkGroupConfiguration: true,
         BytesScannedCutoffPerQuery: DEFAULT_ATHENA_SCAN_LIMIT_GIB * 1024 ** 3,
@@ -171,10 +222,19 @@ describe('Lake', () => {
         },
       },
     });
-    expect(lake.workgroupName).toBe('coffee-iot');
   });
 
-  it('saves every named query in the workgroup, on coffee_iot', () => {
+  it('lets cdk destroy delete the work group after queries ran, and states the limit it was given', () => {
+    template.hasResourceProperties('AWS::Athena::WorkGroup', { RecursiveDeleteOption: true });
+    const scratch = new Stack(new App(), 'Limited');
+    new Lake(scratch, 'Lake', { firstYear: 2026, glueStreamingJob: false, athenaScanLimitGib: 7 });
+    Template.fromStack(scratch).hasResourceProperties('AWS::Athena::WorkGroup', {
+      Description: Match.stringLikeRegexp('\\b7 GiB per query at most'),
+      WorkGroupConfiguration: Match.objectLike({ BytesScannedCutoffPerQuery: 7 * 1024 ** 3 }),
+    });
+  });
+
+  it('saves every named query in the work group, on the lake database, after the views', () => {
     const workgroup = logicalId(template, 'AWS::Athena::WorkGroup');
     template.resourceCountIs('AWS::Athena::NamedQuery', NAMED_QUERIES.length);
     for (const query of NAMED_QUERIES) {
@@ -182,9 +242,21 @@ describe('Lake', () => {
         Name: query.name,
         Description: query.description,
         QueryString: query.sql,
-        Database: 'coffee_iot',
+        Database: 'lake_test',
         WorkGroup: { Ref: workgroup },
       });
+    }
+    for (const query of Object.values(template.findResources('AWS::Athena::NamedQuery'))) {
+      for (const table of LAKE_TABLE_NAMES) {
+        expect(query.DependsOn).toContain(stack.resolve(lake.views[table].ref).Ref);
+      }
+    }
+  });
+
+  it('has named queries that read the views, never the raw tables', () => {
+    for (const query of NAMED_QUERIES) {
+      expect(query.sql).not.toMatch(/_all\b/);
+      expect(query.sql).toMatch(/\bFROM (telemetry|coffees)\b/);
     }
   });
 
@@ -233,6 +305,12 @@ describe('Lake', () => {
       });
       expect(JSON.stringify(job().Command.ScriptLocation)).toContain('.py');
       expect(jobLake.streamingJob).toBeDefined();
+      // Named after the stack, like its security configuration: two stacks, two jobs.
+      expect(job().Name).toBe('lake-job-test-ingest-stream');
+      expect(jobLake.streamingJobName).toBe('lake-job-test-ingest-stream');
+      jobTemplate.hasResourceProperties('AWS::Glue::SecurityConfiguration', {
+        Name: 'lake-job-test-ingest-stream',
+      });
     });
 
     it('passes every argument the script reads (Glue adds JOB_NAME)', () => {

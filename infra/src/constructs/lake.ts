@@ -1,4 +1,10 @@
-import { glueTableInput, NAMED_QUERIES } from '@coffee-iot/cloud/lake';
+import {
+  glueTableInput,
+  glueViewInput,
+  NAMED_QUERIES,
+  RAW_TABLE_NAMES,
+  VIEW_NAMES,
+} from '@coffee-iot/cloud/lake';
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnNamedQuery, CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import { CfnDatabase, CfnJob, CfnSecurityConfiguration, CfnTable } from 'aws-cdk-lib/aws-glue';
@@ -17,10 +23,41 @@ import { createAccessLogsBucket, PRIVATE_BUCKET } from './private-buckets.js';
 export type LakeTableName = Parameters<typeof glueTableInput>[0];
 export const LAKE_TABLE_NAMES: readonly LakeTableName[] = Object.freeze(['telemetry', 'coffees'] as const);
 
-/** The Glue database (Athena's schema) the lake's tables live in. */
-export const LAKE_DATABASE_NAME = 'coffee_iot';
-/** The Athena workgroup every lake query runs in. */
-export const LAKE_WORKGROUP_NAME = 'coffee-iot';
+/**
+ * The physical names of the lake's catalog, derived from the stack name so that two stacks
+ * (say CoffeeIot and CoffeeIotStaging) live side by side in one account and region: the Glue
+ * database `coffee_iot` / `coffee_iot_staging` (Athena wants lower case, digits, underscores),
+ * the work group and Glue job `coffee-iot…`. Tables and views are named inside the database, so
+ * their names are fixed. Every reader gets the names from the Lake construct (databaseName,
+ * workgroupName, viewNames, tableNames), never from a literal.
+ */
+export interface LakeNames {
+  readonly database: string;
+  readonly workGroup: string;
+  /** The Glue streaming job and its security configuration. */
+  readonly streamingJob: string;
+}
+
+/** `CoffeeIot` → `coffee_iot` (separator `_`) or `coffee-iot` (separator `-`). */
+function wordsOf(stackName: string, separator: '_' | '-'): string {
+  const words = stackName
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word !== '');
+  if (words.length === 0) throw new Error(`Lake: no name can be made from the stack name "${stackName}"`);
+  return words.join(separator);
+}
+
+export function lakeNames(stackName: string): LakeNames {
+  const kebab = wordsOf(stackName, '-');
+  return {
+    database: wordsOf(stackName, '_'),
+    workGroup: kebab,
+    streamingJob: `${kebab}-ingest-stream`,
+  };
+}
 /** Where Athena writes query results in the lake bucket (kept 30 days). */
 export const ATHENA_RESULTS_PREFIX = 'athena-results/';
 /** Where the Glue streaming job keeps its Spark checkpoints. */
@@ -31,11 +68,14 @@ export const CHECKPOINTS_PREFIX = 'checkpoints/';
  * holds a day of telemetry for ~10,000 devices (docs/costs.md), so the daily export fits.
  */
 export const DEFAULT_ATHENA_SCAN_LIMIT_GIB = 100;
-const GLUE_JOB_NAME = 'coffee-iot-ingest-stream';
 const GLUE_SCRIPT = `${REPO_ROOT}cloud/glue/ingest_stream_job.py`;
 
 export interface LakeProps {
-  /** The first ingest year Athena projects partitions for (the deployment's year is a good choice). */
+  /**
+   * The first ingest year Athena projects partitions for: the year of the oldest data the lake
+   * may hold (stack context `coffee-iot:firstYear`, never the day of the synth). Projection then
+   * runs PROJECTED_YEARS years from it.
+   */
   readonly firstYear: number;
   /**
    * Fill the lake with the Glue streaming job instead of the Firehose delivery streams (Ingest
@@ -64,11 +104,25 @@ export class Lake extends Construct {
   readonly bucket: Bucket;
   /** Server access logs of the lake bucket (under `lake/`), kept a year. */
   readonly accessLogsBucket: Bucket;
+  /** The Glue database (Athena's schema) of the lake's tables and views, from the stack name. */
   readonly databaseName: string;
+  /** The Athena work group every lake query runs in, from the stack name. */
   readonly workgroupName: string;
+  /**
+   * The raw Glue tables, telemetry_all and coffees_all: what Firehose's Parquet conversion and
+   * the Glue job write, duplicates included. Writers use these; readers use viewNames.
+   */
   readonly tableNames: Readonly<Record<LakeTableName, string>>;
-  /** The Glue tables, for dependencies (Firehose's Parquet conversion reads their schema). */
+  /** The raw Glue tables, for dependencies (Firehose's Parquet conversion reads their schema). */
   readonly tables: Readonly<Record<LakeTableName, CfnTable>>;
+  /**
+   * The deduplicating views telemetry and coffees over the raw tables: what the named queries,
+   * the export and people read. Querying a view needs glue:GetTable on it and on its raw table.
+   */
+  readonly viewNames: Readonly<Record<LakeTableName, string>>;
+  readonly views: Readonly<Record<LakeTableName, CfnTable>>;
+  /** The Glue streaming job's name (the job exists only with glueStreamingJob). */
+  readonly streamingJobName: string;
   /** Whether the Glue streaming job fills the lake (else Ingest's Firehose delivery streams do). */
   readonly glueStreamingJob: boolean;
   private job: CfnJob | undefined;
@@ -93,37 +147,58 @@ export class Lake extends Construct {
     });
 
     const stack = Stack.of(this);
+    const names = lakeNames(stack.stackName);
+    this.databaseName = names.database;
+    this.workgroupName = names.workGroup;
+    this.streamingJobName = names.streamingJob;
     const database = new CfnDatabase(this, 'Database', {
       catalogId: stack.account,
       databaseInput: {
-        name: LAKE_DATABASE_NAME,
+        name: this.databaseName,
         description: 'coffee-iot lake: Sense HAT telemetry and analysed coffee photos, by ingest hour',
       },
     });
-    this.databaseName = LAKE_DATABASE_NAME;
 
     const tables = {} as Record<LakeTableName, CfnTable>;
+    const views = {} as Record<LakeTableName, CfnTable>;
     for (const table of LAKE_TABLE_NAMES) {
       const cfnTable = new CfnTable(this, `${pascal(table)}Table`, {
         catalogId: stack.account,
-        databaseName: LAKE_DATABASE_NAME,
+        databaseName: this.databaseName,
         tableInput: tableInputFor(table, this.bucket.bucketName, props.firstYear),
       });
       cfnTable.addResourceDependency(database);
       tables[table] = cfnTable;
+      // A Glue view rather than a custom resource running CREATE VIEW: no Lambda to run, pay for,
+      // permit and keep, and CloudFormation deletes it with the stack (glue-tables.ts).
+      const view = new CfnTable(this, `${pascal(table)}View`, {
+        catalogId: stack.account,
+        databaseName: this.databaseName,
+        tableInput: glueViewInput(table, { database: this.databaseName }),
+      });
+      view.addResourceDependency(cfnTable);
+      views[table] = view;
     }
     this.tables = tables;
-    this.tableNames = { telemetry: 'telemetry', coffees: 'coffees' };
+    this.tableNames = { ...RAW_TABLE_NAMES };
+    this.views = views;
+    this.viewNames = { ...VIEW_NAMES };
 
+    const scanLimitGib = props.athenaScanLimitGib ?? DEFAULT_ATHENA_SCAN_LIMIT_GIB;
+    if (!Number.isInteger(scanLimitGib) || scanLimitGib < 1) {
+      throw new Error(`Lake: athenaScanLimitGib must be a whole number of GiB, got ${scanLimitGib}`);
+    }
     const workgroup = new CfnWorkGroup(this, 'WorkGroup', {
-      name: LAKE_WORKGROUP_NAME,
-      description: 'coffee-iot lake queries: results encrypted in the lake bucket, 10 GiB per query at most',
+      name: this.workgroupName,
+      description: `coffee-iot lake queries: results encrypted in the lake bucket, ${scanLimitGib} GiB per query at most`,
       state: 'ENABLED',
+      // Without it CloudFormation cannot delete a work group that has run a query (cdk destroy).
+      recursiveDeleteOption: true,
       workGroupConfiguration: {
         // Clients cannot send results elsewhere, unencrypted, or lift the cutoff.
         enforceWorkGroupConfiguration: true,
         publishCloudWatchMetricsEnabled: true,
-        bytesScannedCutoffPerQuery: (props.athenaScanLimitGib ?? DEFAULT_ATHENA_SCAN_LIMIT_GIB) * 1024 ** 3,
+        bytesScannedCutoffPerQuery: scanLimitGib * 1024 ** 3,
         engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
         resultConfiguration: {
           outputLocation: `s3://${this.bucket.bucketName}/${ATHENA_RESULTS_PREFIX}`,
@@ -132,17 +207,17 @@ export class Lake extends Construct {
         },
       },
     });
-    this.workgroupName = LAKE_WORKGROUP_NAME;
 
     for (const query of NAMED_QUERIES) {
       const named = new CfnNamedQuery(this, `Query${pascal(query.name)}`, {
         name: query.name,
         description: query.description,
-        database: LAKE_DATABASE_NAME,
+        database: this.databaseName,
         queryString: query.sql,
         workGroup: workgroup.ref,
       });
-      named.addResourceDependency(database);
+      // The named queries read the views (Athena does not check that when saving them).
+      for (const view of Object.values(views)) named.addResourceDependency(view);
     }
 
     if (props.ingestStream) this.connectIngestStream(props.ingestStream);
@@ -163,7 +238,11 @@ export class Lake extends Construct {
   connectIngestStream(stream: IStream): void {
     if (!this.glueStreamingJob) return;
     if (this.job) throw new Error('Lake: the Glue streaming job already has its ingest stream');
-    this.job = new IngestStreamJob(this, 'StreamingJob', { stream, bucket: this.bucket }).job;
+    this.job = new IngestStreamJob(this, 'StreamingJob', {
+      stream,
+      bucket: this.bucket,
+      name: this.streamingJobName,
+    }).job;
   }
 }
 
@@ -213,6 +292,8 @@ function pascal(name: string): string {
 interface IngestStreamJobProps {
   readonly stream: IStream;
   readonly bucket: Bucket;
+  /** The job's and its security configuration's name (LakeNames.streamingJob). */
+  readonly name: string;
 }
 
 /**
@@ -223,7 +304,7 @@ interface IngestStreamJobProps {
  * 2 workers, so ~$0.44/DPU-hour × 2 DPU × 730 h ≈ $640 a month — against a few dollars for
  * Firehose at this fleet's volume. That is why it is off by default and Firehose is the default
  * path. CloudFormation creates the job but does not run it: start it with
- * `aws glue start-job-run --job-name coffee-iot-ingest-stream`.
+ * `aws glue start-job-run --job-name coffee-iot-ingest-stream` (the name follows the stack's: LakeNames).
  *
  * Its logs and job bookmarks are encrypted with a key of its own (security configuration); the
  * Parquet it writes is SSE-S3 like the rest of the lake.
@@ -265,7 +346,7 @@ class IngestStreamJob extends Construct {
       }),
     );
     const securityConfiguration = new CfnSecurityConfiguration(this, 'SecurityConfiguration', {
-      name: GLUE_JOB_NAME,
+      name: props.name,
       encryptionConfiguration: {
         s3Encryptions: [{ s3EncryptionMode: 'SSE-S3' }],
         cloudWatchEncryption: { cloudWatchEncryptionMode: 'SSE-KMS', kmsKeyArn: key.keyArn },
@@ -333,7 +414,7 @@ class IngestStreamJob extends Construct {
     });
 
     this.job = new CfnJob(this, 'Job', {
-      name: GLUE_JOB_NAME,
+      name: props.name,
       description:
         'coffee-iot ingest stream → lake (curated/ Parquet, errors/); see cloud/glue/ingest_stream_job.py',
       role: role.roleArn,

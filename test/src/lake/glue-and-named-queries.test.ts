@@ -17,10 +17,12 @@ describe('Glue tables with partition projection', () => {
       'ingest_day',
       'ingest_hour',
     ]);
+    // The raw table (duplicates included) over curated/telemetry/; readers use the telemetry view.
+    expect(table.name).toBe('telemetry_all');
     expect(table.storageDescriptor.location).toBe('s3://coffee-iot-lake-123456789012/curated/telemetry/');
     expect(table.parameters).toMatchObject({
       'projection.enabled': 'true',
-      'projection.ingest_year.range': '2026,2046',
+      'projection.ingest_year.range': '2026,2055',
       'projection.ingest_month.digits': '2',
       'projection.ingest_hour.range': '0,23',
       'storage.location.template':
@@ -30,6 +32,15 @@ describe('Glue tables with partition projection', () => {
     expect(
       glueTableInput('coffees', { bucket: 'lake-b', firstYear: 2026 }).storageDescriptor.columns,
     ).toHaveLength(COFFEE_COLUMNS.length);
+  });
+
+  it('projects 30 years from firstYear unless told the last, and refuses a range that is not one', () => {
+    const range = (options: { firstYear: number; lastYear?: number }) =>
+      glueTableInput('coffees', { bucket: 'lake-b', ...options }).parameters['projection.ingest_year.range'];
+    expect(range({ firstYear: 2024 })).toBe('2024,2053');
+    expect(range({ firstYear: 2024, lastYear: 2030 })).toBe('2024,2030');
+    expect(() => range({ firstYear: 2030, lastYear: 2024 })).toThrow(RangeError);
+    expect(() => range({ firstYear: 2024.5 })).toThrow(RangeError);
   });
 
   it('refuses a bucket name S3 would refuse', () => {
