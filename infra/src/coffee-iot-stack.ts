@@ -31,7 +31,7 @@ export class CoffeeIotStack extends Stack {
 
     const database = new Database(this, 'Database');
     const lake = new Lake(this, 'Lake', {
-      firstYear: new Date().getUTCFullYear(),
+      firstYear: config.firstYear,
       glueStreamingJob: config.glueStreamingJob,
       athenaScanLimitGib: config.athenaScanLimitGib,
     });

@@ -19,6 +19,12 @@ export interface StackConfig {
   readonly ingestShards: number;
   /** Athena's per-query scan limit, GiB. */
   readonly athenaScanLimitGib: number;
+  /**
+   * The first ingest year Athena's partition projection covers (the oldest data the lake may
+   * hold); it then covers PROJECTED_YEARS years. Context, not the day of the synth: a redeploy in
+   * January must not hide the years before.
+   */
+  readonly firstYear: number;
 }
 
 export class StackConfigError extends Error {
@@ -79,6 +85,7 @@ export function readStackConfig(node: Node, account: string): StackConfig {
     ),
     ingestShards: int('ingestShards', 1, 1, 500),
     athenaScanLimitGib: int('athenaScanLimitGib', 100, 1, 100_000),
+    firstYear: int('firstYear', 2024, 2000, 2100),
     topicPrefix: text(
       'topicPrefix',
       'dt/coffee-iot',
