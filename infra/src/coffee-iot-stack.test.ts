@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { STACK_OUTPUT_KEYS } from '../../cloud/src/provision/stack-resources.js';
 import { CoffeeIotStack } from './coffee-iot-stack.js';
 import { StackConfigError } from './stack-config.js';
+import { text } from './testing/template-text.js';
 
 // The Lambda code is bundled once, by the main synth below; the context variants only read templates.
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
@@ -29,6 +30,37 @@ function statements(template: Template): Statement[] {
     ),
   ] as { Statement: Statement[] }[];
   return documents.flatMap((d) => d.Statement);
+}
+
+/** The three functions that use the database: the photo pipeline, the dashboard API, the migrations. */
+function databaseFunctions(template: Template) {
+  const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+  return [/photo pipeline/, /dashboard API/, /migrates the database schema/].map((description) => {
+    const matching = functions.filter((fn) => description.test(String(fn.Properties.Description)));
+    expect(matching, String(description)).toHaveLength(1);
+    const properties = matching[0]?.Properties;
+    return { description: String(description), properties, role: properties.Role['Fn::GetAtt'][0] as string };
+  });
+}
+
+/** The role's statements about the database or its secret, as sorted actions and resource text. */
+function databaseStatements(template: Template, role: string) {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(`"${role}"`))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
+    .filter((statement) =>
+      ([] as string[])
+        .concat(statement.Action)
+        .some((action) => /^(rds|rds-data|rds-db|secretsmanager):/.test(action)),
+    )
+    .map((statement) => ({
+      actions: ([] as string[]).concat(statement.Action).sort(),
+      resource: text(statement.Resource),
+    }));
+}
+
+function managedPolicies(template: Template, role: string): string {
+  return JSON.stringify(template.toJSON().Resources[role].Properties.ManagedPolicyArns ?? []);
 }
 
 describe('the CoffeeIot stack', () => {
@@ -69,7 +101,54 @@ describe('the CoffeeIot stack', () => {
     for (const instance of Object.values(template.findResources('AWS::RDS::DBInstance'))) {
       expect(instance.Properties.PubliclyAccessible).toBe(false);
     }
-    template.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true });
+  });
+
+  it('deploys the small profile by default: no NAT gateway, no RDS Proxy, a database that pauses, the Data API', () => {
+    expect(stack.config.profile).toBe('small');
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    template.resourceCountIs('AWS::RDS::DBProxy', 0);
+    template.hasResourceProperties('AWS::RDS::DBCluster', {
+      ServerlessV2ScalingConfiguration: Match.objectLike({ MinCapacity: 0, SecondsUntilAutoPause: 300 }),
+      EnableHttpEndpoint: true,
+    });
+  });
+
+  it('runs the database Lambdas outside the VPC with exactly the Data API and secret rights', () => {
+    const [clusterId] = Object.keys(template.findResources('AWS::RDS::DBCluster'));
+    for (const fn of databaseFunctions(template)) {
+      expect(fn.properties.VpcConfig, fn.description).toBeUndefined();
+      expect(fn.properties.Environment.Variables.DATABASE_MODE, fn.description).toBe('data-api');
+      expect(databaseStatements(template, fn.role), fn.description).toEqual([
+        {
+          actions: [
+            'rds-data:BatchExecuteStatement',
+            'rds-data:BeginTransaction',
+            'rds-data:CommitTransaction',
+            'rds-data:ExecuteStatement',
+            'rds-data:RollbackTransaction',
+          ],
+          resource: `arn:{AWS::Partition}:rds:eu-west-1:123456789012:cluster:{${clusterId}}`,
+        },
+        { actions: ['secretsmanager:GetSecretValue'], resource: `{${clusterId}.MasterUserSecret.SecretArn}` },
+      ]);
+      expect(managedPolicies(template, fn.role), fn.description).not.toContain(
+        'AWSLambdaVPCAccessExecutionRole',
+      );
+    }
+    // Nothing at all runs in the VPC: it holds the database's isolated subnets only.
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      expect(fn.Properties.VpcConfig).toBeUndefined();
+    }
+    expect(
+      Object.values(template.findResources('AWS::EC2::Subnet')).map(
+        (subnet) =>
+          (subnet.Properties.Tags as { Key: string; Value: string }[]).find(
+            (t) => t.Key === 'aws-cdk:subnet-type',
+          )?.Value,
+      ),
+    ).toEqual(['Isolated', 'Isolated']);
   });
 
   it('sends a photo event that failed every retry to the on-failure queue', () => {
@@ -94,6 +173,41 @@ describe('the CoffeeIot stack', () => {
   });
 });
 
+describe('the CoffeeIot stack, fleet profile', () => {
+  const { app, stack } = synthWithChecks({ ...NO_BUNDLING, 'coffee-iot:profile': 'fleet' });
+  app.synth();
+  const template = Template.fromStack(stack);
+
+  it('keeps RDS Proxy (TLS) and the VPC with one NAT gateway and the S3 endpoint, the database never pausing', () => {
+    template.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true });
+    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+    template.resourceCountIs('AWS::EC2::Subnet', 6);
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
+    template.hasResourceProperties('AWS::RDS::DBCluster', {
+      ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 },
+      EnableHttpEndpoint: Match.absent(),
+    });
+  });
+
+  it('runs the database Lambdas in the VPC with mysql2, reading the secret and nothing of the Data API', () => {
+    const [secretId] = Object.keys(template.findResources('AWS::SecretsManager::SecretTargetAttachment'));
+    for (const fn of databaseFunctions(template)) {
+      expect(fn.properties.VpcConfig, fn.description).toBeDefined();
+      expect(fn.properties.Environment.Variables).toMatchObject({
+        DATABASE_MODE: 'mysql',
+        DB_HOST: { 'Fn::GetAtt': [expect.stringMatching(/Proxy/), 'Endpoint'] },
+      });
+      expect(databaseStatements(template, fn.role), fn.description).toEqual([
+        {
+          actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+          resource: `{${secretId}}`,
+        },
+      ]);
+      expect(managedPolicies(template, fn.role), fn.description).toContain('AWSLambdaVPCAccessExecutionRole');
+    }
+  });
+});
+
 describe('the stack configuration', () => {
   it('sizes the stream and the Athena scan limit from context', () => {
     const { app, stack } = synthWithChecks({
@@ -111,7 +225,11 @@ describe('the stack configuration', () => {
 
   it('names every bad context value at once', () => {
     const app = new App({
-      context: { 'coffee-iot:photoRetentionDays': 'forever', 'coffee-iot:glueStreamingJob': 'maybe' },
+      context: {
+        'coffee-iot:photoRetentionDays': 'forever',
+        'coffee-iot:glueStreamingJob': 'maybe',
+        'coffee-iot:profile': 'tiny',
+      },
     });
     const error = (() => {
       try {
@@ -123,6 +241,7 @@ describe('the stack configuration', () => {
     expect(error).toBeInstanceOf(StackConfigError);
     expect((error as Error).message).toContain('coffee-iot:photoRetentionDays');
     expect((error as Error).message).toContain('coffee-iot:glueStreamingJob');
+    expect((error as Error).message).toContain('coffee-iot:profile must be one of small, fleet, got "tiny"');
   });
 });
 

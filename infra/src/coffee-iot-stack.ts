@@ -29,7 +29,7 @@ export class CoffeeIotStack extends Stack {
     const alarms = new Topic(this, 'Alarms', { displayName: 'coffee-iot alarms', enforceSSL: true });
     if (config.alarmEmail !== '') alarms.addSubscription(new EmailSubscription(config.alarmEmail));
 
-    const database = new Database(this, 'Database');
+    const database = new Database(this, 'Database', { profile: config.profile });
     const lake = new Lake(this, 'Lake', {
       firstYear: config.firstYear,
       glueStreamingJob: config.glueStreamingJob,
@@ -87,6 +87,6 @@ export class CoffeeIotStack extends Stack {
     // cdk-nag: each accepted finding is acknowledged on its own construct, and each action on
     // Resource "*" is a finding of its own, so a new wildcard anywhere fails the synth.
     Validations.of(this).addPlugins(new StarResourceChecks(this));
-    acknowledgeFindings(this, config.glueStreamingJob);
+    acknowledgeFindings(this, config.glueStreamingJob, config.profile);
   }
 }

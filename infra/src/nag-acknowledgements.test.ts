@@ -9,6 +9,7 @@ import {
   applyAcknowledgements,
   stackAcknowledgements,
 } from './nag-acknowledgements.js';
+import type { DeploymentProfile } from './stack-config.js';
 import { rawNagFindings, unacknowledgedFindings, unusedAcknowledgements } from './testing/nag-findings.js';
 
 /**
@@ -17,10 +18,17 @@ import { rawNagFindings, unacknowledgedFindings, unusedAcknowledgements } from '
  * validation (its engine takes ~10 s to start): cdk-nag reads neither. Both still run in
  * coffee-iot-stack.test.ts and in the real `cdk synth` (test/src/infra/cdk-synth.test.ts).
  */
-function coffeeIot(glueStreamingJob = false): { app: App; stack: CoffeeIotStack } {
+function coffeeIot(
+  glueStreamingJob = false,
+  profile: DeploymentProfile = 'small',
+): { app: App; stack: CoffeeIotStack } {
   const app = new App({
     builtinCloudFormationValidation: false,
-    context: { 'aws:cdk:bundling-stacks': [], 'coffee-iot:glueStreamingJob': glueStreamingJob },
+    context: {
+      'aws:cdk:bundling-stacks': [],
+      'coffee-iot:glueStreamingJob': glueStreamingJob,
+      'coffee-iot:profile': profile,
+    },
   });
   const stack = new CoffeeIotStack(app, 'CoffeeIot', {
     env: { account: '123456789012', region: 'eu-west-1' },
@@ -39,8 +47,13 @@ function roleAt(stack: Stack, path: string): Role {
 const ACKNOWLEDGED_RULES = Validations.ACKNOWLEDGED_RULES_METADATA_KEY;
 
 describe('cdk-nag acknowledgements', () => {
-  describe.each([false, true])('with the Glue streaming job %s', (glue) => {
-    const { app, stack } = coffeeIot(glue);
+  // Each profile, and the Glue job's variant (its findings do not depend on the profile).
+  describe.each([
+    [false, 'small'],
+    [false, 'fleet'],
+    [true, 'small'],
+  ] as const)('with the Glue streaming job %s, profile %s', (glue, profile) => {
+    const { app, stack } = coffeeIot(glue, profile);
 
     it('synthesizes with every finding acknowledged', () => {
       expect(unacknowledgedFindings(stack)).toEqual([]);
@@ -49,8 +62,24 @@ describe('cdk-nag acknowledgements', () => {
 
     it('has no acknowledgement that matches no finding on its construct', () => {
       const findings = rawNagFindings(stack);
-      expect(unusedAcknowledgements(stack, stackAcknowledgements(stack, glue), findings)).toEqual([]);
+      expect(unusedAcknowledgements(stack, stackAcknowledgements(stack, glue, profile), findings)).toEqual(
+        [],
+      );
     });
+  });
+
+  it('acknowledges the VPC Lambda policy on the database Lambdas in the fleet profile only', () => {
+    const vpcPolicy = (profile: DeploymentProfile) =>
+      stackAcknowledgements(coffeeIot(false, profile).stack, false, profile)
+        .filter(({ id }) => id.includes('AWSLambdaVPCAccessExecutionRole'))
+        .map(({ path }) => path)
+        .sort();
+    expect(vpcPolicy('small')).toEqual([]);
+    expect(vpcPolicy('fleet')).toEqual([
+      'Dashboard/ApiFunction/Function/ServiceRole',
+      'Database/MigrateSchema/Function/ServiceRole',
+      'Photos/Analyzer/Function/ServiceRole',
+    ]);
   });
 
   it('acknowledges nothing on the app or the stack: each finding on its own construct', () => {
@@ -63,7 +92,7 @@ describe('cdk-nag acknowledgements', () => {
         .filter((id) => /AwsSolutions-|CoffeeIot-/.test(id));
     expect(nagIds(app)).toEqual([]);
     expect(nagIds(stack)).toEqual([]);
-    for (const { path } of stackAcknowledgements(stack, false)) expect(path).not.toBe('');
+    for (const { path } of stackAcknowledgements(stack, false, 'small')) expect(path).not.toBe('');
   });
 
   // The photo Lambda already has `*` accepted for rekognition:DetectFaces; the dashboard API has
@@ -114,7 +143,7 @@ describe('cdk-nag acknowledgements', () => {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'the finding exists, on another construct',
     };
-    const acknowledgements = [...stackAcknowledgements(stack, false), stale, misplaced];
+    const acknowledgements = [...stackAcknowledgements(stack, false, 'small'), stale, misplaced];
     expect(unusedAcknowledgements(stack, acknowledgements, rawNagFindings(stack))).toEqual([
       stale,
       misplaced,

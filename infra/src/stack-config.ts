@@ -1,8 +1,18 @@
 import { Token } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
 
+/**
+ * How the Lambdas reach Aurora (docs/costs.md): `small` pauses the database when idle and reaches
+ * it over the RDS Data API from outside any VPC (no NAT gateway, no RDS Proxy); `fleet` keeps
+ * mysql2 through RDS Proxy in the VPC, for fleets where connections matter.
+ */
+export const DEPLOYMENT_PROFILES = ['small', 'fleet'] as const;
+export type DeploymentProfile = (typeof DEPLOYMENT_PROFILES)[number];
+
 /** The deployment's choices, from `cdk.json` context or `-c key=value` on the command line. */
 export interface StackConfig {
+  /** `small` (default: scales to zero) or `fleet` (RDS Proxy and a NAT gateway). */
+  readonly profile: DeploymentProfile;
   /** The Glue streaming job instead of Firehose: off by default (about $640 a month, docs/costs.md). */
   readonly glueStreamingJob: boolean;
   /** Days a photo is kept before S3 deletes it (faces: privacy). */
@@ -69,7 +79,15 @@ export function readStackConfig(node: Node, account: string): StackConfig {
     }
     return value;
   };
+  const choice = <T extends string>(name: string, choices: readonly T[], fallback: T): T => {
+    const value = raw(name);
+    if (value === undefined) return fallback;
+    if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
+    problems.push(`${KEY(name)} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+    return fallback;
+  };
   const config: StackConfig = {
+    profile: choice('profile', DEPLOYMENT_PROFILES, 'small'),
     glueStreamingJob: bool('glueStreamingJob', false),
     photoRetentionDays: int('photoRetentionDays', 30, 1, 3650),
     photoBucketVersioning: bool('photoBucketVersioning', false),

@@ -1,27 +1,64 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
-import { SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { Dashboard, DashboardPropsError, dashboardContentSecurityPolicy } from './dashboard.js';
-import type { PhotoDatabaseAccess } from './database-access.js';
+import type { DatabaseMode, PhotoDatabaseAccess } from './database-access.js';
 
 type Statement = { Effect: string; Action: string | string[]; Principal?: unknown; Resource: unknown };
 const ref = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(construct.node.defaultChild as never);
 
-/** What Database.lambdaAccess gives, without an Aurora cluster (and its migration Lambda) to build. */
-function databaseAccess(stack: Stack): PhotoDatabaseAccess {
-  const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+const CLUSTER_ARN = 'arn:aws:rds:eu-west-1:123456789012:cluster:coffee';
+
+/**
+ * What Database.lambdaAccess gives, without an Aurora cluster (and its migration Lambda) to build:
+ * the Data API from outside any VPC (small profile) or mysql2 through the proxy in a VPC (fleet).
+ */
+function databaseAccess(stack: Stack, mode: DatabaseMode = 'data-api'): PhotoDatabaseAccess {
   const secret = new Secret(stack, 'DbSecret');
+  if (mode === 'data-api') {
+    return {
+      mode,
+      secret,
+      databaseName: 'coffee_iot',
+      environment: {
+        DATABASE_MODE: 'data-api',
+        DB_CLUSTER_ARN: CLUSTER_ARN,
+        DB_SECRET_ARN: secret.secretArn,
+        DB_NAME: 'coffee_iot',
+      },
+      placement: {},
+      grantConnect: (grantee) => {
+        grantee.grantPrincipal.addToPrincipalPolicy(
+          new PolicyStatement({ actions: ['rds-data:ExecuteStatement'], resources: [CLUSTER_ARN] }),
+        );
+        grantee.grantPrincipal.addToPrincipalPolicy(
+          new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+        );
+      },
+    };
+  }
+  const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
   return {
-    vpc,
-    securityGroup: new SecurityGroup(stack, 'DbClients', { vpc }),
-    proxyEndpoint: 'proxy.example.internal',
+    mode,
     secret,
     databaseName: 'coffee_iot',
+    environment: {
+      DATABASE_MODE: 'mysql',
+      DB_SECRET_ARN: secret.secretArn,
+      DB_HOST: 'proxy.example.internal',
+      DB_NAME: 'coffee_iot',
+    },
+    placement: {
+      vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [new SecurityGroup(stack, 'DbClients', { vpc })],
+    },
     grantConnect: (grantee) => {
       secret.grantRead(grantee);
     },
@@ -30,9 +67,14 @@ function databaseAccess(stack: Stack): PhotoDatabaseAccess {
 
 type DashboardProps = ConstructorParameters<typeof Dashboard>[2];
 
-function build(app: App, id: string, extra: (stack: Stack) => Partial<DashboardProps> = () => ({})) {
+function build(
+  app: App,
+  id: string,
+  extra: (stack: Stack) => Partial<DashboardProps> = () => ({}),
+  mode: DatabaseMode = 'data-api',
+) {
   const stack = new Stack(app, id, { env: { account: '123456789012', region: 'eu-west-1' } });
-  const access = databaseAccess(stack);
+  const access = databaseAccess(stack, mode);
   const photos = new Bucket(stack, 'Photos');
   const dashboard = new Dashboard(stack, 'Dashboard', {
     database: access,
@@ -214,18 +256,17 @@ describe('Dashboard', () => {
       expect(resources[group]?.Properties.RetentionInDays).toBe(90);
     });
 
-    it('runs the dashboard-api function in the VPC with the database clients’ security group', () => {
+    it('runs the dashboard-api function outside any VPC with the Data API environment', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Description: Match.stringLikeRegexp('dashboard API'),
         Runtime: 'nodejs24.x',
-        VpcConfig: Match.objectLike({
-          SecurityGroupIds: [{ 'Fn::GetAtt': [ref(stack, access.securityGroup), 'GroupId'] }],
-        }),
+        VpcConfig: Match.absent(),
         Environment: {
           Variables: {
             NODE_OPTIONS: '--enable-source-maps',
+            DATABASE_MODE: 'data-api',
+            DB_CLUSTER_ARN: CLUSTER_ARN,
             DB_SECRET_ARN: { Ref: ref(stack, access.secret) },
-            DB_HOST: 'proxy.example.internal',
             DB_NAME: 'coffee_iot',
             PHOTO_BUCKET: { Ref: ref(stack, photos) },
           },
@@ -233,14 +274,40 @@ describe('Dashboard', () => {
       });
     });
 
-    it('may read the database secret and photos/ objects, and nothing else', () => {
+    it('runs it in the VPC with the database clients’ security group with mysql (fleet)', () => {
+      const fleet = build(
+        new App({ context: { 'aws:cdk:bundling-stacks': [] } }),
+        'FleetDashboard',
+        () => ({}),
+        'mysql',
+      );
+      const groups = fleet.access.placement.securityGroups ?? [];
+      expect(groups).toHaveLength(1);
+      fleet.template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('dashboard API'),
+        VpcConfig: Match.objectLike({
+          SecurityGroupIds: [{ 'Fn::GetAtt': [ref(fleet.stack, groups[0] as never), 'GroupId'] }],
+        }),
+        Environment: {
+          Variables: Match.objectLike({
+            DATABASE_MODE: 'mysql',
+            DB_SECRET_ARN: { Ref: ref(fleet.stack, fleet.access.secret) },
+            DB_HOST: 'proxy.example.internal',
+            DB_NAME: 'coffee_iot',
+          }),
+        },
+      });
+    });
+
+    it('may use the database as its access grants, read photos/ objects, and nothing else', () => {
       const role = ref(stack, dashboard.apiFunction.function.role as never);
       const statements = Object.values(template.findResources('AWS::IAM::Policy'))
         .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: role }]))
         .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
       expect(statements).toEqual([
+        expect.objectContaining({ Action: 'rds-data:ExecuteStatement', Resource: CLUSTER_ARN }),
         expect.objectContaining({
-          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          Action: 'secretsmanager:GetSecretValue',
           Resource: { Ref: ref(stack, access.secret) },
         }),
         expect.objectContaining({

@@ -36,7 +36,6 @@ import {
   UserPoolClientIdentityProvider,
   type UserPoolDomain,
 } from 'aws-cdk-lib/aws-cognito';
-import { SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -319,17 +318,12 @@ export class Dashboard extends Construct {
       handler: 'dashboard-api',
       description: 'coffee-iot dashboard API: the snapshot from Aurora, links to photos',
       environment: {
-        DB_SECRET_ARN: props.database.secret.secretArn,
-        DB_HOST: props.database.proxyEndpoint,
-        DB_NAME: props.database.databaseName,
+        ...props.database.environment,
         PHOTO_BUCKET: props.photoBucket.bucketName,
       },
       timeout: Duration.seconds(15),
-      functionProps: {
-        vpc: props.database.vpc,
-        vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-        securityGroups: [props.database.securityGroup],
-      },
+      // Outside any VPC with the Data API (small), in the proxy's subnets with mysql (fleet).
+      functionProps: { ...props.database.placement },
     });
     props.database.grantConnect(this.apiFunction.function);
     // A presigned link carries the signer's rights: the function may read photos and nothing else.

@@ -1,23 +1,32 @@
-import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { FunctionProps } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 
+/** How a Lambda reaches Aurora: the RDS Data API over HTTPS, or mysql2 through RDS Proxy in the VPC. */
+export type DatabaseMode = 'data-api' | 'mysql';
+
 /**
- * What a Lambda needs to use the coffee database (the photo pipeline, the dashboard API): it runs
- * in `vpc` (private subnets with egress) with `securityGroup`, which the RDS Proxy admits on 3306,
- * and connects to `proxyEndpoint` over TLS with the user and password it reads from `secret`.
- * The environment the handlers expect: DB_SECRET_ARN = secret.secretArn, DB_HOST = proxyEndpoint,
- * DB_NAME = databaseName.
+ * What a Lambda needs to use the coffee database (the photo pipeline, the dashboard API, the
+ * migrations). Every such function takes `environment` and `placement` as they are and calls
+ * `grantConnect`, so the same code serves both modes:
+ *
+ * - `data-api` (the small profile): the function runs outside any VPC and calls the RDS Data API;
+ *   environment DATABASE_MODE=data-api, DB_CLUSTER_ARN, DB_SECRET_ARN, DB_NAME; rights: the Data
+ *   API's statement and transaction actions on the cluster, GetSecretValue on its secret.
+ * - `mysql` (the fleet profile): the function runs in the VPC's private subnets with the security
+ *   group RDS Proxy admits on 3306 and connects over TLS with the secret's user and password;
+ *   environment DATABASE_MODE=mysql, DB_SECRET_ARN, DB_HOST (the proxy), DB_NAME; right: reading
+ *   the secret.
  */
 export interface PhotoDatabaseAccess {
-  readonly vpc: IVpc;
-  /** The Lambdas' security group: the proxy admits it, nothing else does. */
-  readonly securityGroup: ISecurityGroup;
-  /** The RDS Proxy's endpoint (TLS required). */
-  readonly proxyEndpoint: string;
-  /** The cluster's credentials secret (username, password, host, port, dbname), rotated. */
+  readonly mode: DatabaseMode;
+  /** The cluster's credentials secret. */
   readonly secret: ISecret;
   readonly databaseName: string;
-  /** Lets `grantee` read the secret: the only IAM right connecting needs (the proxy checks the password). */
+  /** The variables the handlers' database configuration reads. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** VPC placement for `mysql` (vpc, subnets, security group); empty for `data-api`. */
+  readonly placement: Readonly<Pick<FunctionProps, 'vpc' | 'vpcSubnets' | 'securityGroups'>>;
+  /** Gives `grantee` exactly the rights connecting needs in this mode, and nothing else. */
   grantConnect(grantee: IGrantable): void;
 }

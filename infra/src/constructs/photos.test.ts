@@ -1,13 +1,14 @@
 import { readPhotoHandlerConfig } from '@coffee-iot/cloud';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { asList, iamAllowStatements, type Statement, text } from '../testing/template-text.js';
+import type { DatabaseMode } from './database-access.js';
 import { type PhotoDatabaseAccess, Photos, type PhotosProps } from './photos.js';
 
 function logicalId(template: Template, type: string, properties: Record<string, unknown> = {}): string {
@@ -17,30 +18,63 @@ function logicalId(template: Template, type: string, properties: Record<string, 
   return ids[0] as string;
 }
 
-/** A stack with the Photos construct over stand-ins for the stream, topic and database. */
-function synth(app: App, overrides: Partial<PhotosProps> = {}) {
-  const stack = new Stack(app, 'PhotosTest');
+const CLUSTER_ARN = 'arn:aws:rds:eu-west-1:123456789012:cluster:coffee';
+const PROXY = 'coffee.proxy-abc.eu-west-1.rds.amazonaws.com';
+
+/**
+ * Stand-ins for Database.lambdaAccess in either mode (the real one is tested in database.test.ts):
+ * `data-api` (the small profile) places the function nowhere; `mysql` (fleet) in a VPC.
+ */
+function databaseAccess(stack: Stack, mode: DatabaseMode): PhotoDatabaseAccess {
+  const secret = new Secret(stack, 'DatabaseSecret');
+  // As the Database construct's: read on the secret, plus whatever else connecting needs.
+  const grantConnect = (grantee: IGrantable) => {
+    secret.grantRead(grantee);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'StubConnect',
+        actions: ['rds-data:ExecuteStatement'],
+        resources: [CLUSTER_ARN],
+      }),
+    );
+  };
+  const common = { secret, databaseName: 'coffee_iot', grantConnect };
+  if (mode === 'data-api') {
+    return {
+      ...common,
+      mode,
+      environment: {
+        DATABASE_MODE: 'data-api',
+        DB_CLUSTER_ARN: CLUSTER_ARN,
+        DB_SECRET_ARN: secret.secretArn,
+        DB_NAME: 'coffee_iot',
+      },
+      placement: {},
+    };
+  }
   const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const securityGroup = new SecurityGroup(stack, 'LambdaSecurityGroup', { vpc });
-  const secret = new Secret(stack, 'DatabaseSecret');
-  const database: PhotoDatabaseAccess = {
-    vpc,
-    securityGroup,
-    proxyEndpoint: 'coffee.proxy-abc.eu-west-1.rds.amazonaws.com',
-    secret,
-    databaseName: 'coffee_iot',
-    // As the Database construct's: read on the secret, plus whatever else connecting needs.
-    grantConnect: (grantee: IGrantable) => {
-      secret.grantRead(grantee);
-      grantee.grantPrincipal.addToPrincipalPolicy(
-        new PolicyStatement({
-          sid: 'StubConnect',
-          actions: ['rds-db:connect'],
-          resources: ['arn:aws:rds-db:stub'],
-        }),
-      );
+  return {
+    ...common,
+    mode,
+    environment: {
+      DATABASE_MODE: 'mysql',
+      DB_SECRET_ARN: secret.secretArn,
+      DB_HOST: PROXY,
+      DB_NAME: 'coffee_iot',
+    },
+    placement: {
+      vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [securityGroup],
     },
   };
+}
+
+/** A stack with the Photos construct over stand-ins for the stream, topic and database. */
+function synth(app: App, overrides: Partial<PhotosProps> = {}, mode: DatabaseMode = 'data-api') {
+  const stack = new Stack(app, 'PhotosTest');
+  const database = databaseAccess(stack, mode);
   const photos = new Photos(stack, 'Photos', {
     retentionDays: 30,
     versioned: false,
@@ -61,7 +95,7 @@ describe('Photos', () => {
   const bucket = logicalId(template, 'AWS::S3::Bucket', { LoggingConfiguration: Match.anyValue() });
   const fn = logicalId(template, 'AWS::Lambda::Function', {
     Handler: 'index.handler',
-    VpcConfig: Match.anyValue(),
+    Description: Match.stringLikeRegexp('photo pipeline'),
   });
   const queue = logicalId(template, 'AWS::SQS::Queue');
   const stream = logicalId(template, 'AWS::Kinesis::Stream');
@@ -131,17 +165,28 @@ describe('Photos', () => {
     });
   });
 
-  it('runs the Lambda in the VPC’s private subnets with the database’s security group', () => {
-    const { VpcConfig } = resources[fn].Properties;
+  it('runs the Lambda outside any VPC with the Data API: S3, Rekognition and Kinesis need no NAT', () => {
+    expect(resources[fn].Properties.VpcConfig).toBeUndefined();
+    template.resourceCountIs('AWS::EC2::VPC', 0);
+  });
+
+  it('runs the Lambda in the VPC’s private subnets with the database’s security group with mysql (fleet)', () => {
+    const fleet = synth(unbundledApp(), {}, 'mysql').template;
+    const fleetFn = logicalId(fleet, 'AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('photo pipeline'),
+    });
+    const { VpcConfig } = fleet.toJSON().Resources[fleetFn].Properties;
     const privateSubnets = Object.keys(
-      template.findResources('AWS::EC2::Subnet', {
+      fleet.findResources('AWS::EC2::Subnet', {
         Properties: { Tags: Match.arrayWith([{ Key: 'aws-cdk:subnet-type', Value: 'Private' }]) },
       }),
     );
     expect(VpcConfig.SubnetIds.map((s: { Ref: string }) => s.Ref).sort()).toEqual(privateSubnets.sort());
     expect(VpcConfig.SecurityGroupIds).toEqual([
-      { 'Fn::GetAtt': [logicalId(template, 'AWS::EC2::SecurityGroup'), 'GroupId'] },
+      { 'Fn::GetAtt': [logicalId(fleet, 'AWS::EC2::SecurityGroup'), 'GroupId'] },
     ]);
+    const variables = fleet.toJSON().Resources[fleetFn].Properties.Environment.Variables;
+    expect(variables).toMatchObject({ DATABASE_MODE: 'mysql', DB_HOST: PROXY, DB_NAME: 'coffee_iot' });
   });
 
   it('sets exactly the environment readPhotoHandlerConfig requires', () => {
@@ -150,15 +195,14 @@ describe('Photos', () => {
     expect(env).toEqual({
       NODE_OPTIONS: '--enable-source-maps',
       INGEST_STREAM_NAME: `{${stream}}`,
+      DATABASE_MODE: 'data-api',
+      DB_CLUSTER_ARN: CLUSTER_ARN,
       DB_SECRET_ARN: `{${logicalId(template, 'AWS::SecretsManager::Secret')}}`,
-      DB_HOST: 'coffee.proxy-abc.eu-west-1.rds.amazonaws.com',
       DB_NAME: 'coffee_iot',
       DELETE_PHOTO_AFTER_ANALYSIS: 'false',
     });
     expect(readPhotoHandlerConfig(env)).toMatchObject({
       streamName: `{${stream}}`,
-      dbHost: 'coffee.proxy-abc.eu-west-1.rds.amazonaws.com',
-      dbName: 'coffee_iot',
       deletePhotoAfterAnalysis: false,
     });
   });
@@ -207,7 +251,9 @@ describe('Photos', () => {
     expect(iamAllowStatements(template).flatMap((s) => asList(s.Action))).not.toContain('s3:DeleteObject');
 
     const deleting = synth(unbundledApp(), { deletePhotoAfterAnalysis: true }).template;
-    const deletingFn = logicalId(deleting, 'AWS::Lambda::Function', { VpcConfig: Match.anyValue() });
+    const deletingFn = logicalId(deleting, 'AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('photo pipeline'),
+    });
     const deletingRole = deleting.toJSON().Resources[deletingFn].Properties.Role['Fn::GetAtt'][0];
     const photosStatement = fnStatements(deleting, deletingRole).find((s) => s.Sid === 'ReadPhotos');
     expect(photosStatement?.Action).toEqual(['s3:GetObject', 's3:DeleteObject']);

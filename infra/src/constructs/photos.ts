@@ -2,7 +2,6 @@ import { PHOTO_KEY_PREFIX } from '@coffee-iot/shared';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -29,7 +28,7 @@ export interface PhotosProps {
   readonly versioned: boolean;
   /** The ingest stream the analysed coffee records go to (type=coffee). */
   readonly ingestStream: IStream;
-  /** Aurora behind RDS Proxy, where the coffees are recorded. */
+  /** Aurora (Data API or RDS Proxy), where the coffees are recorded. */
   readonly database: PhotoDatabaseAccess;
   /** Where the pipeline's alarms notify. */
   readonly alarmTopic: ITopic;
@@ -46,7 +45,8 @@ const ALARM_PERIOD = Duration.minutes(5);
  * an event that still fails after Lambda's retries lands in an SQS queue, and an alarm says so.
  *
  * Secure defaults, written out: no public access, SSE-S3, TLS 1.2+ only, server access logs to a
- * bucket of their own, photos expire after retentionDays, the Lambda runs in the database's VPC.
+ * bucket of their own, photos expire after retentionDays, the Lambda reaches the database as the
+ * database's profile says (outside any VPC with the Data API, or in its VPC through RDS Proxy).
  */
 export class Photos extends Construct {
   readonly bucket: Bucket;
@@ -89,23 +89,14 @@ export class Photos extends Construct {
       // Exactly what readPhotoHandlerConfig reads; the confidence thresholds keep their defaults.
       environment: {
         INGEST_STREAM_NAME: props.ingestStream.streamName,
-        DB_SECRET_ARN: database.secret.secretArn,
-        DB_HOST: database.proxyEndpoint,
-        DB_NAME: database.databaseName,
+        ...database.environment,
         DELETE_PHOTO_AFTER_ANALYSIS: String(deletePhotoAfterAnalysis),
       },
       timeout: Duration.minutes(1),
       functionProps: {
-        vpc: database.vpc,
-        // Private subnets: with a NAT (to S3, Rekognition, Kinesis, Secrets Manager), or isolated
-        // ones with the VPC endpoints the database construct provides.
-        vpcSubnets: {
-          subnetType:
-            database.vpc.privateSubnets.length > 0
-              ? SubnetType.PRIVATE_WITH_EGRESS
-              : SubnetType.PRIVATE_ISOLATED,
-        },
-        securityGroups: [database.securityGroup],
+        // Data API (small): outside any VPC, so S3, Rekognition and Kinesis need no NAT or endpoint.
+        // mysql (fleet): the private subnets, through the NAT, with the proxy's security group.
+        ...database.placement,
         // S3 invokes asynchronously: two retries, then the event goes to the queue, never lost.
         retryAttempts: 2,
         maxEventAge: Duration.hours(6),
