@@ -1,7 +1,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CoffeeDatabase } from '../db/coffee-database.js';
-import { type CoffeeRepository, DatabaseUnavailableError } from '../db/coffee-repository.js';
+import {
+  type CoffeeRepository,
+  DatabaseResumingError,
+  DatabaseUnavailableError,
+} from '../db/coffee-repository.js';
 import { createDeviceRepository } from '../db/device-repository.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createCoffeeRepository } from '../db/sql-coffee-repository.js';
@@ -226,6 +230,45 @@ describe('handleDashboardRequest', () => {
     );
     expect(response.statusCode).toBe(503);
     expect(response.headers).toMatchObject({ 'Retry-After': '5' });
+  });
+
+  it('answers 503 "waking the database" while Aurora resumes from auto-pause, named or raw from the driver', async () => {
+    const resuming: DashboardApiDeps = {
+      ...deps,
+      coffees: {
+        findByPhotoKey: async () => {
+          throw new DatabaseResumingError('findByPhotoKey: the database is resuming from auto-pause');
+        },
+      },
+    };
+    // The Data API SDK's own error, as the snapshot's stats read (no repository) would see it.
+    const rawFromSdk = Object.assign(
+      new Error('The Aurora DB instance is resuming after being auto-paused.'),
+      {
+        name: 'DatabaseResumingException',
+      },
+    );
+    const resumingSnapshot: DashboardApiDeps = {
+      ...deps,
+      devices: {
+        ...deps.devices,
+        listDevices: async () => {
+          throw rawFromSdk;
+        },
+      },
+    };
+    for (const [event, api] of [
+      [httpApiEvent('GET', '/api/photos/photos/coffee-pi-01/2026/03/02/a.jpg'), resuming],
+      [httpApiEvent('GET', '/api/snapshot'), resumingSnapshot],
+    ] as const) {
+      const response = await handleDashboardRequest(event, api);
+      expect(response.statusCode).toBe(503);
+      expect(response.headers).toMatchObject({ 'Retry-After': '5', 'Cache-Control': 'no-store' });
+      expect(JSON.parse(response.body ?? '')).toEqual({
+        error: expect.stringMatching(/^waking the database/),
+        waking: true,
+      });
+    }
   });
 
   it('lets an unexpected failure through for API Gateway to answer 500', async () => {

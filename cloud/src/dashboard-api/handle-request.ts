@@ -1,6 +1,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { CoffeeDatabase } from '../db/coffee-database.js';
-import { type CoffeeRepository, DatabaseUnavailableError } from '../db/coffee-repository.js';
+import {
+  type CoffeeRepository,
+  DatabaseResumingError,
+  DatabaseUnavailableError,
+} from '../db/coffee-repository.js';
+import { unavailableAsError } from '../db/database-errors.js';
 import type { DeviceRepository } from '../db/device-repository.js';
 import type { Logger } from '../logging/logger.js';
 import { InvalidPhotoKeyError, parsePhotoKey } from './photo-key.js';
@@ -82,9 +87,12 @@ const ROUTES: readonly Route[] = [
   { pattern: /^\/api\/photos\/(.+)$/, methods: { GET: getPhoto } },
 ];
 
+/** Aurora Serverless resumes from auto-pause in about 15 s; the page asks again after this. */
+export const WAKING_RETRY_AFTER_SECONDS = 5;
+
 /**
- * One HTTP API (payload v2) request: routes on the raw path, maps refusals to 400/404/405 and an
- * unreachable database to 503 (the page retries); anything else throws, and API Gateway answers 500.
+ * One HTTP API (payload v2) request: routes on the raw path, maps refusals to 400/404/405, a database
+ * waking from auto-pause or unreachable to 503 (the page retries); anything else throws, and API Gateway answers 500.
  */
 export async function handleDashboardRequest(
   event: APIGatewayProxyEventV2,
@@ -105,9 +113,28 @@ export async function handleDashboardRequest(
     });
   }
   try {
-    return await handler(deps, route.match.slice(1), event);
+    // The stats read goes to the database without a repository: name its driver's failures here
+    // too (a paused cluster's DatabaseResumingException, a refused connection).
+    return await unavailableAsError(`${method} ${path}`, () =>
+      handler(deps, route.match?.slice(1) ?? [], event),
+    );
   } catch (error) {
     if (error instanceof InvalidPhotoKeyError) return errorResponse(400, error.message);
+    if (error instanceof DatabaseResumingError) {
+      deps.logger.info(
+        { requestId: event.requestContext.requestId, path },
+        'database waking from auto-pause',
+      );
+      return jsonResponse(
+        503,
+        {
+          error:
+            'waking the database: it pauses when idle and takes about 15 seconds to resume; try again shortly',
+          waking: true,
+        },
+        { 'Retry-After': String(WAKING_RETRY_AFTER_SECONDS) },
+      );
+    }
     if (error instanceof DatabaseUnavailableError) {
       deps.logger.warn(
         { err: error, requestId: event.requestContext.requestId, path },

@@ -1,13 +1,17 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handleDashboardRequest } from '../../../cloud/src/dashboard-api/handle-request.js';
 import {
   createCoffeeRepository,
+  createDeviceRepository,
   DatabaseResumingError,
   migrateToLatest,
   openDataApiDatabase,
   openMysqlDatabase,
 } from '../../../cloud/src/db/index.js';
+import { silentLogger } from '../../../cloud/src/logging/logger.js';
 import { sampleCoffeeRecord } from '../../../cloud/src/testing/coffee-fixtures.js';
 import { FakeRdsDataApi } from '../harness/fake-rds-data-api.js';
 import { MariaDbServer } from '../harness/mariadb.js';
@@ -116,6 +120,56 @@ describe('the Data API dialect', () => {
       ).toBe(400);
       api.resume();
       expect(await repository.findByPhotoKey('photos/x.jpg')).toBeNull();
+    } finally {
+      await database.close();
+      client.destroy();
+      await api.stop();
+    }
+  });
+});
+
+describe('the dashboard API over the Data API', () => {
+  function snapshotRequest(): APIGatewayProxyEventV2 {
+    return {
+      rawPath: '/api/snapshot',
+      headers: { accept: 'application/json' },
+      requestContext: { requestId: 'req-1', http: { method: 'GET' } },
+    } as unknown as APIGatewayProxyEventV2;
+  }
+
+  it('answers "waking the database" while the cluster resumes, and the snapshot once it is awake', async () => {
+    const { api, client, open } = await fakeDataApi();
+    const database = open();
+    try {
+      await migrateToLatest(database.db);
+      await createCoffeeRepository(database).recordCoffee({
+        record: sampleCoffeeRecord(),
+        faceDetails: null,
+      });
+      const deps = {
+        database,
+        devices: createDeviceRepository(database),
+        coffees: createCoffeeRepository(database),
+        photoLinks: { linkFor: async (key: string) => `https://photos.example/${key}` },
+        photoLinkSeconds: 300,
+        logger: silentLogger(),
+        now: () => new Date('2026-03-02T12:00:00.000Z'),
+      };
+
+      await api.pause();
+      const waking = await handleDashboardRequest(snapshotRequest(), deps);
+      expect(waking.statusCode).toBe(503);
+      expect(waking.headers).toMatchObject({ 'Retry-After': '5' });
+      expect(JSON.parse(waking.body ?? '')).toMatchObject({ waking: true });
+
+      api.resume();
+      const awake = await handleDashboardRequest(snapshotRequest(), deps);
+      expect(awake.statusCode).toBe(200);
+      const snapshot = JSON.parse(awake.body ?? '');
+      expect(snapshot.devices.map((device: { deviceId: string }) => device.deviceId)).toEqual([
+        'coffee-pi-01',
+      ]);
+      expect(snapshot.coffees).toHaveLength(1);
     } finally {
       await database.close();
       client.destroy();
