@@ -42,6 +42,8 @@ const LAMBDA_ENV: NodeJS.ProcessEnv = {
   LAKE_TABLE: 'telemetry',
   LAKE_BUCKET: 'coffee-iot-bench-lake',
   DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:coffee-iot-bench-db',
+  // The dashboard API reads the photo bucket it links to at import.
+  PHOTO_BUCKET: 'coffee-iot-bench-photos',
 };
 
 interface Bundle {
