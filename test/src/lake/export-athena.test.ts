@@ -7,6 +7,7 @@ import {
   type AthenaExportOptions,
   buildAthenaExportQueries,
   buildAthenaExportQueryTemplates,
+  DEFAULT_TABLES,
 } from '../../../cloud/src/lake/export/athena-export.js';
 import { renderDayTokens } from '../../../cloud/src/lake/export/day-tokens.js';
 import { InvalidBucketNameError } from '../../../cloud/src/lake/export/export-errors.js';
@@ -117,8 +118,10 @@ describe('the Athena export SQL', () => {
       await writeLakeTable(connection, lakeDir, 'coffees', COFFEES);
       await createLakeViews(connection, lakeDir, [ADA]);
       await connection.run('CREATE SCHEMA coffee_lake');
-      for (const table of ['telemetry', 'coffees', 'devices']) {
-        await connection.run(`CREATE VIEW coffee_lake.${table} AS SELECT * FROM temp.main.${table}`);
+      // The export reads the raw tables (telemetry_all, coffees_all) and their hidden "$path".
+      for (const [local, athena] of Object.entries(DEFAULT_TABLES)) {
+        const path = local === 'devices' ? '' : ', NULL AS "$path"';
+        await connection.run(`CREATE VIEW coffee_lake.${athena} AS SELECT *${path} FROM temp.main.${local}`);
       }
       await connection.run('CREATE MACRO regexp_like(s, p) AS regexp_matches(s, p)');
       await connection.run('CREATE MACRO to_utf8(s) AS range(strlen(s))');

@@ -1,5 +1,7 @@
+import { RAW_TABLE_NAMES } from '../glue-tables.js';
 import { LAKE_PREFIXES } from '../layout.js';
 import { type DayToken, tokenWindow } from './day-tokens.js';
+import { DEVICES_TABLE_NAME } from './devices-table.js';
 import { InvalidBucketNameError } from './export-errors.js';
 import {
   coffeeExportSelect,
@@ -29,11 +31,22 @@ export interface AthenaExportOptions {
   /** The bucket the photo keys live in: photo_url = s3://{photoBucket}/{photo_key}. */
   readonly photoBucket: string;
   readonly ingestMarginDays?: number;
-  /** Table names in the Glue database; default telemetry, coffees, devices. */
+  /**
+   * Table names in the Glue database. Default: the raw tables telemetry_all and coffees_all, which
+   * the export deduplicates itself within the partitions it reads (export-sql.ts says why not the
+   * views), and the registry snapshot devices (devices-table.ts).
+   */
   readonly tables?: Partial<Record<'telemetry' | 'coffees' | 'devices', string>>;
 }
 
 export const DEFAULT_INGEST_MARGIN_DAYS = 1;
+
+/** The tables the export reads unless told otherwise: what the stack creates. */
+export const DEFAULT_TABLES = Object.freeze({
+  telemetry: RAW_TABLE_NAMES.telemetry,
+  coffees: RAW_TABLE_NAMES.coffees,
+  devices: DEVICES_TABLE_NAME,
+});
 
 /** The statements of one day's export, run in this order (the four writes in parallel). */
 export interface AthenaExportQueries {
@@ -88,13 +101,14 @@ function checkOptions(options: AthenaExportOptions): number {
 
 function queriesFor(window: ExportWindow, options: AthenaExportOptions): AthenaExportQueries {
   const table = (name: 'telemetry' | 'coffees' | 'devices') =>
-    `${sqlIdentifier(options.database)}.${sqlIdentifier(options.tables?.[name] ?? name)}`;
+    `${sqlIdentifier(options.database)}.${sqlIdentifier(options.tables?.[name] ?? DEFAULT_TABLES[name])}`;
   const context: ExportSqlContext = {
     dialect: ATHENA_DIALECT,
     tables: { telemetry: table('telemetry'), coffees: table('coffees'), devices: table('devices') },
     window,
     photoBucket: options.photoBucket,
     pruneIngestPartitions: true,
+    deduplicate: true,
   };
   const keys = athenaExportKeys(window.day);
   return {

@@ -1,3 +1,4 @@
+import { DEDUPE_KEYS } from '../dedupe-sql.js';
 import { COFFEE_EXPORT_COLUMNS, type ExportColumn, TELEMETRY_EXPORT_COLUMNS } from './export-columns.js';
 import type { ExportWindow } from './export-window.js';
 import { PHOTO_URL_PROBLEM_CODES, photoUrlProblemSql, photoUrlSql } from './photo-url-rule.js';
@@ -16,6 +17,30 @@ export interface ExportSqlContext {
   readonly photoBucket: string;
   /** Read only the ingest partitions near the day (Athena); locally every partition is read. */
   readonly pruneIngestPartitions: boolean;
+  /**
+   * The tables hold every stored copy (Athena's raw tables telemetry_all / coffees_all: Firehose
+   * retries, a re-imported CSV): keep each reading's (device_id, seq) and each photo's photo_key
+   * first arrival (least ingest_time, then the first file by "$path", as the lake's views do,
+   * dedupe-sql.ts) among the partitions read. Done here, inside the pruned partitions, rather than
+   * by reading the deduplicating views: a filter on ingest_* cannot be pushed below a window
+   * partitioned by another key, so through a view every export would scan the whole lake. Locally
+   * the views already hold one row per key.
+   */
+  readonly deduplicate: boolean;
+}
+
+/** `table alias` for FROM: the table, or each key's first arrival within the partitions read. */
+function source(context: ExportSqlContext, table: 'telemetry' | 'coffees', alias: string): string {
+  const reference = context.tables[table];
+  if (!context.deduplicate) return `${reference} ${alias}`;
+  const key = DEDUPE_KEYS[table].map((column) => `r.${column}`).join(', ');
+  return `(
+  SELECT * FROM (
+    SELECT r.*, row_number() OVER (PARTITION BY ${key} ORDER BY r.ingest_time, "$path") AS arrival_rank
+    FROM ${reference} r
+    WHERE ${ingestFilter(context, 'r')}
+  ) arrivals WHERE arrival_rank = 1
+) ${alias}`;
 }
 
 function ingestFilter(context: ExportSqlContext, alias: string): string {
@@ -48,7 +73,7 @@ export function telemetryExportSelect(context: ExportSqlContext): string {
   const ts = context.dialect.timestampIn('t.ts');
   return `SELECT
   ${selectList(TELEMETRY_EXPORT_COLUMNS, 't', context)}
-FROM ${context.tables.telemetry} t
+FROM ${source(context, 'telemetry', 't')}
 LEFT JOIN ${context.tables.devices} d ON d.thing_name = t.device_id
 WHERE ${ingestFilter(context, 't')} AND ${withinDay(context, ts)}
 ORDER BY t.device_id, ${ts}, t.seq`;
@@ -64,7 +89,7 @@ export function coffeeDaySelect(context: ExportSqlContext): string {
   return `SELECT u.*, ${photoUrlProblemSql('u.photo_url', dialect)} AS photo_problem
 FROM (
   SELECT c.*, ${photoUrlSql('c.photo_key', sqlString(context.photoBucket))} AS photo_url, ${takenAt} AS taken_at
-  FROM ${context.tables.coffees} c
+  FROM ${source(context, 'coffees', 'c')}
   WHERE ${ingestFilter(context, 'c')} AND ${withinDay(context, takenAt)}
 ) u`;
 }
@@ -103,7 +128,7 @@ export function inputCountsSelect(context: ExportSqlContext): string {
     (problem) => `count(CASE WHEN photo_problem = '${problem}' THEN 1 END) AS ${leftOutColumn(problem)}`,
   );
   return `WITH day_readings AS (
-  SELECT t.device_id FROM ${context.tables.telemetry} t
+  SELECT t.device_id FROM ${source(context, 'telemetry', 't')}
   WHERE ${ingestFilter(context, 't')} AND ${withinDay(context, context.dialect.timestampIn('t.ts'))}
 ), day_coffees AS (
   ${coffeeDaySelect(context)}

@@ -14,6 +14,7 @@ export function localExportContext(window: ExportWindow, photoBucket: string): E
     window,
     photoBucket,
     pruneIngestPartitions: false,
+    deduplicate: false,
   };
 }
 
