@@ -55,17 +55,21 @@ export class DataApiUnsupportedError extends Error {
   override readonly name = 'DataApiUnsupportedError';
 }
 
-// MySQL's error texts, as the Data API passes them on; mapped to mysql2's codes.
-const STATEMENT_CODES: readonly [RegExp, string][] = [
-  [/^Duplicate entry /, 'ER_DUP_ENTRY'],
-  [/^Deadlock found /, 'ER_LOCK_DEADLOCK'],
-  [/^Lock wait timeout exceeded/, 'ER_LOCK_WAIT_TIMEOUT'],
-  [/^Table '.*' doesn't exist/, 'ER_NO_SUCH_TABLE'],
-];
+// The Data API passes MySQL's refusals on as BadRequestException with the server's error number
+// in the text: "Database error code: 1062. Message: Duplicate entry 'x' for key 'photo_key'".
+// Mapped to mysql2's codes.
+const MYSQL_ERROR_NUMBER = /Database error code: (\d+)\. Message: /;
+const STATEMENT_CODES: Readonly<Record<string, string>> = {
+  '1062': 'ER_DUP_ENTRY',
+  '1213': 'ER_LOCK_DEADLOCK',
+  '1205': 'ER_LOCK_WAIT_TIMEOUT',
+  '1146': 'ER_NO_SUCH_TABLE',
+};
 
 function translated(error: unknown): unknown {
   if (!(error instanceof Error) || error.name !== 'BadRequestException') return error;
-  const code = STATEMENT_CODES.find(([pattern]) => pattern.test(error.message))?.[1];
+  const number = MYSQL_ERROR_NUMBER.exec(error.message)?.[1];
+  const code = number === undefined ? undefined : STATEMENT_CODES[number];
   return new DataApiStatementError(error.message, code, { cause: error });
 }
 

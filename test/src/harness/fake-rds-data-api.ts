@@ -230,12 +230,11 @@ export class FakeRdsDataApi {
       response.end(JSON.stringify(answer));
     } catch (error) {
       if (error instanceof ApiError) this.answerError(response, error);
-      else if (isMysqlError(error))
-        this.answerError(
-          response,
-          new ApiError('BadRequestException', 400, error.sqlMessage ?? error.message),
-        );
-      else throw error;
+      else if (isMysqlError(error)) {
+        // As the service words a MySQL refusal: the server's error number, then its message.
+        const message = `Database error code: ${error.errno ?? 0}. Message: ${error.sqlMessage ?? error.message}`;
+        this.answerError(response, new ApiError('BadRequestException', 400, message));
+      } else throw error;
     }
   }
 
@@ -326,6 +325,6 @@ export class FakeRdsDataApi {
   }
 }
 
-function isMysqlError(error: unknown): error is Error & { sqlMessage?: string } {
+function isMysqlError(error: unknown): error is Error & { sqlMessage?: string; errno?: number } {
   return error instanceof Error && 'sqlState' in error;
 }
