@@ -56,6 +56,7 @@ export class CoffeeIotStack extends Stack {
       glueDatabaseName: lake.databaseName,
       // A table of the database: the devices snapshot table is created once the database is.
       glueDatabaseReady: lake.tables.telemetry,
+      database: database.lambdaAccess,
       telemetryTable: lake.tableNames.telemetry,
       coffeesTable: lake.tableNames.coffees,
       athenaWorkGroupName: lake.workgroupName,

@@ -76,6 +76,7 @@ describe('cdk-nag acknowledgements', () => {
         .sort();
     expect(vpcPolicy('small')).toEqual([]);
     expect(vpcPolicy('fleet')).toEqual([
+      'Analytics/DevicesSnapshot/Function/ServiceRole',
       'Dashboard/ApiFunction/Function/ServiceRole',
       'Database/MigrateSchema/Function/ServiceRole',
       'Photos/Analyzer/Function/ServiceRole',

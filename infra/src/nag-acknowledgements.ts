@@ -284,6 +284,7 @@ export function stackAcknowledgements(
       ],
       'Step Functions log delivery and X-Ray trace writes have no resource-level permissions.',
     ),
+    ...managedLambdaPolicies('Analytics/DevicesSnapshot/Function/ServiceRole', databaseLambdasInVpc),
     ack(
       'Analytics/DailyExport',
       'AwsSolutions-SF1',

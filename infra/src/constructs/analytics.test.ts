@@ -2,11 +2,34 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnDatabase } from 'aws-cdk-lib/aws-glue';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { DEVICES_COLUMNS } from '../../../cloud/src/lake/export/devices-table.js';
 import { Analytics, AnalyticsPropsError } from './analytics.js';
+import type { PhotoDatabaseAccess } from './database-access.js';
 
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };
+
+/** A Data API database access, as Database.lambdaAccess gives it in the small profile. */
+function databaseAccess(scope: Construct): PhotoDatabaseAccess {
+  const secret = new Secret(scope, 'DbSecret');
+  return {
+    mode: 'data-api',
+    secret,
+    databaseName: 'coffee',
+    environment: {
+      DATABASE_MODE: 'data-api',
+      DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:coffee',
+      DB_SECRET_ARN: secret.secretArn,
+      DB_NAME: 'coffee',
+    },
+    placement: {},
+    grantConnect: (grantee) => {
+      secret.grantRead(grantee);
+    },
+  };
+}
 
 const PROPS = {
   glueDatabaseName: 'coffee_iot_lake',
@@ -28,6 +51,7 @@ describe('Analytics', () => {
   const analytics = new Analytics(stack, 'Analytics', {
     ...PROPS,
     glueDatabaseReady: database,
+    database: databaseAccess(stack),
     lakeBucket: lake,
     photoBucketName: photos.bucketName,
   });
@@ -61,6 +85,12 @@ describe('Analytics', () => {
     expect(machine?.Properties.DefinitionSubstitutions).toEqual({
       LakeBucket: { Ref: lakeId },
       PhotoBucket: { Ref: stack.getLogicalId(photos.node.defaultChild as never) },
+      DevicesSnapshotFunction: {
+        'Fn::GetAtt': [
+          stack.getLogicalId(analytics.devicesSnapshot.function.node.defaultChild as never),
+          'Arn',
+        ],
+      },
     });
   });
 
@@ -80,6 +110,34 @@ describe('Analytics', () => {
     expect(table?.Properties).toMatchObject({ DatabaseName: 'coffee_iot_lake', CatalogId: '123456789012' });
     expect(table?.DependsOn).toContain(stack.getLogicalId(database));
     expect(definition).toContain('LEFT JOIN \\\\\\"coffee_iot_lake\\\\\\".\\\\\\"devices\\\\\\" d');
+  });
+
+  it('writes the registry snapshot first, with a function that may put devices/snapshot.json and nothing else', () => {
+    const fn = stack.getLogicalId(analytics.devicesSnapshot.function.node.defaultChild as never);
+    expect(machine?.Properties.DefinitionSubstitutions.DevicesSnapshotFunction).toEqual({
+      'Fn::GetAtt': [fn, 'Arn'],
+    });
+    expect(definition).toContain('arn:aws:states:::lambda:invoke');
+    expect(definition).toContain(`\\"FunctionName\\":\\"\${DevicesSnapshotFunction}\\"`);
+    expect(bySid('InvokeTheDevicesSnapshot')).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      Resource: { 'Fn::GetAtt': [fn, 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ DATABASE_MODE: 'data-api', LAKE_BUCKET: { Ref: lakeId } }),
+      },
+    });
+    const fnStatements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes('DevicesSnapshot'))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+    const s3 = fnStatements.filter((statement) => JSON.stringify(statement.Action).includes('s3:'));
+    expect(s3).toEqual([
+      expect.objectContaining({
+        Action: 's3:PutObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [lakeId, 'Arn'] }, '/devices/snapshot.json']] },
+      }),
+    ]);
   });
 
   it('logs errors without execution data to a group that expires, and traces', () => {
@@ -146,6 +204,7 @@ describe('Analytics', () => {
           ...PROPS,
           glueDatabaseName: ' ',
           glueDatabaseReady: new Bucket(scope, 'Stand-in'),
+          database: databaseAccess(scope),
           lakeBucket: new Bucket(scope, 'Lake'),
           photoBucketName: 'photos',
           schedule: 'every day',

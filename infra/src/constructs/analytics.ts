@@ -1,9 +1,10 @@
 import {
   buildExportStateMachineDefinition,
+  DEVICES_SNAPSHOT_KEY,
   DEVICES_TABLE_NAME,
   devicesGlueTableInput,
 } from '@coffee-iot/cloud/lake';
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { CfnTable } from 'aws-cdk-lib/aws-glue';
@@ -12,11 +13,15 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IDependable } from 'constructs';
+import { CoffeeLambda } from './coffee-lambda.js';
+import type { PhotoDatabaseAccess } from './database-access.js';
 
 export interface AnalyticsProps {
   /** The lake: read by the queries, exports/ and the query results written into it. */
   readonly lakeBucket: IBucket;
   readonly glueDatabaseName: string;
+  /** How the devices snapshot function reads the registry (Database.lambdaAccess). */
+  readonly database: PhotoDatabaseAccess;
   /**
    * What must exist before a table can be added to the Glue database: the database, or the
    * Lake's tables (which depend on it). The devices table is created after it.
@@ -111,6 +116,8 @@ export class Analytics extends Construct {
   readonly stateMachine: StateMachine;
   /** The device registry snapshot's Glue table (devices/ in the lake), joined by the export. */
   readonly devicesTable: CfnTable;
+  /** Writes the registry to devices/snapshot.json: the state machine's first task. */
+  readonly devicesSnapshot: CoffeeLambda;
   readonly schedule: Rule;
   readonly logGroup: LogGroup;
 
@@ -127,6 +134,25 @@ export class Analytics extends Construct {
       tableInput: devicesTableInput(devicesTable, lakeBucket.bucketName),
     });
     this.devicesTable.node.addDependency(props.glueDatabaseReady);
+    this.devicesSnapshot = new CoffeeLambda(this, 'DevicesSnapshot', {
+      handler: 'devices-snapshot',
+      description:
+        'coffee-iot: writes the device registry to the lake (devices/snapshot.json) for the daily export',
+      environment: { ...props.database.environment, LAKE_BUCKET: lakeBucket.bucketName },
+      // A paused Aurora resumes within the state machine's retries, not inside one invocation.
+      timeout: Duration.minutes(1),
+      functionProps: { ...props.database.placement },
+    });
+    props.database.grantConnect(this.devicesSnapshot.function);
+    // The one object it writes, and nothing else in the lake.
+    this.devicesSnapshot.function.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'WriteTheDevicesSnapshot',
+        actions: ['s3:PutObject'],
+        resources: [lakeBucket.arnForObjects(DEVICES_SNAPSHOT_KEY)],
+      }),
+    );
+    lakeBucket.encryptionKey?.grantEncrypt(this.devicesSnapshot.function);
 
     const definition = JSON.stringify(
       buildExportStateMachineDefinition({
@@ -136,6 +162,7 @@ export class Analytics extends Construct {
         outputBucket: LAKE_BUCKET_STAND_IN,
         photoBucket: PHOTO_BUCKET_STAND_IN,
         queryResultsLocation: `s3://${LAKE_BUCKET_STAND_IN}/${resultsPrefix}`,
+        devicesSnapshotFunction: substitution('DevicesSnapshotFunction'),
       }),
     )
       .replaceAll(LAKE_BUCKET_STAND_IN, substitution('LakeBucket'))
@@ -148,7 +175,11 @@ export class Analytics extends Construct {
     this.stateMachine = new StateMachine(this, 'DailyExport', {
       comment: 'coffee-iot daily export: Athena over the lake, written to exports/{day}/',
       definitionBody: DefinitionBody.fromString(definition),
-      definitionSubstitutions: { LakeBucket: lakeBucket.bucketName, PhotoBucket: props.photoBucketName },
+      definitionSubstitutions: {
+        LakeBucket: lakeBucket.bucketName,
+        PhotoBucket: props.photoBucketName,
+        DevicesSnapshotFunction: this.devicesSnapshot.function.functionArn,
+      },
       // Errors only, without execution data: the input and results hold device ids and counts, and
       // ERROR is enough to see which state failed and why.
       logs: { destination: this.logGroup, level: LogLevel.ERROR, includeExecutionData: false },
@@ -167,6 +198,14 @@ export class Analytics extends Construct {
           'athena:GetQueryResults',
         ],
         resources: [arn('athena', `workgroup/${props.athenaWorkGroupName}`)],
+      }),
+    );
+    // Exactly the function's ARN (grantInvoke would add its versions, a wildcard).
+    machine.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'InvokeTheDevicesSnapshot',
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.devicesSnapshot.function.functionArn],
       }),
     );
     machine.addToRolePolicy(

@@ -17,7 +17,13 @@ export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 export const ESBUILD_TARGET = 'node24';
 
 /** A handler module in cloud/src/handlers/, by file name without extension. */
-export type HandlerName = 'photo' | 'migrate-schema' | 'firehose-transform' | 'csv-import' | 'dashboard-api';
+export type HandlerName =
+  | 'photo'
+  | 'migrate-schema'
+  | 'firehose-transform'
+  | 'csv-import'
+  | 'dashboard-api'
+  | 'devices-snapshot';
 
 export interface CoffeeLambdaProps {
   /** cloud/src/handlers/{handler}.ts, exporting `handler`. */

@@ -9,6 +9,7 @@ import {
   s3SnapshotStore,
   writeDevicesSnapshot,
 } from '../../../cloud/src/lake/export/devices-snapshot.js';
+import { readDevicesSnapshotConfig } from '../../../cloud/src/lake/export/devices-snapshot-config.js';
 import { DEVICES_COLUMNS, DEVICES_SNAPSHOT_KEY } from '../../../cloud/src/lake/export/devices-table.js';
 import { MOTO_SERVER_BIN, MotoServer } from '../harness/moto-server.js';
 
@@ -74,6 +75,23 @@ describe('the devices snapshot', () => {
     await expect(writeDevicesSnapshot(registry, store)).rejects.toThrow(DuplicateThingNameError);
     await expect(writeDevicesSnapshot(registry, store)).rejects.toThrow(/pi-a more than once/);
     expect(store.objects.size).toBe(0);
+  });
+});
+
+describe('the devices snapshot function’s environment', () => {
+  it('reads the database and the lake bucket, naming every missing variable at once', () => {
+    expect(
+      readDevicesSnapshotConfig({
+        DATABASE_MODE: 'data-api',
+        DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:coffee',
+        DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:coffee',
+        DB_NAME: 'coffee',
+        LAKE_BUCKET: 'coffee-iot-lake',
+      }),
+    ).toMatchObject({ database: { mode: 'data-api', dbName: 'coffee' }, lakeBucket: 'coffee-iot-lake' });
+    expect(() => readDevicesSnapshotConfig({ DATABASE_MODE: 'data-api' })).toThrow(
+      /DB_CLUSTER_ARN is required.*LAKE_BUCKET is required/,
+    );
   });
 });
 

@@ -20,7 +20,12 @@ const OPTIONS: ExportStateMachineOptions = {
   photoBucket: 'coffee-photos',
   queryResultsLocation: 's3://coffee-athena-results/export/',
 };
+const SNAPSHOT_FUNCTION = 'arn:aws:lambda:eu-west-1:123456789012:function:devices-snapshot';
 const definition = buildExportStateMachineDefinition(OPTIONS);
+const withSnapshot = buildExportStateMachineDefinition({
+  ...OPTIONS,
+  devicesSnapshotFunction: SNAPSHOT_FUNCTION,
+});
 
 const JSONATA = /^\{%([\s\S]*)%\}$/;
 type Variables = Record<string, unknown>;
@@ -46,12 +51,16 @@ type Ending =
   | { kind: 'succeed'; state: string; visited: string[] }
   | { kind: 'runs'; state: string; type: string; variables: Variables; visited: string[] };
 
-async function drive(input: Variables, startTime = '2026-03-05T01:30:00.000Z'): Promise<Ending> {
-  const states = definition.States;
+async function drive(
+  input: Variables,
+  startTime = '2026-03-05T01:30:00.000Z',
+  machine: typeof definition = definition,
+): Promise<Ending> {
+  const states = machine.States;
   const context = { Execution: { StartTime: startTime } };
   let variables: Variables = {};
   const visited: string[] = [];
-  let name = definition.StartAt;
+  let name = machine.StartAt;
   for (let steps = 0; steps < 20; steps++) {
     const state = states[name] as AslState;
     visited.push(name);
@@ -95,7 +104,7 @@ async function drive(input: Variables, startTime = '2026-03-05T01:30:00.000Z'): 
 }
 
 /** The states that run something: none may be reached with a bad day. */
-const RUNNING_STATES = Object.entries(definition.States)
+const RUNNING_STATES = Object.entries(withSnapshot.States)
   .filter(([, state]) => state.Type === 'Task' || state.Type === 'Parallel')
   .map(([name]) => name);
 
@@ -123,6 +132,11 @@ describe('the export state machine refuses a day that is not a real calendar day
     async (_, day) => {
       const ending = await drive({ date: day });
       expect(ending).toMatchObject({ kind: 'fail', error: 'InvalidExportDate' });
+      expect(await drive({ date: day }, undefined, withSnapshot)).toMatchObject({
+        kind: 'fail',
+        error: 'InvalidExportDate',
+        visited: ['ChooseDay', 'CheckDay', 'InvalidDate'],
+      });
       expect(String((ending as { cause: unknown }).cause)).toContain('real calendar day');
       expect(ending.visited.filter((state) => RUNNING_STATES.includes(state))).toEqual([]);
       expect(ending.visited).not.toContain('PlanQueries');
@@ -141,6 +155,20 @@ describe('the export state machine takes a real day to its first query, with the
       expect(variables.queries).toEqual({ ...buildAthenaExportQueries(day, OPTIONS) });
     },
   );
+
+  it('writes the devices snapshot first, when the machine has the function, with the day planned', async () => {
+    const ending = await drive({ date: '2028-02-29' }, undefined, withSnapshot);
+    expect(ending).toMatchObject({ kind: 'runs', state: 'SnapshotDevices', type: 'Task' });
+    expect((ending as { variables: Variables }).variables.queries).toEqual({
+      ...buildAthenaExportQueries('2028-02-29', OPTIONS),
+    });
+    expect(withSnapshot.States.SnapshotDevices).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Arguments: { FunctionName: SNAPSHOT_FUNCTION },
+      Next: 'FindInput',
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: 'ExportFailed' }],
+    });
+  });
 
   it('exports the UTC day before the start when given {}: 2028-02-29 from a 1 March start', async () => {
     const ending = await drive({}, '2028-03-01T01:30:00.000Z');

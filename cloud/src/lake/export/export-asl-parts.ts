@@ -13,6 +13,7 @@ export const RESOURCES = Object.freeze({
   s3List: 'arn:aws:states:::aws-sdk:s3:listObjectsV2',
   s3Delete: 'arn:aws:states:::aws-sdk:s3:deleteObjects',
   s3Copy: 'arn:aws:states:::aws-sdk:s3:copyObject',
+  lambdaInvoke: 'arn:aws:states:::lambda:invoke',
 });
 
 /** Athena refuses a query when the account or work group runs too many: wait and ask again. */

@@ -23,7 +23,7 @@ import { PHOTO_URL_PROBLEM_CODES } from './photo-url-rule.js';
 /**
  * The daily export as an AWS Step Functions state machine (Amazon States Language, JSONata):
  *
- *   ChooseDay → CheckDay → PlanQueries → FindInput → ReadInputCounts → AnythingToExport?
+ *   ChooseDay → CheckDay → PlanQueries → [SnapshotDevices] → FindInput → ReadInputCounts → AnythingToExport?
  *     ├─ no rows  → NothingToExport (Succeed: "nothing to export for DAY")
  *     └─ rows     → ListEarlierExport ⇄ DeleteEarlierExport → Join (Parallel) → Exported (Succeed)
  *   Join writes four files at once: UNLOAD telemetry and coffees as Parquet; SELECT each as CSV
@@ -41,6 +41,12 @@ export interface ExportStateMachineOptions extends AthenaExportOptions {
   readonly queryResultsLocation?: string;
   /** Seconds before the whole execution times out; default 2 hours. */
   readonly timeoutSeconds?: number;
+  /**
+   * The function that writes the device registry to devices/snapshot.json (handlers/
+   * devices-snapshot.ts): invoked once the day is known to be valid, before the first query, so
+   * the export joins today's registry. Without it the devices table is read as it is.
+   */
+  readonly devicesSnapshotFunction?: string;
 }
 
 export interface AslDefinition {
@@ -67,6 +73,37 @@ export const REAL_CALENDAR_DAY = `$type($day) = 'string' and $contains($day, /^[
   $leap := ($y % 4 = 0 and $y % 100 != 0) or $y % 400 = 0;
   $m >= 1 and $m <= 12 and $d >= 1 and $d <= [31, $leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][$m - 1]
 )`;
+
+/**
+ * Invokes the devices snapshot function. A paused Aurora takes seconds to resume (the function
+ * fails meanwhile): failures are retried for about four minutes; a registry the snapshot refuses
+ * or a misconfigured function is not retried, it would fail the same way.
+ */
+function snapshotDevicesState(functionName: string, next: string): AslState {
+  return {
+    Type: 'Task',
+    Comment: "Writes the device registry (Aurora) to the lake's devices table, which the queries join.",
+    Resource: RESOURCES.lambdaInvoke,
+    Arguments: { FunctionName: functionName, Payload: {} },
+    Retry: [
+      { ErrorEquals: ['DuplicateThingNameError', 'EnvironmentError'], MaxAttempts: 0 },
+      {
+        ErrorEquals: [
+          'Lambda.ServiceException',
+          'Lambda.TooManyRequestsException',
+          'Lambda.SdkClientException',
+        ],
+        IntervalSeconds: 2,
+        MaxAttempts: 6,
+        BackoffRate: 2,
+        JitterStrategy: 'FULL',
+      },
+      { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 15, MaxAttempts: 4, BackoffRate: 2 },
+    ],
+    Catch: catchTo('ExportFailed'),
+    Next: next,
+  };
+}
 
 export function buildExportStateMachineDefinition(options: ExportStateMachineOptions): AslDefinition {
   const { queries: templates, tokens } = buildAthenaExportQueryTemplates(options);
@@ -122,8 +159,11 @@ export function buildExportStateMachineDefinition(options: ExportStateMachineOpt
           `( $dayMs := $toMillis($day & 'T00:00:00.000Z'); $render := function($sql) { ${dayTokenJsonata(tokens)} }; { ${rendered} } )`,
         ),
       },
-      Next: 'FindInput',
+      Next: options.devicesSnapshotFunction === undefined ? 'FindInput' : 'SnapshotDevices',
     },
+    ...(options.devicesSnapshotFunction === undefined
+      ? {}
+      : { SnapshotDevices: snapshotDevicesState(options.devicesSnapshotFunction, 'FindInput') }),
     FindInput: {
       Type: 'Task',
       Comment: "Counts the day's readings and coffees (and the coffees the photo URL rule leaves out).",
