@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CoffeeIotStack } from './coffee-iot-stack.js';
-import * as stackConfig from './stack-config.js';
+import { DEPLOYMENT_PROFILES } from './stack-config.js';
 
 /**
  * cfn-lint (AWS's CloudFormation linter: resource specs, allowed values, references, IAM shapes)
@@ -25,15 +25,10 @@ if (cfnLintMissing) {
   );
 }
 
-/** The deployment profiles, once stack-config.ts has them; a single default template before. */
-const PROFILES: readonly (string | undefined)[] =
-  'DEPLOYMENT_PROFILES' in stackConfig ? (stackConfig.DEPLOYMENT_PROFILES as readonly string[]) : [undefined];
-
 /** Every variant of the template that deploys different resources, by name. */
 const VARIANTS: Record<string, Record<string, unknown>> = {
-  ...Object.fromEntries(
-    PROFILES.map((profile) => [profile ?? 'default', profile ? { 'coffee-iot:profile': profile } : {}]),
-  ),
+  ...Object.fromEntries(DEPLOYMENT_PROFILES.map((profile) => [profile, { 'coffee-iot:profile': profile }])),
+  // With the default profile.
   'glue-streaming-job': { 'coffee-iot:glueStreamingJob': true },
 };
 
