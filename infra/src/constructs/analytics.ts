@@ -111,6 +111,10 @@ function checkProps(props: AnalyticsProps): {
  * with the device registry, as Parquet and CSV under exports/{day}/ in the lake; started by an
  * EventBridge schedule with `{}` (the day before). Its role holds exactly the rights the definition
  * needs, each action named and scoped to the work group, the tables and the prefixes it touches.
+ *
+ * The registry is in Aurora, which Athena cannot read: the construct also creates the `devices`
+ * Glue table over devices/ in the lake and the DevicesSnapshot function that writes
+ * devices/snapshot.json from the registry, which the state machine invokes before its first query.
  */
 export class Analytics extends Construct {
   readonly stateMachine: StateMachine;

@@ -33,7 +33,8 @@ import { PHOTO_URL_PROBLEM_CODES } from './photo-url-rule.js';
  * `{"date": "yyyy-mm-dd"}` exports that day. Infra deploys it (issue 7) and gives its role
  * athena:StartQueryExecution/GetQueryExecution/StopQueryExecution/GetQueryResults, glue:GetDatabase/
  * GetTable/GetPartitions on the lake tables, s3:GetObject/ListBucket on the lake,
- * s3:ListBucket/PutObject/DeleteObject/GetObject under exports/, and the query results location.
+ * s3:ListBucket/PutObject/DeleteObject/GetObject under exports/, and the query results location,
+ * and lambda:InvokeFunction on the devices snapshot function when there is one.
  */
 export interface ExportStateMachineOptions extends AthenaExportOptions {
   readonly athenaWorkGroup: string;
