@@ -110,6 +110,12 @@ describe.skipIf('skip' in mounted)(
     it('counts the readings it cannot store, answers presses with 507, and leaves a gap in seq it names', async () => {
       await stack.subscriber.waitForCount(TELEMETRY, 5, 20_000).catch(withTranscript);
       expect((await press()).status).toBe(202);
+      // That press's photo and outcome are stored before the disk fills: a capture still running
+      // when it fills would fail to store its outcome and count as a second unrecorded press.
+      await until(
+        'the first press recorded',
+        () => agent.logsMatching('photo captured and queued for upload').length > 0,
+      );
 
       // The disk fills up under the running agent.
       await fillUp(filler);
