@@ -74,3 +74,21 @@ export const COFFEES = [
   coffee('pi-a', 'e-null', null, at('2026-03-04T11:02:00.000Z', '2026-03-04T11:02:01.000Z')),
   coffee('pi-ghost', 'e-long', LONG_KEY, at('2026-03-04T11:03:00.000Z', '2026-03-04T11:03:01.000Z')),
 ];
+
+/**
+ * What the Athena export's count query finds on the known day: 5 readings, not the local
+ * export's 6, since the reading received three days late is outside the one-day margin.
+ */
+export const KNOWN_DAY_ATHENA_COUNTS = {
+  telemetry_rows: 5n,
+  coffee_rows: 7n,
+  coffees_left_out: 4n,
+  unregistered_devices: 1n,
+  left_out_missing_photo_key: 1n,
+  left_out_control_character: 1n,
+  left_out_not_s3_or_https: 0n,
+  left_out_invalid_bucket_name: 0n,
+  left_out_empty_object_key: 1n,
+  left_out_object_key_too_long: 1n,
+  left_out_invalid_https_url: 0n,
+};
