@@ -94,10 +94,11 @@ export class LiveDashboardSource implements DashboardSource {
   }
 
   /** Ingest records as the lake's reader takes them off the stream. */
-  onStreamRecords(records: readonly { data: Uint8Array }[]): void {
+  onStreamRecords(records: readonly { data: Uint8Array; partitionKey: string }[]): void {
     const latest = new Map<string, DashboardEvents['telemetry']['points']>();
+    const receivedAt = this.now();
     for (const record of records) {
-      const parsed = telemetryPoints(record.data);
+      const parsed = telemetryPoints(record.data, { receivedAt, partitionKey: record.partitionKey });
       if (parsed === null || parsed.points.length === 0) continue;
       for (const point of parsed.points) this.telemetry.add(parsed.deviceId, point);
       const points = latest.get(parsed.deviceId) ?? [];

@@ -1,3 +1,4 @@
+import type { IngestParseOptions } from '@coffee-iot/shared';
 import { describe, expect, it } from 'vitest';
 import type { TelemetryPoint } from '../dashboard/api-types.js';
 import {
@@ -85,6 +86,8 @@ describe('TelemetryWindow', () => {
 });
 
 describe('telemetryPoints', () => {
+  const BOOT = '0b0e8f3c-8a4e-4d4a-9a51-2f3b5f9c1d11';
+  const arrival = { receivedAt: new Date('2026-03-05T10:00:05.000Z'), partitionKey: 'coffee-pi-3' };
   const reading = {
     seq: 7,
     ts: '2026-03-05T10:00:01.500Z',
@@ -96,18 +99,12 @@ describe('telemetryPoints', () => {
     yaw: 92.3,
     temperatureCpu: 50,
   };
+  const envelope = { v: 1, type: 'telemetry', thing: 'coffee-pi-3', deviceId: 'coffee-pi-3', bootId: BOOT };
+  const points = (record: unknown, options: IngestParseOptions = arrival) =>
+    telemetryPoints(bytes(record), options);
 
   it('reads the points of a telemetry ingest record', () => {
-    const record = {
-      v: 1,
-      type: 'telemetry',
-      thing: 'coffee-pi-3',
-      deviceId: 'coffee-pi-3',
-      bootId: 'b',
-      readings: [reading],
-    };
-
-    expect(telemetryPoints(bytes(record))).toEqual({
+    expect(points({ ...envelope, readings: [reading] })).toEqual({
       deviceId: 'coffee-pi-3',
       points: [
         {
@@ -123,47 +120,37 @@ describe('telemetryPoints', () => {
     });
   });
 
-  it('skips readings missing a number or a valid time, keeping the others', () => {
+  it('draws exactly the readings the lake lands: none it refuses on its own, the others kept', () => {
     const { temperature: _dropped, ...noTemperature } = reading;
-    const record = {
-      type: 'telemetry',
-      thing: 'coffee-pi-3',
-      deviceId: 'coffee-pi-3',
+    const result = points({
+      ...envelope,
       readings: [
         noTemperature,
-        { ...reading, humidity: '38.5' },
-        { ...reading, ts: 'yesterday' },
-        { ...reading, ts: '2026-03-05T10:00:02.500Z' },
+        { ...reading, seq: 8, humidity: '38.5' },
+        { ...reading, seq: 9, ts: 'yesterday' },
+        { ...reading, seq: 10, temperature: 250 },
+        { ...reading, seq: 11, ts: '2026-03-05T11:00:00.000Z' },
+        null,
+        7,
+        { ...reading, seq: 12, ts: '2026-03-05T10:00:02.500Z' },
       ],
-    };
-
-    const result = telemetryPoints(bytes(record));
+    });
     expect(result?.points.map((p) => p.t)).toEqual([Date.parse('2026-03-05T10:00:02.500Z')]);
   });
 
   it('answers null for a coffee record, a record without readings and bytes that are not JSON', () => {
-    expect(telemetryPoints(bytes({ v: 1, type: 'coffee', deviceId: 'coffee-pi-3' }))).toBeNull();
-    expect(telemetryPoints(bytes({ type: 'telemetry', deviceId: 'coffee-pi-3' }))).toBeNull();
-    expect(telemetryPoints(bytes({ type: 'telemetry', readings: [reading] }))).toBeNull();
-    expect(telemetryPoints(bytes('{"type": "telemetry", '))).toBeNull();
+    expect(points({ v: 1, type: 'coffee', deviceId: 'coffee-pi-3' })).toBeNull();
+    expect(points(envelope)).toBeNull();
+    expect(telemetryPoints(bytes('{"type": "telemetry", '), arrival)).toBeNull();
+    expect(telemetryPoints(bytes('null'), arrival)).toBeNull();
+    expect(telemetryPoints(bytes('42'), arrival)).toBeNull();
   });
 
-  it('draws nothing of an envelope whose deviceId is not the thing of its topic, nor of one without a thing', () => {
-    const envelope = { v: 1, type: 'telemetry', deviceId: 'coffee-pi-2', bootId: 'b', readings: [reading] };
-    expect(telemetryPoints(bytes({ ...envelope, thing: 'coffee-pi-1' }))).toBeNull();
-    expect(telemetryPoints(bytes(envelope))).toBeNull();
-  });
-
-  it('answers null for JSON that is not an object, and skips readings that are not objects, without throwing', () => {
-    // A throw here would stop the stream reader on this record for good (it retries the batch).
-    expect(telemetryPoints(bytes('null'))).toBeNull();
-    expect(telemetryPoints(bytes('42'))).toBeNull();
-    const record = {
-      type: 'telemetry',
-      thing: 'coffee-pi-3',
-      deviceId: 'coffee-pi-3',
-      readings: [null, 7, 'x', reading],
-    };
-    expect(telemetryPoints(bytes(record))?.points).toHaveLength(1);
+  it('draws nothing of an envelope whose deviceId is not the thing of its topic or its partition key', () => {
+    const forged = { ...envelope, deviceId: 'coffee-pi-2', readings: [reading] };
+    expect(points({ ...forged, thing: 'coffee-pi-3' })).toBeNull();
+    expect(points({ ...forged, thing: 'coffee-pi-2' })).toBeNull();
+    const { thing: _thing, ...unvouched } = forged;
+    expect(points(unvouched, { receivedAt: arrival.receivedAt })).toBeNull();
   });
 });

@@ -1,3 +1,4 @@
+import { type IngestParseOptions, type ParsedIngestRecord, parseIngestRecord } from '@coffee-iot/shared';
 import type { TelemetryPoint } from '../dashboard/api-types.js';
 
 export const TELEMETRY_WINDOW_MS = 3_600_000;
@@ -47,53 +48,35 @@ export class TelemetryWindow {
   }
 }
 
-/** The dashboard's points from one ingest record's bytes; null for anything that is not telemetry. */
-export function telemetryPoints(data: Uint8Array): { deviceId: string; points: TelemetryPoint[] } | null {
-  let record: unknown;
+/**
+ * The dashboard's points from one ingest record: exactly the readings the lake lands, through the
+ * same shared check (the topic's thing and the partition key are the identity, each reading in
+ * range); null for a record the lake refuses whole, and for anything that is not telemetry. The
+ * lake refuses and counts what is left out (errors/); the dashboard just does not draw it. Never
+ * throws: the stream reader would retry the batch for ever and the lake behind it would stop.
+ */
+export function telemetryPoints(
+  data: Uint8Array,
+  arrival: IngestParseOptions,
+): { deviceId: string; points: TelemetryPoint[] } | null {
+  let parsed: ParsedIngestRecord;
   try {
-    record = JSON.parse(Buffer.from(data).toString('utf8'));
+    parsed = parseIngestRecord(data, arrival);
   } catch {
-    // The lake refuses and counts bad records (errors/); the dashboard just does not draw them.
     return null;
   }
-  // `null` or a reading that is not an object must not throw: the stream reader would retry the
-  // batch for ever and the lake behind it would stop.
-  if (record === null || typeof record !== 'object') return null;
-  const envelope = record as { type?: unknown; deviceId?: unknown; thing?: unknown; readings?: unknown };
-  if (
-    envelope.type !== 'telemetry' ||
-    typeof envelope.deviceId !== 'string' ||
-    // The topic rule's `thing` is the device's identity: an envelope naming another device is
-    // refused by the lake (errors/) and is not drawn under either id.
-    envelope.thing !== envelope.deviceId ||
-    !Array.isArray(envelope.readings)
-  ) {
-    return null;
-  }
-  const points: TelemetryPoint[] = [];
-  for (const item of envelope.readings as unknown[]) {
-    if (item === null || typeof item !== 'object') continue;
-    const reading = item as Record<string, unknown>;
-    const t = Date.parse(String(reading.ts));
-    const values = [
-      reading.temperature,
-      reading.humidity,
-      reading.pressure,
-      reading.pitch,
-      reading.roll,
-      reading.yaw,
-    ];
-    if (Number.isNaN(t) || !values.every((value) => typeof value === 'number')) continue;
-    const [temperature, humidity, pressure, pitch, roll, yaw] = values as number[];
-    points.push({
-      t,
-      temperature: temperature as number,
-      humidity: humidity as number,
-      pressure: pressure as number,
-      pitch: pitch as number,
-      roll: roll as number,
-      yaw: yaw as number,
-    });
-  }
-  return { deviceId: envelope.deviceId, points };
+  if (parsed.type !== 'telemetry') return null;
+  const { deviceId, readings } = parsed.envelope;
+  const points = readings.map(
+    ({ ts, temperature, humidity, pressure, pitch, roll, yaw }): TelemetryPoint => ({
+      t: Date.parse(ts),
+      temperature,
+      humidity,
+      pressure,
+      pitch,
+      roll,
+      yaw,
+    }),
+  );
+  return { deviceId, points };
 }
