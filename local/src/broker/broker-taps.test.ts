@@ -105,7 +105,20 @@ describe('EmbeddedBroker with the thing policy, tapped', () => {
 
   it('hands health JSON to the health tap', async () => {
     const device = await connectAs('coffee-pi-2');
-    const health = { v: 1, deviceId: 'coffee-pi-2', spoolDepth: 4, droppedReadings: 0 };
+    const health = {
+      v: 1,
+      deviceId: 'coffee-pi-2',
+      bootId: '0b0e8f3c-8a4e-4d4a-9a51-2f3b5f9c1d11',
+      ts: '2026-03-05T10:00:00.000Z',
+      agentVersion: '0.1.0',
+      transport: 'mqtt.js',
+      uptimeSeconds: 60,
+      spoolDepth: 4,
+      oldestUnsentAgeSeconds: null,
+      droppedReadings: 0,
+      sensorErrors: 0,
+      lastPubackAt: null,
+    };
 
     await device.publishAsync(topic('coffee-pi-2', 'health'), JSON.stringify(health), { qos: 1 });
 

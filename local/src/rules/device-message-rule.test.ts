@@ -10,6 +10,32 @@ const arrival = (kind: string, clientId = 'coffee-pi-1') => ({
   arrivedAt: ARRIVED,
 });
 
+const HEALTH = {
+  v: 1,
+  deviceId: 'coffee-pi-1',
+  bootId: '0b0e8f3c-8a4e-4d4a-9a51-2f3b5f9c1d11',
+  ts: '2026-03-05T10:00:00.000Z',
+  agentVersion: '0.1.0',
+  transport: 'mqtt.js',
+  uptimeSeconds: 60,
+  spoolDepth: 3,
+  oldestUnsentAgeSeconds: null,
+  droppedReadings: 0,
+  sensorErrors: 0,
+  lastPubackAt: null,
+};
+const COFFEE = {
+  v: 1,
+  deviceId: 'coffee-pi-1',
+  bootId: '0b0e8f3c-8a4e-4d4a-9a51-2f3b5f9c1d11',
+  eventId: '5f0c6f52-3a4d-4b8e-9c1d-2e3f4a5b6c7d',
+  pressedAt: '2026-03-05T10:00:00.000Z',
+  trigger: 'button',
+  outcome: 'skipped',
+  photoKey: null,
+  reason: 'a press during the countdown',
+};
+
 function setup() {
   const refused: RuleErrorRecord[] = [];
   const logs = captureLogs();
@@ -20,16 +46,13 @@ function setup() {
 describe('DeviceMessageRule', () => {
   it('admits a health or coffee message whose deviceId is the topic thing, as the object it is', () => {
     const { rule, refused } = setup();
-    const health = { v: 1, deviceId: 'coffee-pi-1', spoolDepth: 3 };
 
     expect(
-      rule.admit('health', 'coffee-pi-1', Buffer.from(JSON.stringify(health)), arrival('health')),
-    ).toEqual(health);
+      rule.admit('health', 'coffee-pi-1', Buffer.from(JSON.stringify(HEALTH)), arrival('health')),
+    ).toEqual(HEALTH);
     expect(
-      rule.admit('coffee', 'coffee-pi-1', Buffer.from('{"deviceId":"coffee-pi-1"}'), arrival('coffee')),
-    ).toEqual({
-      deviceId: 'coffee-pi-1',
-    });
+      rule.admit('coffee', 'coffee-pi-1', Buffer.from(JSON.stringify(COFFEE)), arrival('coffee')),
+    ).toEqual(COFFEE);
     expect(rule.counters).toEqual({ matched: 2, admitted: 2, malformed: 0, identityMismatches: 0 });
     expect(refused).toEqual([]);
   });
@@ -63,6 +86,25 @@ describe('DeviceMessageRule', () => {
           msg: expect.stringContaining(kind),
         }),
       );
+    },
+  );
+
+  it.each([
+    [
+      'health',
+      { ...HEALTH, spoolDepth: 'four', transport: 'carrier pigeon' },
+      /\/spoolDepth: must be integer/,
+    ],
+    ['health', { v: 1, deviceId: 'coffee-pi-1', spoolDepth: 4 }, /must have required property 'bootId'/],
+    ['coffee', { ...COFFEE, outcome: 'brewed' }, /^\/outcome: must be equal to one of the allowed values/],
+  ] as const)(
+    'refuses a %s message that does not meet its v1 contract as malformed, naming every problem',
+    (kind, message, reason) => {
+      const { rule, refused } = setup();
+      expect(rule.admit(kind, 'coffee-pi-1', Buffer.from(JSON.stringify(message)), arrival(kind))).toBeNull();
+      expect(rule.counters).toMatchObject({ malformed: 1, identityMismatches: 0, admitted: 0 });
+      expect(refused).toHaveLength(1);
+      expect(refused[0]?.reason).toMatch(reason);
     },
   );
 

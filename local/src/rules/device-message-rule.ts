@@ -1,6 +1,13 @@
 import { ruleErrorRecord } from '@coffee-iot/cloud/lake';
 import type { Logger } from '@coffee-iot/device';
-import { IDENTITY_MISMATCH_REASON, identityMismatchProblem, type TopicKind } from '@coffee-iot/shared';
+import {
+  IDENTITY_MISMATCH_REASON,
+  identityMismatchProblem,
+  type TopicKind,
+  type ValidationResult,
+  validateCoffeeEvent,
+  validateHealthMessage,
+} from '@coffee-iot/shared';
 import type { MessageArrival } from './message-arrival.js';
 import { payloadObject } from './payload-object.js';
 import type { RuleErrorSink } from './rule-error-sink.js';
@@ -11,6 +18,12 @@ export type DeviceMessageKind = Exclude<TopicKind, 'telemetry'>;
 export const DEVICE_MESSAGE_RULE_NAMES: Readonly<Record<DeviceMessageKind, string>> = {
   health: 'coffee_iot_health',
   coffee: 'coffee_iot_coffee_events',
+};
+
+/** Each kind's shared v1 contract. */
+const CONTRACTS: Readonly<Record<DeviceMessageKind, (value: unknown) => ValidationResult<unknown>>> = {
+  health: validateHealthMessage,
+  coffee: validateCoffeeEvent,
 };
 
 /** Where an admitted message goes next, for error records. */
@@ -28,7 +41,7 @@ export interface DeviceMessageRuleOptions {
 export interface DeviceMessageRuleCounters {
   matched: number;
   admitted: number;
-  /** Not a JSON object in UTF-8, or no string deviceId. */
+  /** Not a JSON object in UTF-8, no string deviceId, or not its kind's v1 contract. */
   malformed: number;
   /** A deviceId other than the topic's thing: refused, never shown or stored under either. */
   identityMismatches: number;
@@ -39,8 +52,9 @@ export interface DeviceMessageRuleCounters {
  * is the device's identity (the thing policy binds it to the certificate), so a payload whose
  * `deviceId` names another device is refused with "deviceId does not match topic", as is one
  * that is not a JSON object; each refusal is counted, logged and written to the lake's
- * errors/rule/ like a malformed telemetry message. The rest of the payload is the consumer's
- * business: a health message is not held to its full schema here.
+ * errors/rule/ like a malformed telemetry message. An admitted message also meets its kind's
+ * shared v1 contract (health-v1, coffee-event-v1), so the dashboard never draws a half message;
+ * one that does not is refused as malformed, with every problem named.
  */
 export class DeviceMessageRule {
   readonly counters: DeviceMessageRuleCounters = {
@@ -83,6 +97,12 @@ export class DeviceMessageRule {
       this.refuse(kind, thingName, payload, arrival, identityMismatchProblem(deviceId, thingName));
       return null;
     }
+    const contract = CONTRACTS[kind](parsed.value);
+    if (!contract.ok) {
+      this.counters.malformed += 1;
+      this.refuse(kind, thingName, payload, arrival, contract.problems.join('; '));
+      return null;
+    }
     this.counters.admitted += 1;
     return parsed.value;
   }
@@ -98,7 +118,7 @@ export class DeviceMessageRule {
       { thingName, topic: arrival.topic, clientId: arrival.clientId, reason },
       reason.startsWith(IDENTITY_MISMATCH_REASON)
         ? `${kind} message refused: its deviceId is not the topic's thing`
-        : `${kind} message refused: not a JSON object with a deviceId; device status not updated`,
+        : `${kind} message refused: not a valid ${kind} message; device status not updated`,
     );
     this.options.errors?.refuse(
       ruleErrorRecord({
