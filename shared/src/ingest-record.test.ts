@@ -4,6 +4,7 @@ import { ContractValidationError } from './errors.js';
 import {
   type IngestParseOptions,
   parseIngestRecord,
+  RESERVED_THING_FIELD_REASON,
   TELEMETRY_TOPIC_RULE_SQL,
   telemetryIngestRecord,
   telemetryTopicRuleSql,
@@ -64,12 +65,19 @@ function problemsOf(payload: Uint8Array | string, options: IngestParseOptions = 
 describe('the telemetry topic rule', () => {
   it("adds type and the topic's thing name to the envelope and reads every device under the prefix", () => {
     expect(TELEMETRY_TOPIC_RULE_SQL).toBe(
-      "SELECT *, 'telemetry' AS type, topic(3) AS thing FROM 'dt/coffee-iot/+/telemetry'",
+      "SELECT *, 'telemetry' AS type, topic(3) AS thing FROM 'dt/coffee-iot/+/telemetry' WHERE isUndefined(thing)",
     );
     // The thing's level follows the prefix's depth.
     expect(telemetryTopicRuleSql('test/lab/floor-2')).toBe(
-      "SELECT *, 'telemetry' AS type, topic(4) AS thing FROM 'test/lab/floor-2/+/telemetry'",
+      "SELECT *, 'telemetry' AS type, topic(4) AS thing FROM 'test/lab/floor-2/+/telemetry' WHERE isUndefined(thing)",
     );
+  });
+
+  it("never forwards a payload that sets thing itself: its value could otherwise pass for the topic's", () => {
+    // In WHERE, `thing` is the payload's own field (IoT SQL evaluates WHERE on the incoming
+    // message, not on the SELECT's aliases): only a message without one reaches the lake.
+    expect(TELEMETRY_TOPIC_RULE_SQL).toMatch(/ WHERE isUndefined\(thing\)$/);
+    expect(RESERVED_THING_FIELD_REASON).toMatch(/thing/);
   });
 
   it('refuses a prefix that would break out of the SQL string literal', () => {

@@ -48,19 +48,33 @@ export function thingTopicLevel(prefix: string = DEFAULT_TOPIC_PREFIX): number {
 }
 
 /**
+ * Why a telemetry message that carries a `thing` field of its own is refused: `thing` is the
+ * identity the topic rule vouches for, so no payload may set it. The telemetry rule does not
+ * forward such a message; the identity rule (infra) and the local rule keep it as refused.
+ */
+export const RESERVED_THING_FIELD_REASON =
+  'the payload sets "thing", which only the topic rule may set (the topic is the device\'s identity)';
+
+/**
  * The IoT topic rule's SQL for the telemetry topics under `prefix`: the envelope unchanged, plus
  * `type` and the topic's thing name as `thing`. Infra deploys it with a Kinesis action whose
- * partition key is `${topic(3)}` too; the local stack's rule builds the same record with
- * telemetryIngestRecord().
+ * partition key is `${topic(3)}` too, or a Firehose action (Direct PUT, no partition key); the
+ * local stack's rule builds the same record with telemetryIngestRecord().
+ *
+ * `WHERE isUndefined(thing)`: a payload with its own `thing` is not forwarded. Which of the two
+ * `thing`s `SELECT *, … AS thing` keeps is not something AWS documents, and on the Direct PUT
+ * path no partition key backs the topic's: the WHERE clause reads the incoming payload, so the
+ * record's `thing` is the topic's whatever the SELECT's precedence. The identity rule keeps and
+ * counts what this one leaves (RESERVED_THING_FIELD_REASON).
  */
 export function telemetryTopicRuleSql(prefix: string = DEFAULT_TOPIC_PREFIX): string {
   // The filter is a single-quoted IoT SQL string literal: a quote in it would end the literal.
   if (prefix.includes("'")) throw new TypeError(`topic prefix "${prefix}" must not contain a single quote`);
   const filter = topicFilter(prefix, 'telemetry');
-  return `SELECT *, '${TELEMETRY_RECORD_TYPE}' AS type, topic(${thingTopicLevel(prefix)}) AS ${THING_FIELD} FROM '${filter}'`;
+  return `SELECT *, '${TELEMETRY_RECORD_TYPE}' AS type, topic(${thingTopicLevel(prefix)}) AS ${THING_FIELD} FROM '${filter}' WHERE isUndefined(${THING_FIELD})`;
 }
 
-/** `SELECT *, 'telemetry' AS type, topic(3) AS thing FROM 'dt/coffee-iot/+/telemetry'` */
+/** `SELECT *, 'telemetry' AS type, topic(3) AS thing FROM 'dt/coffee-iot/+/telemetry' WHERE isUndefined(thing)` */
 export const TELEMETRY_TOPIC_RULE_SQL = telemetryTopicRuleSql();
 
 /** What the topic rule writes for one telemetry message published on `thing`'s topic. */

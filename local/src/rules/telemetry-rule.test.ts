@@ -1,5 +1,6 @@
 import { StreamUnavailableError } from '@coffee-iot/cloud';
 import type { RuleErrorRecord } from '@coffee-iot/cloud/lake';
+import { RESERVED_THING_FIELD_REASON } from '@coffee-iot/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deferred } from '../testing/deferred.js';
 import { captureLogs, LEVEL } from '../testing/log-capture.js';
@@ -30,8 +31,8 @@ describe('ruleOutput', () => {
     });
   });
 
-  it('takes the thing from the topic whatever the payload says, its deviceId and its own thing field', () => {
-    const payload = { v: 1, deviceId: 'coffee-pi-2', thing: 'coffee-pi-2', type: 'coffee', readings: [] };
+  it('takes the thing from the topic whatever the payload says in deviceId', () => {
+    const payload = { v: 1, deviceId: 'coffee-pi-2', type: 'coffee', readings: [] };
 
     const output = ruleOutput(Buffer.from(JSON.stringify(payload)), 'coffee-pi-1');
 
@@ -40,6 +41,16 @@ describe('ruleOutput', () => {
       type: 'telemetry',
       thing: 'coffee-pi-1',
     });
+  });
+
+  it.each([
+    ['another device', 'coffee-pi-2'],
+    ['its own topic', 'coffee-pi-1'],
+    ['not even a string', 42],
+  ])('refuses a payload that sets thing itself, naming %s', (_name, thing) => {
+    const payload = { v: 1, deviceId: 'coffee-pi-1', bootId: 'b', readings: [], thing };
+
+    expect(ruleOutput(Buffer.from(JSON.stringify(payload)), 'coffee-pi-1')).toBe(RESERVED_THING_FIELD_REASON);
   });
 
   it.each([
@@ -115,6 +126,7 @@ describe('TelemetryRule', () => {
       delivered: 3,
       malformed: 0,
       unputtable: 0,
+      identityMismatches: 0,
       dropped: 0,
     });
     await telemetryRule.stop();
@@ -223,6 +235,7 @@ describe('TelemetryRule', () => {
       delivered: 2,
       malformed: 0,
       unputtable: 0,
+      identityMismatches: 0,
       dropped: 2,
     });
     expect(logs.lines.filter((line) => line.level === LEVEL.error)).toEqual([
@@ -290,6 +303,7 @@ describe('TelemetryRule', () => {
       delivered: 1,
       malformed: 2,
       unputtable: 0,
+      identityMismatches: 0,
       dropped: 0,
     });
     expect(logs.lines.filter((line) => line.level === LEVEL.warn).map((line) => line.thingName)).toEqual([
@@ -316,6 +330,35 @@ describe('TelemetryRule', () => {
       expect.objectContaining({ base64OriginalPayload: '/wA=', reason: 'payload is not UTF-8 (2 bytes)' }),
     ]);
     expect(refused[1]).not.toHaveProperty('originalPayload');
+  });
+
+  it('refuses a message that sets thing itself as an identity mismatch, never sending it', async () => {
+    const telemetryRule = rule();
+    const arrival = {
+      topic: 'dt/coffee-iot/coffee-pi-1/telemetry',
+      clientId: 'coffee-pi-1',
+      arrivedAt: new Date('2026-03-05T10:00:00.250Z'),
+    };
+    const forged = Buffer.from(JSON.stringify({ v: 1, deviceId: 'coffee-pi-2', thing: 'coffee-pi-2', n: 9 }));
+    telemetryRule.onMessage('coffee-pi-1', forged, arrival);
+    telemetryRule.onMessage('coffee-pi-1', message(1));
+
+    await telemetryRule.stop();
+
+    expect(stream.calls.map(numbers)).toEqual([[1]]);
+    expect(telemetryRule.counters).toMatchObject({
+      matched: 2,
+      delivered: 1,
+      malformed: 0,
+      identityMismatches: 1,
+    });
+    expect(refused).toEqual([
+      expect.objectContaining({
+        topic: 'dt/coffee-iot/coffee-pi-1/telemetry',
+        base64OriginalPayload: forged.toString('base64'),
+        reason: RESERVED_THING_FIELD_REASON,
+      }),
+    ]);
   });
 
   it('fails a message the stream can never take instead of blocking the records behind it', async () => {

@@ -6,7 +6,12 @@ import {
 } from '@coffee-iot/cloud';
 import { ruleErrorRecord } from '@coffee-iot/cloud/lake';
 import type { Logger } from '@coffee-iot/device';
-import { DEFAULT_TOPIC_PREFIX, TELEMETRY_RECORD_TYPE, THING_FIELD } from '@coffee-iot/shared';
+import {
+  DEFAULT_TOPIC_PREFIX,
+  RESERVED_THING_FIELD_REASON,
+  TELEMETRY_RECORD_TYPE,
+  THING_FIELD,
+} from '@coffee-iot/shared';
 import type { MessageArrival } from './message-arrival.js';
 import { payloadObject } from './payload-object.js';
 import type { RuleErrorSink } from './rule-error-sink.js';
@@ -39,13 +44,15 @@ export interface TelemetryRuleCounters {
   malformed: number;
   /** Messages the stream can never take (over its record size): to the error action too. */
   unputtable: number;
+  /** Messages that set `thing` themselves (RESERVED_THING_FIELD_REASON): to the error action. */
+  identityMismatches: number;
   /** Records dropped because the queue was full while the stream was down. */
   dropped: number;
 }
 
 /**
  * The local stand-in for the IoT topic rule `SELECT *, 'telemetry' AS type, topic(3) AS thing
- * FROM 'dt/coffee-iot/+/telemetry'` with its Kinesis action (partition key = thing name) and its
+ * FROM 'dt/coffee-iot/+/telemetry' WHERE isUndefined(thing)` with its Kinesis action (partition key = thing name) and its
  * error action (the lake's errors/rule/). The rule vouches for the topic, not the payload: the
  * lake refuses an envelope whose deviceId is not `thing`. Like IoT Core it runs after the broker
  * has acknowledged the message, and batches a little, since kinesalite pays per call where
@@ -57,6 +64,7 @@ export class TelemetryRule {
     delivered: 0,
     malformed: 0,
     unputtable: 0,
+    identityMismatches: 0,
     dropped: 0,
   };
   private queue: IngestRecord[] = [];
@@ -90,6 +98,17 @@ export class TelemetryRule {
   onMessage(thingName: string, payload: Buffer, arrival?: MessageArrival): void {
     this.counters.matched += 1;
     const data = ruleOutput(payload, thingName);
+    if (data === RESERVED_THING_FIELD_REASON) {
+      this.counters.identityMismatches += 1;
+      this.fail(
+        thingName,
+        payload,
+        arrival,
+        data,
+        'telemetry rule refused a message that names its own thing',
+      );
+      return;
+    }
     if (typeof data === 'string') {
       this.counters.malformed += 1;
       this.fail(thingName, payload, arrival, data, 'telemetry rule failed on a message (error action)');
@@ -184,13 +203,15 @@ export class TelemetryRule {
 }
 
 /**
- * `SELECT *, 'telemetry' AS type, topic(3) AS thing`: the payload's fields plus `type` and the
- * topic's thing name, which win over any field of the payload with the same name; or why the
- * rule fails.
+ * `SELECT *, 'telemetry' AS type, topic(3) AS thing … WHERE isUndefined(thing)`: the payload's
+ * fields plus `type` and the topic's thing name (a `type` of the payload's own is overwritten);
+ * or why the rule does not forward it: not a JSON object, or a payload that sets `thing` itself
+ * (RESERVED_THING_FIELD_REASON), which AWS keeps through its identity rule.
  */
 export function ruleOutput(payload: Uint8Array, thingName: string): Uint8Array | string {
   const parsed = payloadObject(payload);
   if (!parsed.ok) return parsed.reason;
+  if (Object.hasOwn(parsed.value, THING_FIELD)) return RESERVED_THING_FIELD_REASON;
   return Buffer.from(
     JSON.stringify({ ...parsed.value, type: TELEMETRY_RECORD_TYPE, [THING_FIELD]: thingName }),
   );
