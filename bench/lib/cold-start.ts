@@ -1,8 +1,15 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 export interface ProcessRun {
   /** performance.now() from just before spawn until the child's exit event. */
   wallMs: number;
+  /**
+   * The child's own CPU time (user + system, all its threads) from its start to its exit event, as
+   * it reported it through the CPU_AT_EXIT preload; NaN when the run was not preloaded with it.
+   */
+  cpuMs: number;
   code: number | null;
   signal: NodeJS.Signals | null;
   stderr: string;
@@ -38,22 +45,60 @@ process.on('exit', () => {
 
 export const NO_NETWORK_IMPORT = `data:text/javascript,${encodeURIComponent(NO_NETWORK_GUARD)}`;
 
-/** Runs `node ...args` to its exit, timed from spawn to exit (stdout discarded, stderr kept). */
+/** `--require` this (cpu-at-exit.cjs) for the child to report its CPU time at exit on fd 3. */
+export const CPU_AT_EXIT = fileURLToPath(new URL('./cpu-at-exit.cjs', import.meta.url));
+
+export class NodeBinaryError extends Error {
+  override readonly name = 'NodeBinaryError';
+}
+
+/** `node --version` of the binary at `path` (e.g. v24.22.3), failing with what to do if it does not run. */
+export async function nodeVersion(path: string): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)(path, ['--version'], { timeout: 10_000 });
+    const version = stdout.trim();
+    if (!/^v\d+\.\d+\.\d+/.test(version)) throw new Error(`printed ${JSON.stringify(version)}`);
+    return version;
+  } catch (error) {
+    throw new NodeBinaryError(
+      `${path} --version failed (${error instanceof Error ? error.message : String(error)}): ` +
+        'pass --node the path of a Node.js binary (bench/README.md says how to get one)',
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Runs `node ...args` to its exit, timed from spawn to exit (stdout discarded, stderr kept).
+ * `node` is the binary (default: the one running this); with `cpu`, the child is preloaded with
+ * CPU_AT_EXIT and reports its own CPU time.
+ */
 export function timeNode(
   args: readonly string[],
-  options: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs?: number },
+  options: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs?: number; node?: string; cpu?: boolean },
 ): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, {
-      env: options.env,
-      cwd: options.cwd,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      options.node ?? process.execPath,
+      options.cpu ? ['--require', CPU_AT_EXIT, ...args] : args,
+      {
+        env: options.env,
+        cwd: options.cwd,
+        stdio: ['ignore', 'ignore', 'pipe', options.cpu ? 'pipe' : 'ignore'],
+      },
+    );
     let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
+    let cpuReport = '';
+    const cpuPipe = child.stdio[3];
+    if (cpuPipe && 'setEncoding' in cpuPipe) {
+      cpuPipe.setEncoding('utf8').on('data', (chunk: string) => {
+        cpuReport += chunk;
+      });
+    }
     const timeoutMs = options.timeoutMs ?? 30_000;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -74,7 +119,14 @@ export function timeNode(
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ wallMs, code, signal, stderr });
+      resolve({ wallMs, cpuMs: cpuMsOf(cpuReport), code, signal, stderr });
     });
   });
+}
+
+/** The CPU time in a CPU_AT_EXIT report, in ms; NaN if there is none (not preloaded, or killed). */
+function cpuMsOf(report: string): number {
+  if (report.trim() === '') return Number.NaN;
+  const { userUs, systemUs } = JSON.parse(report) as { userUs: number; systemUs: number };
+  return (userUs + systemUs) / 1000;
 }
