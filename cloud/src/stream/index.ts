@@ -5,6 +5,7 @@ export {
   type IndexedRecord,
   recordBytes,
 } from './chunk-records.js';
+export { createFirehoseIngestStream, type FirehoseIngestStreamOptions } from './firehose-ingest-stream.js';
 export {
   type IngestRecord,
   type IngestStream,

@@ -67,6 +67,8 @@ function sentEntries(kinesis: ReturnType<typeof mockClient>): [string, number][]
     );
 }
 
+// Partial-failure resends, backoff, giving up and refused records are pinned for every adapter by
+// the delivery contract (ingest-stream-delivery.test.ts); this suite keeps what is Kinesis's own.
 describe('createKinesisIngestStream', () => {
   let client: KinesisClient;
   let kinesis: ReturnType<typeof mockClient>;
@@ -112,40 +114,6 @@ describe('createKinesisIngestStream', () => {
     expect(sentEntries(kinesis).map((c) => c.length)).toEqual([500, 500, 1]);
     expect(sentEntries(kinesis).flat()).toEqual(coffees(1_001).map((r, n) => [r.partitionKey, n]));
     expect(delays).toEqual([]);
-  });
-
-  it('resends exactly the entries that failed, in order, and stops once they are accepted', async () => {
-    kinesis
-      .on(PutRecordsCommand)
-      .resolvesOnce(
-        answer(
-          coffees(6).map((r) => ({ PartitionKey: r.partitionKey, Data: r.data })),
-          {
-            1: 'ProvisionedThroughputExceededException',
-            3: 'InternalFailure',
-            4: 'ProvisionedThroughputExceededException',
-          },
-        ),
-      )
-      .callsFake((input) => answer(input.Records));
-    await stream([0.25]).putRecords(coffees(6));
-    expect(sentEntries(kinesis)).toEqual([
-      [
-        ['coffee-pi-00', 0],
-        ['coffee-pi-01', 1],
-        ['coffee-pi-02', 2],
-        ['coffee-pi-00', 3],
-        ['coffee-pi-01', 4],
-        ['coffee-pi-02', 5],
-      ],
-      [
-        ['coffee-pi-01', 1],
-        ['coffee-pi-00', 3],
-        ['coffee-pi-01', 4],
-      ],
-    ]);
-    // One retry: ceiling 100 ms, equal jitter with random 0.25 → 50 + 0.25 × 50, rounded.
-    expect(delays).toEqual([63]);
   });
 
   it('gives up after maxAttempts with backoff, naming how many records are refused and why', async () => {
@@ -201,32 +169,6 @@ describe('createKinesisIngestStream', () => {
       expect(delay).toBeGreaterThanOrEqual((ceilings[i] ?? 0) / 2);
       expect(delay).toBeLessThanOrEqual(ceilings[i] ?? 0);
     });
-  });
-
-  it('retries a throttled whole call with all its entries, then succeeds', async () => {
-    kinesis
-      .on(PutRecordsCommand)
-      .rejectsOnce(
-        new ProvisionedThroughputExceededException({
-          message: `Rate exceeded for stream ${STREAM} under account 111122223333.`,
-          $metadata: { httpStatusCode: 400 },
-        }),
-      )
-      .callsFake((input) => answer(input.Records));
-    await stream([0]).putRecords(coffees(3));
-    expect(sentEntries(kinesis)).toEqual([
-      [
-        ['coffee-pi-00', 0],
-        ['coffee-pi-01', 1],
-        ['coffee-pi-02', 2],
-      ],
-      [
-        ['coffee-pi-00', 0],
-        ['coffee-pi-01', 1],
-        ['coffee-pi-02', 2],
-      ],
-    ]);
-    expect(delays).toEqual([50]);
   });
 
   it('does not retry ResourceNotFoundException and names the stream and the cause', async () => {

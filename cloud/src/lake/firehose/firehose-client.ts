@@ -1,4 +1,4 @@
-import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { FirehoseClient, type FirehoseClientConfig, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import type { SendPutRecordBatch } from './put-record-batch.js';
 
 /**
@@ -16,6 +16,20 @@ export function createFirehoseSender(client: FirehoseClient): (deliveryStream: s
     );
 }
 
-export function createFirehoseClient(): FirehoseClient {
-  return new FirehoseClient({ maxAttempts: 1 });
+export interface FirehoseClientOptions {
+  /** Defaults to the SDK's chain (AWS_REGION in Lambda). */
+  region?: string;
+  /** A local endpoint such as moto_server's; AWS's own when absent. */
+  endpoint?: string;
+  credentials?: FirehoseClientConfig['credentials'];
+}
+
+/** Created once per process (Lambda init); SDK attempts stay at 1 for the reason above. */
+export function createFirehoseClient(options: FirehoseClientOptions = {}): FirehoseClient {
+  return new FirehoseClient({
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    maxAttempts: 1,
+  });
 }

@@ -71,9 +71,28 @@ export class DeliveryStreamUnavailableError extends Error {
   }
 }
 
+/** One record over the record limit: its index in the caller's array and its size. */
+export interface OversizeRecord {
+  index: number;
+  bytes: number;
+}
+
 /** A record no PutRecordBatch can take (over 1,000 KiB): a bug, refused before anything is sent. */
 export class DeliveryRecordTooLargeError extends Error {
   override readonly name = 'DeliveryRecordTooLargeError';
+  /** Every record over the limit, so a caller can name each one. */
+  readonly tooLarge: readonly OversizeRecord[];
+  /** The record limit they are over, in bytes. */
+  readonly maxRecordBytes: number;
+
+  constructor(
+    message: string,
+    options: ErrorOptions & { tooLarge?: readonly OversizeRecord[]; maxRecordBytes?: number } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.tooLarge = options.tooLarge ?? [];
+    this.maxRecordBytes = options.maxRecordBytes ?? FIREHOSE_PUT_RECORD_BATCH_LIMITS.maxRecordBytes;
+  }
 }
 
 /** Batches of ≤ maxEntries records and ≤ maxBatchBytes, in order. */
@@ -81,10 +100,13 @@ export function chunkForPutRecordBatch(
   records: readonly Uint8Array[],
   limits: PutRecordBatchLimits = FIREHOSE_PUT_RECORD_BATCH_LIMITS,
 ): Indexed<Uint8Array>[][] {
-  const tooLarge = records.flatMap((data, index) => (data.byteLength > limits.maxRecordBytes ? [index] : []));
+  const tooLarge = records.flatMap((data, index) =>
+    data.byteLength > limits.maxRecordBytes ? [{ index, bytes: data.byteLength }] : [],
+  );
   if (tooLarge.length > 0) {
     throw new DeliveryRecordTooLargeError(
-      `record(s) ${tooLarge.join(', ')} are over the ${limits.maxRecordBytes}-byte PutRecordBatch record limit; none was sent`,
+      `record(s) ${tooLarge.map((r) => r.index).join(', ')} are over the ${limits.maxRecordBytes}-byte PutRecordBatch record limit; none was sent`,
+      { tooLarge, maxRecordBytes: limits.maxRecordBytes },
     );
   }
   return batchBySize(records, (data) => data.byteLength, limits);
