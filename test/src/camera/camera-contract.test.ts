@@ -11,6 +11,8 @@ import {
   MockCamera,
   type MockCameraFailure,
   RpicamCamera,
+  type TimerHandle,
+  type Timers,
 } from '@coffee-iot/device';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeCameraMode, FakeCameraPrograms } from './fake-camera-program.js';
@@ -22,7 +24,7 @@ import { type FakeCameraMode, FakeCameraPrograms } from './fake-camera-program.j
  */
 
 type Behaviour = Exclude<FakeCameraMode, 'silent'>;
-type MakeCamera = (behaviour: Behaviour, settings?: Partial<CameraSettings>) => Camera;
+type MakeCamera = (behaviour: Behaviour, settings?: Partial<CameraSettings>, timers?: Timers) => Camera;
 
 const MOCK_FAILURE: Record<Behaviour, MockCameraFailure | undefined> = {
   ok: undefined,
@@ -33,6 +35,56 @@ const MOCK_FAILURE: Record<Behaviour, MockCameraFailure | undefined> = {
 };
 
 const SHORT = { timeoutMs: 300, settleMs: 0 } as const;
+/** Upper bound for waiting on a camera program to get going; reached only when something is broken. */
+const POLL = { timeout: 15_000, interval: 20 } as const;
+
+/**
+ * Timers the test fires by hand. A capture's deadline passes when the test says so, never
+ * because a loaded machine took longer than timeoutMs to start the camera program.
+ */
+class HandTimers implements Timers {
+  private readonly pending = new Map<TimerHandle, { callback: () => void; ms: number }>();
+
+  setTimeout(callback: () => void, ms: number): TimerHandle {
+    // An opaque token: nothing is scheduled on the real clock.
+    const handle = Object.freeze({}) as unknown as TimerHandle;
+    this.pending.set(handle, { callback, ms });
+    return handle;
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.pending.delete(handle);
+  }
+
+  /** Delays of the timers armed and neither fired nor cleared. */
+  armed(): number[] {
+    return [...this.pending.values()].map((timer) => timer.ms);
+  }
+
+  /** Fires every armed timer, as if its delay had passed. */
+  fireAll(): void {
+    const due = [...this.pending.values()];
+    this.pending.clear();
+    for (const timer of due) timer.callback();
+  }
+}
+
+/** The hung camera (real or mock) has written the start of a JPEG to its temp file and stopped there. */
+async function hungCameraWrote(dir: string): Promise<boolean> {
+  for (const name of await readdir(dir)) {
+    if (name === 'event-1.jpg') continue;
+    const bytes = await readFile(join(dir, name)).catch(() => Buffer.alloc(0));
+    if (bytes.equals(Buffer.from([0xff, 0xd8, 0xff]))) return true;
+  }
+  return false;
+}
+
+/** Waits until a hung capture is under way with its deadline armed, then lets that deadline pass. */
+async function expireHungCapture(timers: HandTimers, dir: string): Promise<void> {
+  await expect.poll(() => timers.armed(), POLL).toEqual([SHORT.timeoutMs]);
+  await expect.poll(() => hungCameraWrote(dir), POLL).toBe(true);
+  timers.fireAll();
+}
 
 let fakes: FakeCameraPrograms;
 
@@ -47,11 +99,12 @@ afterAll(async () => {
 const adapters: Array<[string, MakeCamera]> = [
   [
     'RpicamCamera (fake rpicam-still)',
-    (behaviour, settings) => new RpicamCamera({ env: fakes.env(behaviour), settings }),
+    (behaviour, settings, timers) => new RpicamCamera({ env: fakes.env(behaviour), settings, timers }),
   ],
   [
     'MockCamera',
-    (behaviour, settings) => new MockCamera({ fail: MOCK_FAILURE[behaviour], settings, maxCachedPhotos: 1 }),
+    (behaviour, settings, timers) =>
+      new MockCamera({ fail: MOCK_FAILURE[behaviour], settings, maxCachedPhotos: 1, timers }),
   ],
 ];
 
@@ -99,7 +152,15 @@ describe.each(adapters)('Camera contract: %s', (_name, makeCamera) => {
   for (const [behaviour, what, errorClass] of failures) {
     it(`rejects with ${errorClass.name} when the camera ${what}, leaving the destination and no temp file`, async () => {
       await writeFile(destination, 'older photo');
-      await expect(makeCamera(behaviour, SHORT).capture(destination)).rejects.toBeInstanceOf(errorClass);
+      // The deadline fires only for the hung camera: the others fail on their own, however long
+      // the machine takes to run them.
+      const timers = new HandTimers();
+      const outcome = makeCamera(behaviour, SHORT, timers)
+        .capture(destination)
+        .catch((e: unknown) => e);
+      if (behaviour === 'hang') await expireHungCapture(timers, outbox);
+      expect(await outcome).toBeInstanceOf(errorClass);
+      expect(timers.armed()).toEqual([]);
       expect(await readdir(outbox)).toEqual(['event-1.jpg']);
       expect(await readFile(destination, 'utf8')).toBe('older photo');
     });
@@ -115,24 +176,41 @@ describe.each(adapters)('Camera contract: %s', (_name, makeCamera) => {
   });
 
   it('gives up after timeoutMs, not later', async () => {
-    const started = Date.now();
+    const timers = new HandTimers();
+    const outcome = makeCamera('hang', SHORT, timers)
+      .capture(destination)
+      .catch((e: unknown) => e);
+    // The one deadline armed is timeoutMs, and while it has not passed the hung capture waits.
+    await expect.poll(() => timers.armed(), POLL).toEqual([300]);
+    await expect.poll(() => hungCameraWrote(outbox), POLL).toBe(true);
+    const early = await Promise.race([outcome, new Promise((resolve) => setImmediate(resolve, 'pending'))]);
+    expect(early).toBe('pending');
+    // The hung program never exits by itself: only the deadline can end this capture.
+    timers.fireAll();
+    const error = await outcome;
+    expect(error).toBeInstanceOf(CameraTimeoutError);
+    expect((error as CameraTimeoutError).timeoutMs).toBe(300);
+  });
+
+  it('keeps its deadline on the system clock when no timers are injected', async () => {
+    // Whether the program is slow to start or hung, a 300 ms deadline ends it as a timeout.
     const error = await makeCamera('hang', SHORT)
       .capture(destination)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CameraTimeoutError);
-    expect((error as CameraTimeoutError).timeoutMs).toBe(300);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await readdir(outbox)).toEqual([]);
   });
 
   it('stops when aborted and rejects with the reason', async () => {
     const controller = new AbortController();
     const reason = new Error('agent stopping');
-    const capture = makeCamera('hang', { timeoutMs: 20_000, settleMs: 0 }).capture(
-      destination,
-      controller.signal,
-    );
-    setTimeout(() => controller.abort(reason), 150);
+    const timers = new HandTimers();
+    const capture = makeCamera('hang', SHORT, timers).capture(destination, controller.signal);
+    // Aborted while the camera hangs, before its deadline (which never passes here).
+    await expect.poll(() => hungCameraWrote(outbox), POLL).toBe(true);
+    controller.abort(reason);
     await expect(capture).rejects.toBe(reason);
+    expect(timers.armed()).toEqual([]);
     expect(await readdir(outbox)).toEqual([]);
   });
 
