@@ -9,8 +9,8 @@ import { DEPLOYMENT_PROFILES } from './stack-config.js';
 
 /**
  * cfn-lint (AWS's CloudFormation linter: resource specs, allowed values, references, IAM shapes)
- * over every template the stack can be: each deployment profile, and the Glue streaming job in
- * place of Firehose. Errors fail; warnings are printed. cfn-lint is a Python tool
+ * over every template the stack can be: each deployment profile, the Kinesis ingest stream in
+ * front of Firehose, and the Glue streaming job in place of Firehose. Errors fail; warnings are printed. cfn-lint is a Python tool
  * (`pip install cfn-lint`); where it is not installed the test is skipped and says so.
  */
 const CFN_LINT = 'cfn-lint';
@@ -28,7 +28,8 @@ if (cfnLintMissing) {
 /** Every variant of the template that deploys different resources, by name. */
 const VARIANTS: Record<string, Record<string, unknown>> = {
   ...Object.fromEntries(DEPLOYMENT_PROFILES.map((profile) => [profile, { 'coffee-iot:profile': profile }])),
-  // With the default profile.
+  // With the default profile: the Kinesis ingest stream, with Firehose and with the Glue job.
+  'ingest-stream': { 'coffee-iot:ingestPath': 'stream' },
   'glue-streaming-job': { 'coffee-iot:glueStreamingJob': true },
 };
 

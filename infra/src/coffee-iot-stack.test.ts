@@ -165,11 +165,34 @@ describe('the CoffeeIot stack', () => {
     );
   });
 
-  it('leaves the Glue streaming job off unless asked, and on when asked', () => {
+  it('sends everything straight into Firehose by default: no Kinesis stream bills by the hour', () => {
+    expect(stack.config.ingestPath).toBe('direct');
+    template.resourceCountIs('AWS::Kinesis::Stream', 0);
+    for (const delivery of Object.values(template.findResources('AWS::KinesisFirehose::DeliveryStream'))) {
+      expect(delivery.Properties.DeliveryStreamType).toBe('DirectPut');
+    }
+    const outputs = Object.keys(template.toJSON().Outputs);
+    expect(outputs).toEqual(expect.arrayContaining(['TelemetryDeliveryStream', 'CoffeesDeliveryStream']));
+    expect(outputs).not.toContain('IngestStreamName');
+  });
+
+  it("alarms on forged identities and refused readings through the stack's alarm topic", () => {
+    const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
+    for (const metric of ['IdentityMismatches', 'RefusedReadings']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metric,
+        AlarmActions: [{ Ref: topicId }],
+      });
+    }
+  });
+
+  it('leaves the Glue streaming job off unless asked, and on (reading the stream) when asked', () => {
     template.resourceCountIs('AWS::Glue::Job', 0);
     const withJob = synthWithChecks({ ...NO_BUNDLING, 'coffee-iot:glueStreamingJob': true });
     withJob.app.synth();
+    expect(withJob.stack.config.ingestPath).toBe('stream');
     Template.fromStack(withJob.stack).resourceCountIs('AWS::Glue::Job', 1);
+    Template.fromStack(withJob.stack).resourceCountIs('AWS::Kinesis::Stream', 1);
   });
 });
 
@@ -209,9 +232,10 @@ describe('the CoffeeIot stack, fleet profile', () => {
 });
 
 describe('the stack configuration', () => {
-  it('sizes the stream and the Athena scan limit from context', () => {
+  it('sizes the stream (stream path) and the Athena scan limit from context', () => {
     const { app, stack } = synthWithChecks({
       ...NO_BUNDLING,
+      'coffee-iot:ingestPath': 'stream',
       'coffee-iot:ingestShards': 4,
       'coffee-iot:athenaScanLimitGib': 250,
     });
@@ -242,6 +266,26 @@ describe('the stack configuration', () => {
     expect((error as Error).message).toContain('coffee-iot:photoRetentionDays');
     expect((error as Error).message).toContain('coffee-iot:glueStreamingJob');
     expect((error as Error).message).toContain('coffee-iot:profile must be one of small, fleet, got "tiny"');
+  });
+
+  it('refuses the Glue job on the direct path, and shards without a stream', () => {
+    const problems = (context: Record<string, unknown>) => {
+      try {
+        new CoffeeIotStack(new App({ context }), 'Bad');
+      } catch (e) {
+        return (e as StackConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({ 'coffee-iot:glueStreamingJob': true, 'coffee-iot:ingestPath': 'direct' })).toEqual([
+      'coffee-iot:glueStreamingJob reads the Kinesis ingest stream: it needs coffee-iot:ingestPath=stream (got direct)',
+    ]);
+    expect(problems({ 'coffee-iot:ingestShards': 2 })).toEqual([
+      'coffee-iot:ingestShards applies to coffee-iot:ingestPath=stream only: the direct path has no stream',
+    ]);
+    expect(problems({ 'coffee-iot:ingestPath': 'kafka' })).toEqual([
+      'coffee-iot:ingestPath must be one of direct, stream, got "kafka"',
+    ]);
   });
 });
 

@@ -38,12 +38,14 @@ export class CoffeeIotStack extends Stack {
     const ingest = new Ingest(this, 'Ingest', {
       topicPrefix: config.topicPrefix,
       lake,
-      shardCount: config.ingestShards,
+      path: config.ingestPath,
+      alarmTopic: alarms,
+      ...(config.ingestPath === 'stream' ? { shardCount: config.ingestShards } : {}),
     });
     const photos = new Photos(this, 'Photos', {
       retentionDays: config.photoRetentionDays,
       versioned: config.photoBucketVersioning,
-      ingestStream: ingest.stream,
+      ingestTarget: ingest.coffeesTarget,
       database: database.lambdaAccess,
       alarmTopic: alarms,
     });
@@ -78,7 +80,11 @@ export class CoffeeIotStack extends Stack {
     output('LakeBucketName', lake.bucket.bucketName, 'The lake: curated/, raw/, errors/, imports/, exports/');
     output('AthenaWorkGroup', lake.workgroupName, 'Athena work group with the saved queries');
     output('GlueDatabase', lake.databaseName, 'Glue database of the telemetry and coffees tables');
-    output('IngestStreamName', ingest.stream.streamName, 'Kinesis ingest stream');
+    if (ingest.stream) output('IngestStreamName', ingest.stream.streamName, 'Kinesis ingest stream');
+    for (const [table, deliveryStream] of Object.entries(ingest.deliveryStreams)) {
+      const name = `${table.charAt(0).toUpperCase()}${table.slice(1)}DeliveryStream`;
+      output(name, deliveryStream.ref, `Firehose delivery stream of the ${table} table`);
+    }
     output('DashboardUrl', dashboard.siteUrl, 'The dashboard (sign in with a Cognito user)');
     output('DashboardApiUrl', dashboard.apiUrl, 'The dashboard API (JWT from the user pool)');
     output('UserPoolId', dashboard.userPool.userPoolId, 'Cognito user pool: create dashboard users here');
@@ -88,6 +94,6 @@ export class CoffeeIotStack extends Stack {
     // cdk-nag: each accepted finding is acknowledged on its own construct, and each action on
     // Resource "*" is a finding of its own, so a new wildcard anywhere fails the synth.
     Validations.of(this).addPlugins(new StarResourceChecks(this));
-    acknowledgeFindings(this, config.glueStreamingJob, config.profile);
+    acknowledgeFindings(this, config);
   }
 }

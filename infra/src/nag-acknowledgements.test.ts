@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { CoffeeIotStack } from './coffee-iot-stack.js';
+import type { IngestPath } from './constructs/ingest-target.js';
 import {
   AcknowledgedConstructNotFoundError,
   applyAcknowledgements,
@@ -21,6 +22,7 @@ import { rawNagFindings, unacknowledgedFindings, unusedAcknowledgements } from '
 function coffeeIot(
   glueStreamingJob = false,
   profile: DeploymentProfile = 'small',
+  ingestPath: IngestPath = glueStreamingJob ? 'stream' : 'direct',
 ): { app: App; stack: CoffeeIotStack } {
   const app = new App({
     builtinCloudFormationValidation: false,
@@ -28,6 +30,7 @@ function coffeeIot(
       'aws:cdk:bundling-stacks': [],
       'coffee-iot:glueStreamingJob': glueStreamingJob,
       'coffee-iot:profile': profile,
+      'coffee-iot:ingestPath': ingestPath,
     },
   });
   const stack = new CoffeeIotStack(app, 'CoffeeIot', {
@@ -47,13 +50,15 @@ function roleAt(stack: Stack, path: string): Role {
 const ACKNOWLEDGED_RULES = Validations.ACKNOWLEDGED_RULES_METADATA_KEY;
 
 describe('cdk-nag acknowledgements', () => {
-  // Each profile, and the Glue job's variant (its findings do not depend on the profile).
+  // Each profile and ingest path, and the Glue job's variant (its findings do not depend on the profile).
   describe.each([
-    [false, 'small'],
-    [false, 'fleet'],
-    [true, 'small'],
-  ] as const)('with the Glue streaming job %s, profile %s', (glue, profile) => {
-    const { app, stack } = coffeeIot(glue, profile);
+    [false, 'small', 'direct'],
+    [false, 'fleet', 'direct'],
+    [false, 'small', 'stream'],
+    [true, 'small', 'stream'],
+  ] as const)('with the Glue streaming job %s, profile %s, ingest path %s', (glue, profile, ingestPath) => {
+    const { app, stack } = coffeeIot(glue, profile, ingestPath);
+    const choices = { glueStreamingJob: glue, profile, ingestPath };
 
     it('synthesizes with every finding acknowledged', () => {
       expect(unacknowledgedFindings(stack)).toEqual([]);
@@ -62,15 +67,17 @@ describe('cdk-nag acknowledgements', () => {
 
     it('has no acknowledgement that matches no finding on its construct', () => {
       const findings = rawNagFindings(stack);
-      expect(unusedAcknowledgements(stack, stackAcknowledgements(stack, glue, profile), findings)).toEqual(
-        [],
-      );
+      expect(unusedAcknowledgements(stack, stackAcknowledgements(stack, choices), findings)).toEqual([]);
     });
   });
 
   it('acknowledges the VPC Lambda policy on the database Lambdas in the fleet profile only', () => {
     const vpcPolicy = (profile: DeploymentProfile) =>
-      stackAcknowledgements(coffeeIot(false, profile).stack, false, profile)
+      stackAcknowledgements(coffeeIot(false, profile).stack, {
+        glueStreamingJob: false,
+        profile,
+        ingestPath: 'direct',
+      })
         .filter(({ id }) => id.includes('AWSLambdaVPCAccessExecutionRole'))
         .map(({ path }) => path)
         .sort();
@@ -93,7 +100,12 @@ describe('cdk-nag acknowledgements', () => {
         .filter((id) => /AwsSolutions-|CoffeeIot-/.test(id));
     expect(nagIds(app)).toEqual([]);
     expect(nagIds(stack)).toEqual([]);
-    for (const { path } of stackAcknowledgements(stack, false, 'small')) expect(path).not.toBe('');
+    for (const { path } of stackAcknowledgements(stack, {
+      glueStreamingJob: false,
+      profile: 'small',
+      ingestPath: 'direct',
+    }))
+      expect(path).not.toBe('');
   });
 
   // The photo Lambda already has `*` accepted for rekognition:DetectFaces; the dashboard API has
@@ -144,7 +156,11 @@ describe('cdk-nag acknowledgements', () => {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'the finding exists, on another construct',
     };
-    const acknowledgements = [...stackAcknowledgements(stack, false, 'small'), stale, misplaced];
+    const acknowledgements = [
+      ...stackAcknowledgements(stack, { glueStreamingJob: false, profile: 'small', ingestPath: 'direct' }),
+      stale,
+      misplaced,
+    ];
     expect(unusedAcknowledgements(stack, acknowledgements, rawNagFindings(stack))).toEqual([
       stale,
       misplaced,

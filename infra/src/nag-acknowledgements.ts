@@ -1,6 +1,6 @@
 import { type Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import type { DeploymentProfile } from './stack-config.js';
+import type { StackConfig } from './stack-config.js';
 import { STAR_RESOURCE_PACK, STAR_RESOURCE_RULE } from './star-resource-checks.js';
 
 /**
@@ -89,17 +89,17 @@ const BUCKET_DEPLOYMENT = 'Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9E
 const LAKE = '<LakeBucketB1D32E10.Arn>';
 const PHOTOS = '<PhotosBucket4131342A.Arn>';
 
+/** The deployment choices that change which findings exist (stack-config.ts). */
+export type AcknowledgedChoices = Pick<StackConfig, 'glueStreamingJob' | 'profile' | 'ingestPath'>;
+
 /**
  * Every cdk-nag finding this stack accepts, each on the construct that has it, with the reason.
  * None is stack-wide: a new finding anywhere (a wildcard on another role, another action on `*`,
  * a new function) fails `cdk synth` until someone decides about it here. The tests fail on an
  * acknowledgement that no longer matches a finding (infra/src/nag-acknowledgements.test.ts).
  */
-export function stackAcknowledgements(
-  stack: Stack,
-  glueStreamingJob: boolean,
-  profile: DeploymentProfile,
-): Acknowledgement[] {
+export function stackAcknowledgements(stack: Stack, choices: AcknowledgedChoices): Acknowledgement[] {
+  const { glueStreamingJob, profile, ingestPath } = choices;
   // Only the fleet profile puts the database's Lambdas in the VPC (small: RDS Data API, no VPC).
   const databaseLambdasInVpc = profile === 'fleet';
   // cdk-nag prints a known account and region literally, an unknown one as its pseudo parameter.
@@ -152,11 +152,32 @@ export function stackAcknowledgements(
         `${LAKE}/errors/firehose/${table}/*`,
         `Firehose writes the ${table} records it could not deliver under its own errors/ prefix.`,
       ),
-      ack(
-        `${delivery}/DeliveryStream`,
-        'AwsSolutions-KDF1',
-        'Firehose server-side encryption does not apply to a delivery stream whose source is a Kinesis stream; the stream (KMS) and the lake bucket are encrypted.',
-      ),
+      // Direct PUT delivery streams are encrypted (AWS owned key): only the stream path needs this.
+      ...(ingestPath === 'stream'
+        ? [
+            ack(
+              `${delivery}/DeliveryStream`,
+              'AwsSolutions-KDF1',
+              'Firehose server-side encryption does not apply to a delivery stream whose source is a Kinesis stream; the stream (KMS) and the lake bucket are encrypted.',
+            ),
+          ]
+        : []),
+      // From the stream, the telemetry delivery stream alone backs up every record; Direct PUT,
+      // each delivery stream backs up its own table's records (the archive replay reads raw/).
+      ...(ingestPath === 'direct' || table === 'telemetry'
+        ? [
+            resource(
+              `${delivery}/Role`,
+              `${LAKE}/raw/*`,
+              'Firehose backs the source records up under raw/ (the archive replay reads).',
+            ),
+            resource(
+              `${delivery}/Role`,
+              `${LAKE}/errors/firehose/raw/*`,
+              'Firehose writes the source backups it could not deliver under its own errors/ prefix.',
+            ),
+          ]
+        : []),
     ];
   };
 
@@ -198,17 +219,6 @@ export function stackAcknowledgements(
       : [
           ...firehose('telemetry', '<IngestTelemetryDeliveryTransformFunction01ABAB21.Arn>'),
           ...firehose('coffees', '<IngestCoffeesDeliveryTransformFunction05922E99.Arn>'),
-          // The telemetry stream also backs the source records up (the archive replay reads raw/).
-          resource(
-            'Ingest/TelemetryDelivery/Role',
-            `${LAKE}/raw/*`,
-            'Firehose backs the source records up under raw/ (the archive replay reads).',
-          ),
-          resource(
-            'Ingest/TelemetryDelivery/Role',
-            `${LAKE}/errors/firehose/raw/*`,
-            'Firehose writes the source backups it could not deliver under its own errors/ prefix.',
-          ),
         ]),
   ];
 
@@ -379,12 +389,8 @@ function constructAt(stack: Stack, path: string): IConstruct | undefined {
  * Acknowledges each accepted finding on its own construct. Call at the end of the stack's
  * constructor, once every construct exists; an acknowledgement whose construct is missing throws.
  */
-export function acknowledgeFindings(
-  stack: Stack,
-  glueStreamingJob: boolean,
-  profile: DeploymentProfile,
-): void {
-  applyAcknowledgements(stack, stackAcknowledgements(stack, glueStreamingJob, profile));
+export function acknowledgeFindings(stack: Stack, choices: AcknowledgedChoices): void {
+  applyAcknowledgements(stack, stackAcknowledgements(stack, choices));
 }
 
 export function applyAcknowledgements(stack: Stack, acknowledgements: readonly Acknowledgement[]): void {

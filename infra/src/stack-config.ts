@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
+import { INGEST_PATHS, type IngestPath } from './constructs/ingest-target.js';
 
 /**
  * How the Lambdas reach Aurora (docs/costs.md): `small` pauses the database when idle and reaches
@@ -25,7 +26,12 @@ export interface StackConfig {
   /** The Cognito hosted sign-in domain prefix: unique in the region. */
   readonly authDomainPrefix: string;
   readonly topicPrefix: string;
-  /** Kinesis shards: one takes 1,000 records/s (1,000 devices at 1 Hz unbatched). */
+  /**
+   * `direct` (default): topic rules and producers put straight into Firehose, no Kinesis stream.
+   * `stream`: through a Kinesis ingest stream (what the Glue streaming job reads, so its default).
+   */
+  readonly ingestPath: IngestPath;
+  /** Kinesis shards on the `stream` path: one takes 1,000 records/s (1,000 devices at 1 Hz unbatched). */
   readonly ingestShards: number;
   /** Athena's per-query scan limit, GiB. */
   readonly athenaScanLimitGib: number;
@@ -101,6 +107,7 @@ export function readStackConfig(node: Node, account: string): StackConfig {
       /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
       'lower-case letters, digits and hyphens',
     ),
+    ingestPath: 'direct',
     ingestShards: int('ingestShards', 1, 1, 500),
     athenaScanLimitGib: int('athenaScanLimitGib', 100, 1, 100_000),
     firstYear: int('firstYear', 2024, 2000, 2100),
@@ -111,6 +118,17 @@ export function readStackConfig(node: Node, account: string): StackConfig {
       'an MQTT topic prefix without wildcards',
     ),
   };
+  const ingestPath = choice('ingestPath', INGEST_PATHS, config.glueStreamingJob ? 'stream' : 'direct');
+  if (ingestPath === 'direct' && config.glueStreamingJob) {
+    problems.push(
+      `${KEY('glueStreamingJob')} reads the Kinesis ingest stream: it needs ${KEY('ingestPath')}=stream (got direct)`,
+    );
+  }
+  if (ingestPath === 'direct' && raw('ingestShards') !== undefined) {
+    problems.push(
+      `${KEY('ingestShards')} applies to ${KEY('ingestPath')}=stream only: the direct path has no stream`,
+    );
+  }
   if (problems.length > 0) throw new StackConfigError(problems);
-  return config;
+  return { ...config, ingestPath };
 }

@@ -50,10 +50,11 @@ export function thingTopicLevel(prefix: string = DEFAULT_TOPIC_PREFIX): number {
 /**
  * Why a telemetry message that carries a `thing` field of its own is refused: `thing` is the
  * identity the topic rule vouches for, so no payload may set it. The telemetry rule does not
- * forward such a message; the identity rule (infra) and the local rule keep it as refused.
+ * forward such a message; the identity rule (infra) and the local rule keep it as refused. No
+ * single quote: the identity rule's IoT SQL holds it in a string literal.
  */
 export const RESERVED_THING_FIELD_REASON =
-  'the payload sets "thing", which only the topic rule may set (the topic is the device\'s identity)';
+  'the payload sets "thing", which only the topic rule may set: the topic is the identity';
 
 /**
  * The IoT topic rule's SQL for the telemetry topics under `prefix`: the envelope unchanged, plus

@@ -429,6 +429,31 @@ describe('Firehose transformation', () => {
     expect(logs.find((line) => line.msg === 'firehose batch transformed')).toBeUndefined();
   });
 
+  it('reads a DirectPut event from the telemetry rule: newline-terminated records, identity from thing alone', async () => {
+    // The Direct PUT path's topic rule appends "\n" to each record (raw/ is then one record per
+    // line) and no partition key exists: the rule's `thing` is the only identity to check.
+    const payloads = [
+      `${telemetry('coffee-pi-1', [1, 2])}\n`,
+      `${telemetry('coffee-pi-2', [7], { thing: 'coffee-pi-1' })}\n`,
+    ];
+    const result = await handleFirehoseEvent(firehoseEvent(payloads, [], 'direct-put'), deps());
+
+    expect(result.records.map((r) => r.result)).toEqual(['Ok', 'ProcessingFailed']);
+    const rows = decoder
+      .decode(Buffer.from(result.records[0]?.data ?? '', 'base64'))
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as { device_id: string; seq: number });
+    expect(rows.map((row) => [row.device_id, row.seq])).toEqual([
+      ['coffee-pi-1', 1],
+      ['coffee-pi-1', 2],
+    ]);
+    const refused = logs.filter((line) => line.msg === 'record refused: ProcessingFailed');
+    expect(refused.map((line) => line.reason)).toEqual([
+      expect.stringMatching(/^deviceId does not match topic: the payload says "coffee-pi-2"/),
+    ]);
+  });
+
   it('re-ingests into a DirectPut delivery stream with PutRecordBatch, and fails clearly without a client', async () => {
     const payloads = [telemetry('coffee-pi-1', [1]), telemetry('coffee-pi-1', [2])];
     const event = firehoseEvent(payloads, [], 'direct-put');

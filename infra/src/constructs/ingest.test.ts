@@ -1,5 +1,6 @@
 import {
   IDENTITY_MISMATCH_REASON,
+  RESERVED_THING_FIELD_REASON,
   TELEMETRY_TOPIC_RULE_SQL,
   telemetryTopicRuleSql,
 } from '@coffee-iot/shared';
@@ -52,10 +53,10 @@ function environmentOf(template: Template, functionId: string): Record<string, s
 /** Synthesizes without running esbuild, for the variants of the main template. */
 const unbundledApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 
-describe('Ingest', () => {
+describe('Ingest on the stream path', () => {
   const stack = new Stack(new App(), 'IngestTest');
   const lake = new Lake(stack, 'Lake', { firstYear: 2026, glueStreamingJob: false });
-  const ingest = new Ingest(stack, 'Ingest', { topicPrefix: 'dt/coffee-iot', lake });
+  const ingest = new Ingest(stack, 'Ingest', { topicPrefix: 'dt/coffee-iot', lake, path: 'stream' });
   const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources;
   const streamId = logicalId(template, 'AWS::Kinesis::Stream');
@@ -176,14 +177,18 @@ describe('Ingest', () => {
     template.resourceCountIs('AWS::Logs::LogGroup', 2 + 3); // Firehose's two, the three functions'
   });
 
-  it('keeps and counts every non-telemetry message whose deviceId is missing or not its topic thing', () => {
+  it('keeps and counts every non-telemetry message whose deviceId is missing or not its topic thing, and telemetry that sets thing', () => {
     const sql = identityMismatchRuleSql('dt/coffee-iot');
     expect(sql).toBe(
       "SELECT topic() AS topic, clientid() AS clientId, encode(*, 'base64') AS base64OriginalPayload, " +
-        `timestamp() AS arrivedAtMs, topic(3) AS thing, '${IDENTITY_MISMATCH_REASON}' AS reason ` +
+        'timestamp() AS arrivedAtMs, topic(3) AS thing, ' +
+        `CASE topic(4) WHEN 'telemetry' THEN '${RESERVED_THING_FIELD_REASON}' ELSE '${IDENTITY_MISMATCH_REASON}' END AS reason ` +
         "FROM 'dt/coffee-iot/+/+' " +
-        "WHERE topic(4) <> 'telemetry' AND NOT (isString(deviceId) AND deviceId = topic(3))",
+        "WHERE (topic(4) <> 'telemetry' AND NOT (isString(deviceId) AND deviceId = topic(3))) " +
+        "OR (topic(4) = 'telemetry' AND NOT isUndefined(thing))",
     );
+    // Exactly the complement of the telemetry rule's condition on telemetry: none is in neither.
+    expect(ruleOf(ingest.telemetryRule).Sql).toContain('WHERE isUndefined(thing)');
     // Exactly the complement of the coffee events rule's condition: no coffee event is in neither.
     expect(ruleOf(ingest.coffeeEventsRule).Sql).toContain('WHERE isString(deviceId) AND deviceId = topic(3)');
     const rule = ruleOf(ingest.identityMismatchRule);
@@ -357,8 +362,8 @@ describe('Ingest', () => {
     for (const table of LAKE_TABLE_NAMES) {
       const role = resources[transformId(table)].Properties.Role['Fn::GetAtt'][0];
       expect(roleStatements(template, role).map((s) => [s.Action, text(s.Resource)])).toEqual([
-        ['kinesis:PutRecords', `{${streamId}.Arn}`],
         ['s3:PutObject', `{${bucket}.Arn}/errors/readings/${table}/*`],
+        ['kinesis:PutRecords', `{${streamId}.Arn}`],
       ]);
     }
   });
@@ -412,7 +417,12 @@ describe('Ingest', () => {
   it('takes the thing name from the topic level after a longer prefix, and refuses a bad one', () => {
     const scratch = new Stack(unbundledApp(), 'Prefix');
     const scratchLake = new Lake(scratch, 'Lake', { firstYear: 2026, glueStreamingJob: false });
-    new Ingest(scratch, 'Ingest', { topicPrefix: 'dt/acme/coffee-iot', lake: scratchLake, shardCount: 2 });
+    new Ingest(scratch, 'Ingest', {
+      topicPrefix: 'dt/acme/coffee-iot',
+      lake: scratchLake,
+      path: 'stream',
+      shardCount: 2,
+    });
     const prefixed = Template.fromStack(scratch);
     prefixed.hasResourceProperties('AWS::IoT::TopicRule', {
       TopicRulePayload: Match.objectLike({
@@ -422,7 +432,7 @@ describe('Ingest', () => {
     prefixed.hasResourceProperties('AWS::Kinesis::Stream', { ShardCount: 2 });
     prefixed.hasResourceProperties('AWS::IoT::TopicRule', {
       TopicRulePayload: Match.objectLike({
-        Sql: Match.stringLikeRegexp("FROM 'dt/acme/coffee-iot/\\+/\\+' WHERE topic\\(5\\) <> 'telemetry'"),
+        Sql: Match.stringLikeRegexp("FROM 'dt/acme/coffee-iot/\\+/\\+' WHERE \\(topic\\(5\\) <> 'telemetry'"),
       }),
     });
     expect(() => new Ingest(scratch, 'Bad', { topicPrefix: 'dt/#', lake: scratchLake })).toThrow(/wildcards/);
@@ -442,5 +452,120 @@ describe('Ingest', () => {
         DefaultArguments: Match.objectLike({ '--STREAM_ARN': streamArn }),
       });
     });
+  });
+});
+
+describe('Ingest on the direct path (the default): no stream, each table its own Direct PUT delivery stream', () => {
+  const stack = new Stack(unbundledApp(), 'IngestDirectTest');
+  const lake = new Lake(stack, 'Lake', { firstYear: 2026, glueStreamingJob: false });
+  const ingest = new Ingest(stack, 'Ingest', { topicPrefix: 'dt/coffee-iot', lake });
+  const template = Template.fromStack(stack);
+  const resources = template.toJSON().Resources;
+  const bucket = logicalId(template, 'AWS::S3::Bucket', { LoggingConfiguration: Match.anyValue() });
+  const deliveryId = (table: 'telemetry' | 'coffees') =>
+    stack.resolve((ingest.deliveryStreams[table] as { logicalId: string }).logicalId) as string;
+  const destination = (table: 'telemetry' | 'coffees') =>
+    resources[deliveryId(table)].Properties.ExtendedS3DestinationConfiguration;
+  const transformId = (table: string) =>
+    logicalId(template, 'AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ LAKE_TABLE: table }) },
+    });
+
+  it('is the default without the Glue job, and deploys no Kinesis stream', () => {
+    expect(ingest.path).toBe('direct');
+    expect(ingest.stream).toBeUndefined();
+    template.resourceCountIs('AWS::Kinesis::Stream', 0);
+    expect(JSON.stringify(template.toJSON())).not.toContain('kinesis:');
+  });
+
+  it('puts telemetry straight into the telemetry delivery stream, one newline-ended record per message', () => {
+    const rule = resources[stack.resolve(ingest.telemetryRule.logicalId)].Properties.TopicRulePayload;
+    expect(rule.Sql).toBe(TELEMETRY_TOPIC_RULE_SQL);
+    expect(rule.Actions).toEqual([
+      {
+        Firehose: {
+          DeliveryStreamName: { Ref: deliveryId('telemetry') },
+          Separator: '\n',
+          BatchMode: false,
+          RoleArn: expect.anything(),
+        },
+      },
+    ]);
+  });
+
+  it('lets the rules put only into the telemetry delivery stream (no partition key exists: thing is the identity)', () => {
+    const role = logicalId(template, 'AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'iot.amazonaws.com' } })],
+      },
+    });
+    const put = roleStatements(template, role).find((s) => s.Sid === 'PutTelemetry') as Statement;
+    expect([put.Action, text(put.Resource)]).toEqual([
+      'firehose:PutRecord',
+      `{${deliveryId('telemetry')}.Arn}`,
+    ]);
+  });
+
+  it('takes Direct PUT into each delivery stream, encrypted at rest with an AWS owned key', () => {
+    for (const table of LAKE_TABLE_NAMES) {
+      const properties = resources[deliveryId(table)].Properties;
+      expect(properties.DeliveryStreamType).toBe('DirectPut');
+      expect(properties.DeliveryStreamEncryptionConfigurationInput).toEqual({ KeyType: 'AWS_OWNED_CMK' });
+      expect(properties.KinesisStreamSourceConfiguration).toBeUndefined();
+    }
+  });
+
+  it("archives each table's own source records under raw/, since neither sees the other's", () => {
+    for (const table of LAKE_TABLE_NAMES) {
+      expect(destination(table).S3BackupMode).toBe('Enabled');
+      expect(destination(table).S3BackupConfiguration).toMatchObject({
+        Prefix: expect.stringMatching(/^raw\/ingest_year=!\{timestamp:yyyy\}\//),
+        CompressionFormat: 'GZIP',
+      });
+    }
+  });
+
+  it('lets each transform put its overflow back into its own delivery stream only', () => {
+    for (const table of LAKE_TABLE_NAMES) {
+      const role = resources[transformId(table)].Properties.Role['Fn::GetAtt'][0];
+      expect(roleStatements(template, role).map((s) => [s.Action, text(s.Resource)])).toEqual([
+        ['s3:PutObject', `{${bucket}.Arn}/errors/readings/${table}/*`],
+        ['firehose:PutRecordBatch', `{${deliveryId(table)}.Arn}`],
+      ]);
+    }
+  });
+
+  it("points the CSV import at the telemetry delivery stream and the photo Lambda's target at the coffees one", () => {
+    const csvId = logicalId(template, 'AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ INGEST_DELIVERY_STREAM_NAME: Match.anyValue() }) },
+    });
+    expect(environmentOf(template, csvId).INGEST_DELIVERY_STREAM_NAME).toBe(`{${deliveryId('telemetry')}}`);
+    expect(environmentOf(template, csvId).INGEST_STREAM_NAME).toBeUndefined();
+    const role = resources[csvId].Properties.Role['Fn::GetAtt'][0];
+    expect(roleStatements(template, role).map((s) => [s.Action, text(s.Resource)])).toContainEqual([
+      'firehose:PutRecordBatch',
+      `{${deliveryId('telemetry')}.Arn}`,
+    ]);
+    expect(ingest.coffeesTarget.kind).toBe('firehose');
+    expect(stack.resolve(ingest.coffeesTarget.environment)).toEqual({
+      INGEST_DELIVERY_STREAM_NAME: { Ref: deliveryId('coffees') },
+    });
+  });
+
+  it('names nothing itself, so that two stacks deploy side by side', () => {
+    expect(fixedPhysicalNames(template, 'Ingest')).toEqual([]);
+  });
+
+  it('refuses the Glue job (it reads the stream) and a shard count (there is no stream)', () => {
+    const scratch = new Stack(unbundledApp(), 'DirectRefusals');
+    const glueLake = new Lake(scratch, 'GlueLake', { firstYear: 2026, glueStreamingJob: true });
+    expect(
+      () => new Ingest(scratch, 'WithGlue', { topicPrefix: 'dt/coffee-iot', lake: glueLake, path: 'direct' }),
+    ).toThrow(/Glue streaming job reads the Kinesis ingest stream/);
+    const plainLake = new Lake(scratch, 'PlainLake', { firstYear: 2026, glueStreamingJob: false });
+    expect(
+      () =>
+        new Ingest(scratch, 'WithShards', { topicPrefix: 'dt/coffee-iot', lake: plainLake, shardCount: 2 }),
+    ).toThrow(/shardCount applies to the stream path only/);
   });
 });

@@ -4,11 +4,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
+import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { asList, iamAllowStatements, type Statement, text } from '../testing/template-text.js';
 import type { DatabaseMode } from './database-access.js';
+import { deliveryStreamTarget, streamTarget } from './ingest-target.js';
 import { type PhotoDatabaseAccess, Photos, type PhotosProps } from './photos.js';
 
 function logicalId(template: Template, type: string, properties: Record<string, unknown> = {}): string {
@@ -78,7 +80,7 @@ function synth(app: App, overrides: Partial<PhotosProps> = {}, mode: DatabaseMod
   const photos = new Photos(stack, 'Photos', {
     retentionDays: 30,
     versioned: false,
-    ingestStream: new Stream(stack, 'IngestStream'),
+    ingestTarget: streamTarget(new Stream(stack, 'IngestStream')),
     database,
     alarmTopic: new Topic(stack, 'Alarms'),
     ...overrides,
@@ -273,6 +275,32 @@ describe('Photos', () => {
       Action: 'kinesis:PutRecords',
       Resource: { 'Fn::GetAtt': [stream, 'Arn'] },
     });
+  });
+
+  it('puts records into the coffees delivery stream on the direct path, that stream only', () => {
+    const scratch = new Stack(unbundledApp(), 'PhotosDirect');
+    const coffees = new CfnDeliveryStream(scratch, 'CoffeesDelivery', { deliveryStreamType: 'DirectPut' });
+    new Photos(scratch, 'Photos', {
+      retentionDays: 30,
+      versioned: false,
+      ingestTarget: deliveryStreamTarget(coffees),
+      database: databaseAccess(scratch, 'data-api'),
+      alarmTopic: new Topic(scratch, 'Alarms'),
+    });
+    const direct = Template.fromStack(scratch);
+    const directFn = logicalId(direct, 'AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ DATABASE_MODE: 'data-api' }) },
+    });
+    const variables = direct.toJSON().Resources[directFn].Properties.Environment.Variables;
+    expect(variables.INGEST_DELIVERY_STREAM_NAME).toEqual({ Ref: 'CoffeesDelivery' });
+    expect(variables.INGEST_STREAM_NAME).toBeUndefined();
+    const directRole = direct.toJSON().Resources[directFn].Properties.Role['Fn::GetAtt'][0];
+    const statements = fnStatements(direct, directRole);
+    expect(statements.find((s) => s.Sid === 'PutCoffeeRecords')).toMatchObject({
+      Action: 'firehose:PutRecordBatch',
+      Resource: { 'Fn::GetAtt': ['CoffeesDelivery', 'Arn'] },
+    });
+    expect(JSON.stringify(statements)).not.toContain('kinesis:');
   });
 
   it('is granted what connecting to the database needs (the secret among it)', () => {

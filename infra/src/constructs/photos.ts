@@ -3,7 +3,6 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Bucket, BucketEncryption, EventType, type LifecycleRule } from 'aws-cdk-lib/aws-s3';
@@ -13,6 +12,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CoffeeLambda } from './coffee-lambda.js';
 import type { PhotoDatabaseAccess } from './database-access.js';
+import type { IngestTarget } from './ingest-target.js';
 import { createAccessLogsBucket, PRIVATE_BUCKET } from './private-buckets.js';
 
 // The database construct implements it (database-access.ts); re-exported for the stack.
@@ -26,8 +26,8 @@ export interface PhotosProps {
    * so versioning never keeps a face past what retentionDays and deletes promise.
    */
   readonly versioned: boolean;
-  /** The ingest stream the analysed coffee records go to (type=coffee). */
-  readonly ingestStream: IStream;
+  /** Where the analysed coffee records go (type=coffee): the coffees delivery stream or the ingest stream. */
+  readonly ingestTarget: IngestTarget;
   /** Aurora (Data API or RDS Proxy), where the coffees are recorded. */
   readonly database: PhotoDatabaseAccess;
   /** Where the pipeline's alarms notify. */
@@ -41,7 +41,7 @@ const ALARM_PERIOD = Duration.minutes(5);
 
 /**
  * The photo pipeline: devices PUT `photos/{thing}/…jpg` into the bucket (DeviceIdentity's role),
- * each new object invokes the photo Lambda (Rekognition DetectFaces → Aurora + ingest stream);
+ * each new object invokes the photo Lambda (Rekognition DetectFaces → Aurora + the lake's coffees);
  * an event that still fails after Lambda's retries lands in an SQS queue, and an alarm says so.
  *
  * Secure defaults, written out: no public access, SSE-S3, TLS 1.2+ only, server access logs to a
@@ -85,16 +85,16 @@ export class Photos extends Construct {
     const { database } = props;
     const lambda = new CoffeeLambda(this, 'Analyzer', {
       handler: 'photo',
-      description: 'coffee-iot photo pipeline: photos/ → Rekognition DetectFaces → Aurora + ingest stream',
+      description: 'coffee-iot photo pipeline: photos/ → Rekognition DetectFaces → Aurora + the lake',
       // Exactly what readPhotoHandlerConfig reads; the confidence thresholds keep their defaults.
       environment: {
-        INGEST_STREAM_NAME: props.ingestStream.streamName,
+        ...props.ingestTarget.environment,
         ...database.environment,
         DELETE_PHOTO_AFTER_ANALYSIS: String(deletePhotoAfterAnalysis),
       },
       timeout: Duration.minutes(1),
       functionProps: {
-        // Data API (small): outside any VPC, so S3, Rekognition and Kinesis need no NAT or endpoint.
+        // Data API (small): outside any VPC, so S3, Rekognition and Firehose need no NAT or endpoint.
         // mysql (fleet): the private subnets, through the NAT, with the proxy's security group.
         ...database.placement,
         // S3 invokes asynchronously: two retries, then the event goes to the queue, never lost.
@@ -132,22 +132,7 @@ export class Photos extends Construct {
         resources: ['*'],
       }),
     );
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        sid: 'PutCoffeeRecords',
-        actions: ['kinesis:PutRecords'],
-        resources: [props.ingestStream.streamArn],
-      }),
-    );
-    if (props.ingestStream.encryptionKey) {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          sid: 'EncryptCoffeeRecords',
-          actions: ['kms:GenerateDataKey'],
-          resources: [props.ingestStream.encryptionKey.keyArn],
-        }),
-      );
-    }
+    props.ingestTarget.grantPut(fn, 'PutCoffeeRecords');
     props.database.grantConnect(fn);
   }
 
