@@ -61,6 +61,11 @@ export class EnvReader {
     return fallback;
   }
 
+  /** Records a problem a caller found across variables (two that exclude each other, say). */
+  problem(text: string): void {
+    this.problems.push(text);
+  }
+
   /** Throws EnvironmentError naming every problem seen by the reads above. */
   done(): void {
     if (this.problems.length > 0) throw new EnvironmentError(this.problems);

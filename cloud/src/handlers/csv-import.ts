@@ -5,7 +5,7 @@ import { type CsvImportEventSummary, handleCsvImportEvent } from '../lake/import
 import { createS3ImportStore } from '../lake/import/s3-import-store.js';
 import { createCloudLogger } from '../logging/logger.js';
 import { createS3Client } from '../photos/s3-photo-store.js';
-import { createKinesisClient, createKinesisIngestStream } from '../stream/kinesis-stream.js';
+import { openIngestStream } from '../stream/open-ingest-stream.js';
 
 const logger = createCloudLogger('coffee-iot-csv-import');
 // Checked when the container starts, so a misconfigured deploy fails at once, naming every bad variable.
@@ -13,11 +13,7 @@ const config = readCsvImportConfig(process.env);
 // Clients are created once per container and reused across invocations.
 const deps = {
   store: createS3ImportStore(createS3Client({})),
-  stream: createKinesisIngestStream({
-    client: createKinesisClient({}),
-    streamName: config.streamName,
-    retry: { retry: IMPORT_RETRY_POLICY },
-  }),
+  stream: openIngestStream(config.ingest, { retry: IMPORT_RETRY_POLICY }).stream,
   logger,
   now: () => new Date(),
   maxRefusedDetails: config.maxRefusedDetails,

@@ -3,13 +3,14 @@ import { createRekognitionAnalyzer } from '../analysis/rekognition-analyzer.js';
 import { openLambdaDatabase } from '../db/lambda-database.js';
 import { createCoffeeRepository } from '../db/sql-coffee-repository.js';
 import type { Logger } from '../logging/logger.js';
-import { createKinesisClient, createKinesisIngestStream } from '../stream/kinesis-stream.js';
+import { openIngestStream } from '../stream/open-ingest-stream.js';
 import type { PhotoHandlerConfig } from './photo-handler-config.js';
 import type { PhotoPipelineDeps } from './process-photos.js';
 import { createS3Client, createS3PhotoStore } from './s3-photo-store.js';
 
 /**
- * Wires the photo pipeline to AWS: S3, Rekognition, Kinesis and Aurora (through RDS Proxy, with
+ * Wires the photo pipeline to AWS: S3, Rekognition, the ingest stream (Kinesis, or the coffees
+ * delivery stream on the direct path) and Aurora (through RDS Proxy, with
  * credentials from Secrets Manager over TLS verified against the RDS CA). Built once per Lambda
  * container; the clients and the database pool are reused across invocations.
  */
@@ -28,7 +29,7 @@ export async function createAwsPhotoPipeline(
       },
     }),
     coffees: createCoffeeRepository(database),
-    stream: createKinesisIngestStream({ client: createKinesisClient({}), streamName: config.streamName }),
+    stream: openIngestStream(config.ingest).stream,
     logger,
     now: () => new Date(),
     deletePhotoAfterAnalysis: config.deletePhotoAfterAnalysis,

@@ -5,7 +5,7 @@ import { readPhotoHandlerConfig } from './photo-handler-config.js';
 describe('readPhotoHandlerConfig', () => {
   it('reads the environment with documented defaults', () => {
     expect(readPhotoHandlerConfig({ INGEST_STREAM_NAME: 'ingest', DB_SECRET_ARN: 'arn:secret' })).toEqual({
-      streamName: 'ingest',
+      ingest: { kind: 'kinesis', streamName: 'ingest' },
       database: { mode: 'mysql', dbSecretArn: 'arn:secret', dbHost: undefined, dbName: undefined },
       minFaceConfidence: 90,
       minAttributeConfidence: 80,
@@ -40,12 +40,28 @@ describe('readPhotoHandlerConfig', () => {
     );
   });
 
+  it('puts coffees on the coffees delivery stream when INGEST_DELIVERY_STREAM_NAME is set instead', () => {
+    expect(
+      readPhotoHandlerConfig({
+        INGEST_DELIVERY_STREAM_NAME: 'coffee-iot-coffees',
+        DB_SECRET_ARN: 'arn:secret',
+      }).ingest,
+    ).toEqual({ kind: 'firehose', deliveryStream: 'coffee-iot-coffees' });
+    expect(() =>
+      readPhotoHandlerConfig({
+        INGEST_STREAM_NAME: 'ingest',
+        INGEST_DELIVERY_STREAM_NAME: 'coffee-iot-coffees',
+        DB_SECRET_ARN: 'arn:secret',
+      }),
+    ).toThrow(/set exactly one of INGEST_STREAM_NAME .* or INGEST_DELIVERY_STREAM_NAME .*, got both/);
+  });
+
   it('names every missing or malformed variable at once', () => {
     expect(() =>
       readPhotoHandlerConfig({ MIN_ATTRIBUTE_CONFIDENCE: '120', DELETE_PHOTO_AFTER_ANALYSIS: 'sometimes' }),
     ).toThrow(
       new EnvironmentError([
-        'INGEST_STREAM_NAME is required',
+        'set exactly one of INGEST_STREAM_NAME (a Kinesis stream) or INGEST_DELIVERY_STREAM_NAME (a Firehose delivery stream, Direct PUT), got neither',
         'DB_SECRET_ARN is required',
         'MIN_ATTRIBUTE_CONFIDENCE must be a number from 0 to 100, got "120"',
         'DELETE_PHOTO_AFTER_ANALYSIS must be true or false, got "sometimes"',

@@ -1,9 +1,13 @@
 import { EnvReader } from '../config/env.js';
 import { type LambdaDatabaseConfig, readLambdaDatabaseConfig } from '../db/lambda-database-config.js';
+import { type IngestTarget, readIngestTarget } from '../stream/ingest-target-config.js';
 
 export interface PhotoHandlerConfig {
-  /** Ingest stream the coffee records go to. */
-  streamName: string;
+  /**
+   * Where the coffee records go: the Kinesis ingest stream (INGEST_STREAM_NAME) or, on the direct
+   * path, the coffees delivery stream itself (INGEST_DELIVERY_STREAM_NAME); exactly one is set.
+   */
+  ingest: IngestTarget;
   /** Aurora through the Data API or mysql2 (DATABASE_MODE; see db/lambda-database-config.ts). */
   database: LambdaDatabaseConfig;
   /** Faces Rekognition is less sure of than this (percent) are not counted. */
@@ -21,7 +25,7 @@ export function readPhotoHandlerConfig(
   const read = new EnvReader(env);
   const percent = { min: 0, max: 100 };
   const config: PhotoHandlerConfig = {
-    streamName: read.string('INGEST_STREAM_NAME'),
+    ingest: readIngestTarget(read),
     database: readLambdaDatabaseConfig(read),
     minFaceConfidence: read.number('MIN_FACE_CONFIDENCE', 90, percent),
     minAttributeConfidence: read.number('MIN_ATTRIBUTE_CONFIDENCE', 80, percent),

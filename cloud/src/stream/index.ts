@@ -15,6 +15,13 @@ export {
   type StreamUnavailableErrorOptions,
 } from './ingest-stream.js';
 export {
+  describeIngestTarget,
+  INGEST_DELIVERY_STREAM_VARIABLE,
+  INGEST_STREAM_VARIABLE,
+  type IngestTarget,
+  readIngestTarget,
+} from './ingest-target-config.js';
+export {
   createKinesisClient,
   createKinesisIngestStream,
   type KinesisClientOptions,

@@ -1,11 +1,15 @@
 import type { IngestStream } from '../../stream/ingest-stream.js';
-import { createKinesisClient, createKinesisIngestStream } from '../../stream/kinesis-stream.js';
+import type { IngestTarget } from '../../stream/ingest-target-config.js';
+import { openIngestStream } from '../../stream/open-ingest-stream.js';
 import { IMPORT_RETRY_POLICY } from './import-retry.js';
 
 /** Where `coffee-iot import` sends readings. */
 export interface ImportTarget {
   stream: IngestStream;
-  /** For the report: "the local lake at .local/lake", "Kinesis stream coffee-ingest". */
+  /**
+   * For the report: "the local lake at .local/lake", "Kinesis stream coffee-ingest", "Firehose
+   * delivery stream coffee-iot-telemetry".
+   */
   description: string;
   /** Flushes and releases what the target holds (the lake's files, the SDK's sockets). */
   close(): Promise<void>;
@@ -38,27 +42,33 @@ export async function openLakeTarget(lakeDir: string, now: () => Date): Promise<
   };
 }
 
-export interface KinesisTargetOptions {
-  streamName: string;
+export interface StreamTargetOptions {
   region?: string;
-  /** A local endpoint (kinesalite); AWS's own when absent. */
+  /** A local endpoint (kinesalite, moto_server); AWS's own when absent. */
   endpoint?: string;
 }
 
-export function openKinesisTarget(options: KinesisTargetOptions): ImportTarget {
-  const client = createKinesisClient({
-    ...(options.region === undefined ? {} : { region: options.region }),
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-  });
+/**
+ * A Kinesis ingest stream or a Firehose delivery stream (Direct PUT), waiting out throttling at
+ * the import's pace (IMPORT_RETRY_POLICY). The description names which: "Kinesis stream NAME",
+ * "Firehose delivery stream NAME".
+ */
+export function openStreamTarget(target: IngestTarget, options: StreamTargetOptions = {}): ImportTarget {
+  const opened = openIngestStream(target, { ...options, retry: IMPORT_RETRY_POLICY });
   return {
-    stream: createKinesisIngestStream({
-      client,
-      streamName: options.streamName,
-      retry: { retry: IMPORT_RETRY_POLICY },
-    }),
-    description: `Kinesis stream ${options.streamName}`,
+    stream: opened.stream,
+    description: opened.description,
     async close() {
-      client.destroy();
+      opened.close();
     },
   };
+}
+
+export interface KinesisTargetOptions extends StreamTargetOptions {
+  streamName: string;
+}
+
+export function openKinesisTarget(options: KinesisTargetOptions): ImportTarget {
+  const { streamName, ...rest } = options;
+  return openStreamTarget({ kind: 'kinesis', streamName }, rest);
 }
