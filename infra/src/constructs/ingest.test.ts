@@ -84,7 +84,7 @@ describe('Ingest on the stream path', () => {
       StreamModeDetails: { StreamMode: 'PROVISIONED' },
       StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
     });
-    expect(stack.resolve(ingest.stream.streamArn)).toEqual({ 'Fn::GetAtt': [streamId, 'Arn'] });
+    expect(stack.resolve(ingest.stream?.streamArn)).toEqual({ 'Fn::GetAtt': [streamId, 'Arn'] });
   });
 
   it('deletes the stream with the stack: it bills by the shard-hour and replays come from raw/', () => {
@@ -394,7 +394,7 @@ describe('Ingest on the stream path', () => {
       },
     });
     const config = readCsvImportConfig(environmentOf(template, csvImport));
-    expect(config.streamName).toBe(`{${streamId}}`);
+    expect(config.ingest).toEqual({ kind: 'kinesis', streamName: `{${streamId}}` });
     const role = resources[csvImport].Properties.Role['Fn::GetAtt'][0];
     expect(roleStatements(template, role).map((s) => [s.Action, text(s.Resource)])).toEqual([
       ['s3:GetObject', `{${bucket}.Arn}/imports/*`],
@@ -447,7 +447,7 @@ describe('Ingest on the stream path', () => {
     it('creates no delivery stream, and gives the job the ingest stream', () => {
       glueTemplate.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 0);
       expect(glueIngest.deliveryStreams).toEqual({});
-      const streamArn = glueStack.resolve(glueIngest.stream.streamArn);
+      const streamArn = glueStack.resolve(glueIngest.stream?.streamArn);
       glueTemplate.hasResourceProperties('AWS::Glue::Job', {
         DefaultArguments: Match.objectLike({ '--STREAM_ARN': streamArn }),
       });
@@ -540,7 +540,10 @@ describe('Ingest on the direct path (the default): no stream, each table its own
       Environment: { Variables: Match.objectLike({ INGEST_DELIVERY_STREAM_NAME: Match.anyValue() }) },
     });
     expect(environmentOf(template, csvId).INGEST_DELIVERY_STREAM_NAME).toBe(`{${deliveryId('telemetry')}}`);
-    expect(environmentOf(template, csvId).INGEST_STREAM_NAME).toBeUndefined();
+    expect(readCsvImportConfig(environmentOf(template, csvId)).ingest).toEqual({
+      kind: 'firehose',
+      deliveryStream: `{${deliveryId('telemetry')}}`,
+    });
     const role = resources[csvId].Properties.Role['Fn::GetAtt'][0];
     expect(roleStatements(template, role).map((s) => [s.Action, text(s.Resource)])).toContainEqual([
       'firehose:PutRecordBatch',

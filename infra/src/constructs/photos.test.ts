@@ -204,7 +204,7 @@ describe('Photos', () => {
       DELETE_PHOTO_AFTER_ANALYSIS: 'false',
     });
     expect(readPhotoHandlerConfig(env)).toMatchObject({
-      streamName: `{${stream}}`,
+      ingest: { kind: 'kinesis', streamName: `{${stream}}` },
       deletePhotoAfterAnalysis: false,
     });
   });
