@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { STACK_OUTPUT_KEYS } from '../../cloud/src/provision/stack-resources.js';
 import { CoffeeIotStack } from './coffee-iot-stack.js';
+import { ALARMS } from './costs/usage.js';
 import { StackConfigError } from './stack-config.js';
 import { text } from './testing/template-text.js';
 
@@ -174,6 +175,10 @@ describe('the CoffeeIot stack', () => {
     const outputs = Object.keys(template.toJSON().Outputs);
     expect(outputs).toEqual(expect.arrayContaining(['TelemetryDeliveryStream', 'CoffeesDeliveryStream']));
     expect(outputs).not.toContain('IngestStreamName');
+  });
+
+  it('deploys as many alarms as the cost model bills (docs/costs.md)', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', ALARMS);
   });
 
   it("alarms on forged identities and refused readings through the stack's alarm topic", () => {

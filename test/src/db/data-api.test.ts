@@ -13,6 +13,7 @@ import {
 } from '../../../cloud/src/db/index.js';
 import { silentLogger } from '../../../cloud/src/logging/logger.js';
 import { sampleCoffeeRecord } from '../../../cloud/src/testing/coffee-fixtures.js';
+import { DATA_API_CALLS } from '../../../infra/src/costs/usage.js';
 import { FakeRdsDataApi } from '../harness/fake-rds-data-api.js';
 import { MariaDbServer } from '../harness/mariadb.js';
 import { describeCoffeeDatabase } from './coffee-database-contract.js';
@@ -170,6 +171,51 @@ describe('the dashboard API over the Data API', () => {
         'coffee-pi-01',
       ]);
       expect(snapshot.coffees).toHaveLength(1);
+    } finally {
+      await database.close();
+      client.destroy();
+      await api.stop();
+    }
+  });
+});
+
+describe('what the Data API bills: calls per photo and per dashboard request (docs/costs.md)', () => {
+  it('makes the number of calls the cost model assumes', async () => {
+    const { api, client, open } = await fakeDataApi();
+    const database = open();
+    try {
+      await migrateToLatest(database.db);
+      const coffees = createCoffeeRepository(database);
+      const record = sampleCoffeeRecord();
+
+      // What the photo Lambda does for one new photo (cloud/src/photos/process-photos.ts).
+      api.calls.length = 0;
+      await coffees.findByPhotoKey(record.photoKey);
+      await coffees.recordCoffee({ record, faceDetails: null });
+      await coffees.markStreamed([record.photoKey], new Date('2026-03-02T12:00:00.000Z'));
+      const perPhoto = api.calls.length;
+
+      api.calls.length = 0;
+      const answer = await handleDashboardRequest(
+        {
+          rawPath: '/api/snapshot',
+          headers: { accept: 'application/json' },
+          requestContext: { requestId: 'req-2', http: { method: 'GET' } },
+        } as unknown as APIGatewayProxyEventV2,
+        {
+          database,
+          devices: createDeviceRepository(database),
+          coffees,
+          photoLinks: { linkFor: async (key: string) => `https://photos.example/${key}` },
+          photoLinkSeconds: 300,
+          logger: silentLogger(),
+          now: () => new Date('2026-03-02T12:00:00.000Z'),
+        },
+      );
+      expect(answer.statusCode).toBe(200);
+      const perDashboardRequest = api.calls.length;
+
+      expect({ perPhoto, perDashboardRequest }).toEqual(DATA_API_CALLS);
     } finally {
       await database.close();
       client.destroy();
