@@ -23,7 +23,7 @@ export class CoffeeIotStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
-    this.config = readStackConfig(this.node, this.account);
+    this.config = readStackConfig(this.node, this.account, this.stackName);
     const { config } = this;
 
     const alarms = new Topic(this, 'Alarms', { displayName: 'coffee-iot alarms', enforceSSL: true });

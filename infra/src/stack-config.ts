@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
 import { INGEST_PATHS, type IngestPath } from './constructs/ingest-target.js';
+import { defaultAuthDomainPrefix } from './stack-names.js';
 
 /**
  * How the Lambdas reach Aurora (docs/costs.md): `small` pauses the database when idle and reaches
@@ -53,7 +54,7 @@ export class StackConfigError extends Error {
 const KEY = (name: string) => `coffee-iot:${name}`;
 
 /** Reads every setting and reports every bad one at once, naming the context key. */
-export function readStackConfig(node: Node, account: string): StackConfig {
+export function readStackConfig(node: Node, account: string, stackName: string): StackConfig {
   const problems: string[] = [];
   const raw = (name: string) => node.tryGetContext(KEY(name)) as unknown;
   const bool = (name: string, fallback: boolean): boolean => {
@@ -100,10 +101,11 @@ export function readStackConfig(node: Node, account: string): StackConfig {
     exportSchedule: text('exportSchedule', 'cron(30 1 * * ? *)', /^(cron|rate)\(.+\)$/, 'cron(…) or rate(…)'),
     alarmEmail: text('alarmEmail', '', /^$|^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address or empty'),
     // Cognito domain prefixes are unique in a region across all accounts: the account id makes
-    // the default unique when it is known at synth (the CDK CLI sets it from your credentials).
+    // the default unique when it is known at synth (the CDK CLI sets it from your credentials),
+    // the stack name between two stacks of one account.
     authDomainPrefix: text(
       'authDomainPrefix',
-      Token.isUnresolved(account) ? 'coffee-iot-dashboard' : `coffee-iot-${account}`,
+      defaultAuthDomainPrefix(stackName, Token.isUnresolved(account) ? undefined : account),
       /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
       'lower-case letters, digits and hyphens',
     ),

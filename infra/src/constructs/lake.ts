@@ -16,6 +16,7 @@ import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 // LAKE_PREFIXES is not exported from '@coffee-iot/cloud/lake' (yet): read it from the source.
 import { LAKE_PREFIXES } from '../../../cloud/src/lake/layout.js';
+import { stackNameWords } from '../stack-names.js';
 import { REPO_ROOT } from './coffee-lambda.js';
 import { createAccessLogsBucket, PRIVATE_BUCKET } from './private-buckets.js';
 
@@ -38,22 +39,10 @@ export interface LakeNames {
   readonly streamingJob: string;
 }
 
-/** `CoffeeIot` → `coffee_iot` (separator `_`) or `coffee-iot` (separator `-`). */
-function wordsOf(stackName: string, separator: '_' | '-'): string {
-  const words = stackName
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((word) => word !== '');
-  if (words.length === 0) throw new Error(`Lake: no name can be made from the stack name "${stackName}"`);
-  return words.join(separator);
-}
-
 export function lakeNames(stackName: string): LakeNames {
-  const kebab = wordsOf(stackName, '-');
+  const kebab = stackNameWords(stackName, '-');
   return {
-    database: wordsOf(stackName, '_'),
+    database: stackNameWords(stackName, '_'),
     workGroup: kebab,
     streamingJob: `${kebab}-ingest-stream`,
   };
