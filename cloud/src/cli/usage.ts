@@ -44,7 +44,7 @@ const TEXTS: Record<HelpTopic, string[]> = {
     'Lake commands (local lake directory: --lake DIR, default $COFFEE_IOT_LAKE_DIR, else .local/lake):',
     '  query "SQL" [--format table|csv|json]',
     '                            SQL over the lake tables telemetry, coffees and devices (DuckDB)',
-    '  import FILE.csv [--stream NAME]',
+    '  import FILE.csv [--stream NAME | --delivery-stream NAME]',
     '                            backfill readings from a CSV, with a report of refused lines',
     '  replay --from T --to T    rebuild the curated partitions of an ingest-time window from raw/',
     "  export [--date DAY]       the day's readings and coffees joined with devices, CSV and Parquet",

@@ -14,6 +14,12 @@ export interface FirehoseIngestStreamOptions {
   deliveryStream: string;
   /** Retry policy, time and limits; defaults suit a Lambda (about 3 s per batch at most). */
   retry?: Omit<PutRecordBatchAllOptions, 'deliveryStream'>;
+  /**
+   * Ends every record that does not already end with it (none by default). The lake's producers
+   * pass a newline, as the telemetry rule's Firehose action does: Firehose backs the source
+   * records up to raw/ joined with nothing between them, so without it raw/ is one unbroken line.
+   */
+  recordTerminator?: string;
 }
 
 /**
@@ -30,13 +36,15 @@ export interface FirehoseIngestStreamOptions {
  */
 export function createFirehoseIngestStream(options: FirehoseIngestStreamOptions): IngestStream {
   const { send, deliveryStream } = options;
+  const terminator =
+    options.recordTerminator === undefined ? undefined : Buffer.from(options.recordTerminator);
   if (!deliveryStream)
     throw new TypeError('createFirehoseIngestStream needs a deliveryStream name, got none');
   return {
     async putRecords(records) {
       try {
         await putRecordBatchAll(
-          records.map((record) => record.data),
+          records.map((record) => terminated(record.data, terminator)),
           send,
           { ...options.retry, deliveryStream },
         );
@@ -45,6 +53,16 @@ export function createFirehoseIngestStream(options: FirehoseIngestStreamOptions)
       }
     },
   };
+}
+
+function terminated(data: Uint8Array, terminator: Buffer | undefined): Uint8Array {
+  if (
+    terminator === undefined ||
+    Buffer.from(data.buffer, data.byteOffset, data.byteLength).subarray(-terminator.length).equals(terminator)
+  ) {
+    return data;
+  }
+  return Buffer.concat([data, terminator]);
 }
 
 /** The put-record-batch errors as the IngestStream port names them; anything else unchanged. */

@@ -206,6 +206,23 @@ describeIngestStreamDeliveryContract('Firehose adapter, scripted PutRecordBatch'
 describeIngestStreamDeliveryContract('Firehose adapter through the SDK sender', firehoseSdkSubject);
 
 describe('createFirehoseIngestStream', () => {
+  it('ends each record with the terminator it is given, once, so raw/ holds one record per line', async () => {
+    const sent: string[][] = [];
+    const stream = createFirehoseIngestStream({
+      send: async (records) => {
+        sent.push(records.map((r) => Buffer.from(r).toString('utf8')));
+        return { FailedPutCount: 0, RequestResponses: records.map((_, i) => ({ RecordId: `r${i}` })) };
+      },
+      deliveryStream: DELIVERY_STREAM,
+      recordTerminator: '\n',
+    });
+    await stream.putRecords([
+      { partitionKey: 'a', data: Buffer.from('{"n":1}') },
+      { partitionKey: 'a', data: Buffer.from('{"n":2}\n') },
+    ]);
+    expect(sent).toEqual([['{"n":1}\n', '{"n":2}\n']]);
+  });
+
   const encoder = new TextEncoder();
 
   it('drops partition keys: Direct PUT records are their data alone, an empty key included', async () => {

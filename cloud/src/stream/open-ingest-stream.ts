@@ -51,6 +51,8 @@ export function openIngestStream(
     stream: createFirehoseIngestStream({
       send: createFirehoseSender(firehose)(target.deliveryStream),
       deliveryStream: target.deliveryStream,
+      // One lake record per line in raw/, as the telemetry rule's records are.
+      recordTerminator: '\n',
       ...retry,
     }),
     description,

@@ -199,8 +199,16 @@ describe('coffee-iot import', () => {
     for (const [argv, message] of [
       [[], 'name the CSV file to import'],
       [['a.csv', 'b.csv'], 'expected one CSV file, got 2'],
-      [['a.csv', '--stream', 's', '--lake', 'x'], 'give either --lake or --stream, not both'],
-      [['a.csv', '--region', 'eu-west-1'], '--region applies only with --stream'],
+      [
+        ['a.csv', '--stream', 's', '--lake', 'x'],
+        'give one of --lake, --stream or --delivery-stream, not --lake and --stream',
+      ],
+      [
+        ['a.csv', '--stream', 's', '--delivery-stream', 'd'],
+        'give one of --lake, --stream or --delivery-stream, not --stream and --delivery-stream',
+      ],
+      [['a.csv', '--region', 'eu-west-1'], '--region applies only with --stream or --delivery-stream'],
+      [['a.csv', '--delivery-stream', ''], '--delivery-stream is empty'],
       [['a.csv', '--stream', 's', '--endpoint', 'localhost:4567'], '--endpoint must be an http(s) URL'],
       [['a.csv', '--frobnicate'], "Unknown option '--frobnicate'"],
     ] as const) {

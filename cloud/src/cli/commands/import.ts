@@ -15,13 +15,13 @@ import {
 import {
   type ImportTarget,
   LocalLakeUnavailableError,
-  openKinesisTarget,
   openLakeTarget,
+  openStreamTarget,
 } from '../../lake/import/import-target.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../cli-io.js';
 import { DEFAULT_LAKE_DIR, LAKE_DIR_ENV } from '../lake-dir.js';
 
-export const IMPORT_USAGE = `Usage: coffee-iot import FILE.csv [--lake DIR | --stream NAME [--region R] [--endpoint URL]] [--report FILE]
+export const IMPORT_USAGE = `Usage: coffee-iot import FILE.csv [--lake DIR | --stream NAME | --delivery-stream NAME [--region R] [--endpoint URL]] [--report FILE]
 
 Backfills telemetry from a CSV file. Bad lines are refused with their line number and reason; the
 good ones are imported. Importing the same file again adds nothing new.
@@ -36,9 +36,12 @@ The CSV: a header row, then one reading per line.
 
 Target (default: the local lake):
   --lake DIR        the local lake (default $${LAKE_DIR_ENV}, else ${DEFAULT_LAKE_DIR})
-  --stream NAME     a Kinesis ingest stream instead
-  --region R        its region (default: the AWS SDK's)
-  --endpoint URL    a local Kinesis endpoint (kinesalite)
+  --stream NAME     a Kinesis ingest stream instead (a stack on the stream ingest path)
+  --delivery-stream NAME
+                    the telemetry Firehose delivery stream instead (a stack on the default
+                    direct path: its TelemetryDeliveryStream output)
+  --region R        their region (default: the AWS SDK's)
+  --endpoint URL    a local endpoint (kinesalite, moto)
 
 Options:
   --report FILE     write every refused line to FILE as CSV (line,reason)
@@ -52,6 +55,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   lake: { type: 'string' },
   stream: { type: 'string' },
+  'delivery-stream': { type: 'string' },
   region: { type: 'string' },
   endpoint: { type: 'string' },
   report: { type: 'string' },
@@ -61,7 +65,8 @@ interface ImportCommand {
   file: string;
   target:
     | { kind: 'lake'; dir: string }
-    | { kind: 'kinesis'; streamName: string; region?: string; endpoint?: string };
+    | { kind: 'kinesis'; streamName: string; region?: string; endpoint?: string }
+    | { kind: 'firehose'; deliveryStream: string; region?: string; endpoint?: string };
   reportFile: string | undefined;
 }
 
@@ -110,7 +115,7 @@ export async function runImport(argv: readonly string[], io: CliIo): Promise<num
     target =
       command.target.kind === 'lake'
         ? await openLakeTarget(command.target.dir, io.now ?? (() => new Date()))
-        : openKinesisTarget(command.target);
+        : openRemoteTarget(command.target);
   } catch (error) {
     reportOut?.destroy();
     if (error instanceof LocalLakeUnavailableError) return fail(io, EXIT_FAILURE, error.message);
@@ -191,31 +196,41 @@ function parseImportArgs(
         : `expected one CSV file, got ${positionals.length}`,
     );
   }
-  for (const flag of ['lake', 'stream', 'region', 'endpoint', 'report'] as const) {
+  for (const flag of ['lake', 'stream', 'delivery-stream', 'region', 'endpoint', 'report'] as const) {
     if (values[flag] === '') throw new ImportUsageError(`--${flag} is empty`);
   }
-  if (values.stream === undefined) {
+  const targets = (['lake', 'stream', 'delivery-stream'] as const).filter(
+    (flag) => values[flag] !== undefined,
+  );
+  if (targets.length > 1) {
+    throw new ImportUsageError(
+      `give one of --lake, --stream or --delivery-stream, not ${targets.map((t) => `--${t}`).join(' and ')}`,
+    );
+  }
+  if (values.stream === undefined && values['delivery-stream'] === undefined) {
     for (const flag of ['region', 'endpoint'] as const) {
-      if (values[flag] !== undefined) throw new ImportUsageError(`--${flag} applies only with --stream`);
+      if (values[flag] !== undefined) {
+        throw new ImportUsageError(`--${flag} applies only with --stream or --delivery-stream`);
+      }
     }
-  } else if (values.lake !== undefined) {
-    throw new ImportUsageError('give either --lake or --stream, not both');
   }
   if (values.endpoint !== undefined && !/^https?:\/\/./.test(values.endpoint)) {
     throw new ImportUsageError(`--endpoint must be an http(s) URL, got "${values.endpoint}"`);
   }
   const file = resolve(cwd, positionals[0] as string);
   const reportFile = values.report === undefined ? undefined : resolve(cwd, values.report);
+  const remote = {
+    ...(values.region === undefined ? {} : { region: values.region }),
+    ...(values.endpoint === undefined ? {} : { endpoint: values.endpoint }),
+  };
   if (values.stream !== undefined) {
+    return { file, reportFile, target: { kind: 'kinesis', streamName: values.stream, ...remote } };
+  }
+  if (values['delivery-stream'] !== undefined) {
     return {
       file,
       reportFile,
-      target: {
-        kind: 'kinesis',
-        streamName: values.stream,
-        ...(values.region === undefined ? {} : { region: values.region }),
-        ...(values.endpoint === undefined ? {} : { endpoint: values.endpoint }),
-      },
+      target: { kind: 'firehose', deliveryStream: values['delivery-stream'], ...remote },
     };
   }
   // A blank $COFFEE_IOT_LAKE_DIR counts as unset, as for the other lake commands.
@@ -249,4 +264,16 @@ function fail(io: CliIo, code: number, message: string): number {
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   return error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
+}
+
+/** The Kinesis stream or the Firehose delivery stream the command names. */
+function openRemoteTarget(target: Exclude<ImportCommand['target'], { kind: 'lake' }>): ImportTarget {
+  const { region, endpoint } = target;
+  const options = {
+    ...(region === undefined ? {} : { region }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+  };
+  return target.kind === 'kinesis'
+    ? openStreamTarget({ kind: 'kinesis', streamName: target.streamName }, options)
+    : openStreamTarget({ kind: 'firehose', deliveryStream: target.deliveryStream }, options);
 }
