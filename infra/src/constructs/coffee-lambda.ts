@@ -41,7 +41,8 @@ export interface CoffeeLambdaProps {
 /**
  * Every coffee-iot Lambda the same way: nodejs24.x on arm64 (cheaper per GB-s than x86), bundled
  * by esbuild from the TypeScript sources exactly as cloud/scripts/bundle-lambdas.mjs does (ESM,
- * node24, the `coffee-iot-source` condition, no SQLite, the runtime's AWS SDK), JSON logs in a
+ * node24, the `coffee-iot-source` condition, no SQLite, the runtime's AWS SDK, names kept, no
+ * source map), JSON logs in a
  * log group of its own with a retention, and an environment each handler checks at start.
  */
 export class CoffeeLambda extends Construct {
@@ -65,14 +66,18 @@ export class CoffeeLambda extends Construct {
       description: props.description,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      // No --enable-source-maps: Node parses a handler's whole map at init, about 0.3 s of CPU on
+      // every cold start for the photo Lambda (bench/README.md). keepNames keeps stack traces
+      // readable by function name instead.
+      environment: { ...props.environment },
       loggingFormat: LoggingFormat.JSON,
       logGroup: this.logGroup,
       bundling: {
         format: OutputFormat.ESM,
         target: ESBUILD_TARGET,
         minify: true,
-        sourceMap: true,
+        sourceMap: false,
+        keepNames: true,
         mainFields: ['module', 'main'],
         // The runtime's SDK v3; SQLite is the local stack's database, never a Lambda's.
         externalModules: ['@aws-sdk/*', '@smithy/*', 'better-sqlite3'],

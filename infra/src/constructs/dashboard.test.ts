@@ -263,7 +263,6 @@ describe('Dashboard', () => {
         VpcConfig: Match.absent(),
         Environment: {
           Variables: {
-            NODE_OPTIONS: '--enable-source-maps',
             DATABASE_MODE: 'data-api',
             DB_CLUSTER_ARN: CLUSTER_ARN,
             DB_SECRET_ARN: { Ref: ref(stack, access.secret) },

@@ -195,7 +195,6 @@ describe('Photos', () => {
     const variables = resources[fn].Properties.Environment.Variables as Record<string, unknown>;
     const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, text(v)]));
     expect(env).toEqual({
-      NODE_OPTIONS: '--enable-source-maps',
       INGEST_STREAM_NAME: `{${stream}}`,
       DATABASE_MODE: 'data-api',
       DB_CLUSTER_ARN: CLUSTER_ARN,
