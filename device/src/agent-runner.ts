@@ -6,6 +6,7 @@ import { readAgentVersion } from './agent-version.js';
 import type { PressTrigger } from './button/button-port.js';
 import { openCoffeeStation } from './coffee/open-coffee-station.js';
 import type { AgentConfig } from './config/agent-config.js';
+import { EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
 import type { AgentSnapshot } from './health/agent-snapshot.js';
 import { type Clock, systemClock, systemTimers, type Timers } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
@@ -19,8 +20,8 @@ import { SqliteSpool } from './spool/sqlite-spool.js';
 import { type AgentStatus, STATUS_WRITE_INTERVAL_MS, writeStatusFile } from './status/status-file.js';
 import { createTransport } from './transport/select-transport.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
+// Startup failures are mapped to their exit codes by exitCodeFor (the CLI applies it).
+export { EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
 
 /** systemd's TimeoutStopSec is 10 s; we promise 5 s, so in-flight PUBACKs get at most 2 s. */
 const DRAIN_MS = 2000;

@@ -1,6 +1,7 @@
 import { CONFIG_PATH_ENV, DEFAULT_CONFIG_PATH, ENV_PREFIX } from './config/agent-config.js';
 import { CONFIG_FLAGS } from './config/config-flags.js';
 import { CONFIG_KEYS } from './config/config-keys.js';
+import { EXIT_CODES } from './exit-codes.js';
 
 const FLAG_HELP: Record<string, string> = {
   mock: 'simulated Sense HAT; still talks to the configured broker',
@@ -53,8 +54,8 @@ export function usageText(): string {
     'Configuration keys  [default]  flag  environment variable:',
     ...keyLines,
     '',
-    'Exit codes: 0 success; 1 the agent failed, or status found it not running or not connected;',
-    '2 bad usage or configuration (every problem is printed, one per line, naming its key).',
+    'Exit codes (the systemd unit does not restart on 2 or 3):',
+    ...EXIT_CODES.map(({ code, meaning }) => `  ${code}  ${meaning}`),
     '',
   ].join('\n');
 }

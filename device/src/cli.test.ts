@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CliIo, main } from './cli.js';
 import { CONFIG_FLAGS } from './config/config-flags.js';
 import { createLogger } from './ports/logger.js';
+import { openSenseHat } from './sensors/sense-hat-sensors.js';
 import { writeStatusFile } from './status/status-file.js';
 
 function sink() {
@@ -136,6 +137,38 @@ describe('coffee-iot-agent CLI', () => {
     runAgent.mockRejectedValue(new Error('spool is corrupt'));
     expect(await main(['--config', 'agent.json'], io())).toBe(1);
     expect(logs.text).toMatch(/"level":60.*spool is corrupt/);
+  });
+
+  it('exits 3, naming the install and doctor, when the Sense HAT driver module is missing', async () => {
+    const missing = 'coffee-iot-no-such-driver';
+    runAgent.mockImplementation(() => openSenseHat({ loadDriver: () => import(missing) }).then(() => 0));
+    expect(await main(['--config', 'agent.json'], io())).toBe(3);
+    expect(stderr.text).toMatch(/driver module node-sense-hat is missing or cannot load/);
+    expect(stderr.text).toMatch(/reinstall from the release tarball/i);
+    expect(stderr.text).toMatch(/coffee-iot-agent doctor/);
+    expect(stderr.text).not.toMatch(/HAT is seated/);
+    expect(logs.text).toMatch(/"level":60.*"exitCode":3/);
+  });
+
+  it('exits 4, naming the HAT, I2C and /dev/i2c-1, when the driver loads but the HAT is absent', async () => {
+    runAgent.mockImplementation(() =>
+      openSenseHat({
+        loadDriver: async () => {
+          throw new Error('Cannot detect RPi-Sense FB device');
+        },
+      }).then(() => 0),
+    );
+    expect(await main(['--config', 'agent.json'], io())).toBe(4);
+    expect(stderr.text).toMatch(/Sense HAT is not answering/);
+    expect(stderr.text).toMatch(/raspi-config/);
+    expect(stderr.text).toMatch(/\/dev\/i2c-1/);
+    expect(stderr.text).not.toMatch(/reinstall/i);
+  });
+
+  it('lists every exit code in the usage text', async () => {
+    await main(['--help'], io());
+    for (const code of ['0', '1', '2', '3', '4'])
+      expect(stdout.text).toMatch(new RegExp(`^ {2}${code} `, 'm'));
   });
 
   it('status reads the state directory of the configuration, without checking the key', async () => {

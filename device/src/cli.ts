@@ -6,6 +6,7 @@ import { ConfigError } from './config/config-error.js';
 import { CONFIG_FLAGS, type ConfigFlagValues } from './config/config-flags.js';
 import type { ConfigFs } from './config/config-fs.js';
 import { type ConfigSources, loadConfig } from './config/load-config.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { createLogger, type Logger, type LogLevel } from './ports/logger.js';
 import { runStatusCommand, type TextSink } from './status/status-command.js';
 import { isPidAlive, type PidProbe } from './status/status-report.js';
@@ -23,9 +24,7 @@ export interface CliIo {
   runAgent?: typeof runAgent;
 }
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
 const COMMANDS = ['run', 'status', 'help'] as const;
 type Command = (typeof COMMANDS)[number];
@@ -94,10 +93,7 @@ function tryLoadConfig(sources: ConfigSources, stderr: TextSink): LoadedConfig |
   }
 }
 
-/**
- * The `coffee-iot-agent` command. Returns the exit code: 0 success, 1 the agent failed (or
- * `status` found it not running or not connected), 2 bad usage or configuration.
- */
+/** The `coffee-iot-agent` command. Returns the exit code (exit-codes.ts lists them). */
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   let parsed: ParsedCommand;
   try {
@@ -139,7 +135,11 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   try {
     return await (io.runAgent ?? runAgent)(config, { logger, warnings });
   } catch (error) {
-    logger.fatal({ err: error }, 'agent failed');
-    return EXIT_FAILURE;
+    const exitCode = exitCodeFor(error);
+    logger.fatal({ err: error, exitCode }, 'agent failed');
+    // A driver or hardware problem also gets one plain line on stderr: it is the answer to
+    // "why did it stop", and the JSON log buries it for someone at a terminal.
+    if (exitCode !== EXIT_FAILURE) io.stderr.write(`coffee-iot-agent: ${(error as Error).message}\n`);
+    return exitCode;
   }
 }

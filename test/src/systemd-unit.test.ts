@@ -4,6 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  EXIT_DRIVER_MISSING,
+  EXIT_FAILURE,
+  EXIT_HARDWARE_ABSENT,
+  EXIT_USAGE,
+} from '../../device/src/exit-codes.js';
 
 const UNIT_PATH = fileURLToPath(new URL('../../device/systemd/coffee-iot-agent.service', import.meta.url));
 const INSTALLER_PATH = fileURLToPath(new URL('../../device/scripts/install-pi.sh', import.meta.url));
@@ -99,13 +105,34 @@ describe('coffee-iot-agent.service', () => {
     expect(d.get('Group')).toEqual(['coffee-iot']);
     expect(d.get('SupplementaryGroups')?.[0]?.split(' ').sort()).toEqual(['gpio', 'i2c', 'input', 'video']);
     expect(d.get('Restart')).toEqual(['always']);
-    expect(d.get('RestartPreventExitStatus')).toEqual(['2']);
+    expect(d.get('RestartPreventExitStatus')).toEqual([`${EXIT_USAGE} ${EXIT_DRIVER_MISSING}`]);
     expect(d.get('KillSignal')).toEqual(['SIGTERM']);
     expect(d.get('TimeoutStopSec')).toEqual(['10']);
     expect(d.get('StateDirectory')).toEqual(['coffee-iot']);
     expect(d.get('ConfigurationDirectory')).toEqual(['coffee-iot']);
     expect(d.get('Environment')).toContain('NODE_ENV=production');
     expect(d.get('StandardOutput')).toEqual(['journal']);
+  });
+
+  it('does not restart on a configuration or install error, and rate-limits every other failure', () => {
+    const d = directives(unit);
+    const prevented = (d.get('RestartPreventExitStatus')?.[0] ?? '').split(' ').map(Number);
+    // Restarting cannot fix a bad agent.json or a driver module missing from the install.
+    expect(prevented).toEqual(expect.arrayContaining([EXIT_USAGE, EXIT_DRIVER_MISSING]));
+    // A HAT absent at boot may be a device node that appears a moment later: retried, within the limit.
+    expect(prevented).not.toContain(EXIT_HARDWARE_ABSENT);
+    expect(prevented).not.toContain(EXIT_FAILURE);
+    const interval = Number(d.get('StartLimitIntervalSec')?.[0]);
+    const burst = Number(d.get('StartLimitBurst')?.[0]);
+    const restartSec = Number(d.get('RestartSec')?.[0]);
+    expect(interval).toBeGreaterThan(0);
+    expect(burst).toBeGreaterThanOrEqual(3);
+    // A crash loop must trip the limit: `burst` restarts fit inside the interval.
+    expect(burst * restartSec).toBeLessThan(interval);
+    // The limit belongs to [Unit]; in [Service] systemd 252 would ignore it.
+    const unitSection = unit.slice(unit.indexOf('[Unit]'), unit.indexOf('[Service]'));
+    expect(unitSection).toMatch(/^StartLimitIntervalSec=/m);
+    expect(unitSection).toMatch(/^StartLimitBurst=/m);
   });
 
   it('is hardened, while leaving the Sense HAT, GPIO and camera devices reachable', () => {

@@ -142,10 +142,39 @@ describe('OnoffButton', () => {
     });
     const error = await b.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ButtonUnavailableError);
-    expect((error as Error).message).toMatch(
-      /onoff.*could not be loaded: Cannot find module 'epoll'.*--mock/,
-    );
+    expect((error as Error).message).toMatch(/onoff could not be loaded: Cannot find module 'epoll'/);
+    expect((error as Error).message).toMatch(/--mock/);
     expect((error as Error).cause).toBe(cause);
+  });
+
+  it('says onoff is missing from the install, and how to reinstall, when its native build was skipped', async () => {
+    const cause = new Error(
+      'Could not locate the bindings file. Tried:\n → /opt/coffee-iot/agent/node_modules/epoll/build/epoll.node',
+    );
+    const b = await make(simulatedOnoff(), {
+      loadDriver: async () => {
+        throw cause;
+      },
+    });
+    const error = await b.start().catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/onoff.*missing or cannot load.*release tarball.*doctor/);
+  });
+
+  it('says the GPIO hardware is not there when onoff loads but fails on the device', async () => {
+    const cause = Object.assign(
+      new Error("ENOENT: no such file or directory, open '/sys/class/gpio/export'"),
+      {
+        code: 'ENOENT',
+      },
+    );
+    const b = await make(simulatedOnoff(), {
+      loadDriver: async () => {
+        throw cause;
+      },
+    });
+    const error = await b.start().catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/onoff.*loaded but the GPIO.*ENOENT/);
+    expect((error as Error).message).not.toMatch(/release tarball/);
   });
 
   it('fails with ButtonUnavailableError, caused by GpioMappingError, when the pin does not map', async () => {

@@ -1,3 +1,4 @@
+import { classifyDriverFailure } from '../driver-failure.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { type Button, ButtonUnavailableError, type PressListener } from './button-port.js';
@@ -197,10 +198,18 @@ export class OnoffButton implements Button {
     try {
       driver = await (this.options.loadDriver ?? importDriver)();
     } catch (cause) {
+      // The fix differs: a module npm left out (or built for another machine) needs a
+      // reinstall; one that loaded and then failed on the device needs the GPIO looked at.
+      const advice =
+        classifyDriverFailure(cause) === 'module-missing'
+          ? `GPIO driver module ${DRIVER_MODULE} is missing or cannot load: reinstall from the release ` +
+            'tarball for this architecture (install-pi.sh --from FILE.tar.gz); "coffee-iot-agent doctor" ' +
+            'names the native module that fails'
+          : `GPIO driver module ${DRIVER_MODULE} loaded but the GPIO is not usable: check /dev/gpiochip0 ` +
+            'and /sys/class/gpio exist and the agent user is in the gpio group';
       throw new ButtonUnavailableError(
-        `GPIO driver (${DRIVER_MODULE}) could not be loaded: ${describe(cause)}. ` +
-          'It is a Pi-only optional dependency (its native epoll module builds on Linux on the Pi); ' +
-          'run with --mock to use the keyboard and the HTTP control port instead.',
+        `${advice}; or run with --mock to use the keyboard and the HTTP control port instead ` +
+          `(${DRIVER_MODULE} could not be loaded: ${describe(cause)})`,
         { cause },
       );
     }

@@ -78,7 +78,18 @@ describe('openSenseHat', () => {
     });
     await expect(opening).rejects.toBeInstanceOf(SensorUnavailableError);
     await expect(opening).rejects.toThrow(/Cannot detect RPi-Sense FB device.*--mock/);
-    await expect(opening).rejects.toMatchObject({ cause });
+    await expect(opening).rejects.toMatchObject({ cause, reason: 'hardware-absent' });
+    await expect(opening).rejects.toThrow(/seat the HAT.*\/dev\/i2c-1/);
+  });
+
+  it('says the module is missing from the install, not the hardware, when npm left it out', async () => {
+    const missing = 'coffee-iot-no-such-sense-hat-driver';
+    const opening = openSenseHat({ loadDriver: () => import(missing) });
+    await expect(opening).rejects.toMatchObject({ reason: 'module-missing' });
+    await expect(opening).rejects.toThrow(
+      /node-sense-hat is missing or cannot load.*release tarball.*doctor/,
+    );
+    await expect(opening).rejects.not.toThrow(/seat the HAT/);
   });
 
   it('rejects a driver without Imu.IMU, and an IMU constructor that throws', async () => {

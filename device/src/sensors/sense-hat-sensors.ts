@@ -1,3 +1,4 @@
+import { classifyDriverFailure } from '../driver-failure.js';
 import { systemTimers, type TimerHandle, type Timers } from '../ports/clock.js';
 import { radiansToDegrees } from './angles.js';
 import {
@@ -45,27 +46,48 @@ export interface SenseHatOptions {
 const DRIVER_MODULE = 'node-sense-hat';
 const importDriver = (): Promise<unknown> => import(DRIVER_MODULE);
 
+/** What to do when the driver module is missing from the install or cannot load here. */
+const REINSTALL_HINT =
+  'This is an install problem, not the hardware: npm left the native module out or it was built for ' +
+  'another machine. Reinstall from the release tarball for this architecture ' +
+  '(install-pi.sh --from coffee-iot-agent-VERSION-linux-ARCH.tar.gz), and run ' +
+  '"coffee-iot-agent doctor" to see which native module fails; or run with --mock to use simulated sensors.';
+
+/** What to do when the driver loaded and the HAT did not answer. */
+const HARDWARE_HINT =
+  'Power off and seat the HAT on all 40 pins, enable I2C (sudo raspi-config nonint do_i2c 0, or ' +
+  'raspi-config > Interface Options > I2C), check that /dev/i2c-1 exists and that ' +
+  'dtoverlay=rpi-sense is in /boot/firmware/config.txt, then reboot; "coffee-iot-agent doctor" probes ' +
+  "the HAT's I2C addresses. Or run with --mock to use simulated sensors.";
+
+function unavailable(cause: unknown, what: string): SensorUnavailableError {
+  const reason = classifyDriverFailure(cause);
+  const message =
+    reason === 'module-missing'
+      ? `Sense HAT driver module ${DRIVER_MODULE} is missing or cannot load (${describe(cause)}). ${REINSTALL_HINT}`
+      : `Sense HAT is not answering: ${what} (${describe(cause)}). ${HARDWARE_HINT}`;
+  return new SensorUnavailableError(message, reason, { cause });
+}
+
 /**
- * Opens the Sense HAT. Rejects with SensorUnavailableError when the driver cannot load:
- * node-sense-hat throws at import time without the HAT ("Cannot detect RPi-Sense FB device"),
- * and is not installed at all on machines where its native build was skipped.
+ * Opens the Sense HAT. Rejects with SensorUnavailableError when the driver cannot load, saying
+ * which of two things it is: the module is missing from the install or cannot load here (npm
+ * skipped its native build, or it was built for another architecture or Node), or the module
+ * loaded and the hardware did not answer (node-sense-hat throws "Cannot detect RPi-Sense FB
+ * device" at import time without the HAT).
  */
 export async function openSenseHat(options: SenseHatOptions = {}): Promise<SensorReader> {
   let driver: unknown;
   try {
     driver = await (options.loadDriver ?? importDriver)();
   } catch (cause) {
-    throw new SensorUnavailableError(
-      `Sense HAT driver (${DRIVER_MODULE}) could not be loaded: ${describe(cause)}. ` +
-        'Check the HAT is seated, I2C is enabled and dtoverlay=rpi-sense is set, ' +
-        'or run with --mock to use simulated sensors.',
-      { cause },
-    );
+    throw unavailable(cause, `${DRIVER_MODULE} found no HAT`);
   }
   const IMU = findImuConstructor(driver);
   if (!IMU) {
     throw new SensorUnavailableError(
-      `${DRIVER_MODULE} loaded but exposes no Imu.IMU; unsupported driver version. Run with --mock to use simulated sensors.`,
+      `Sense HAT driver module ${DRIVER_MODULE} loaded but exposes no Imu.IMU: unsupported driver version. ${REINSTALL_HINT}`,
+      'module-missing',
     );
   }
   let imu: NodeImu;
@@ -75,10 +97,7 @@ export async function openSenseHat(options: SenseHatOptions = {}): Promise<Senso
   try {
     imu = new IMU();
   } catch (cause) {
-    throw new SensorUnavailableError(
-      `Sense HAT IMU could not be initialised: ${describe(cause)}. Run with --mock to use simulated sensors.`,
-      { cause },
-    );
+    throw unavailable(cause, 'its IMU could not be initialised');
   }
   return new SenseHatSensors(imu, options.readTimeoutMs ?? 500, options.timers ?? systemTimers);
 }

@@ -1,3 +1,5 @@
+import type { DriverFailureKind } from '../driver-failure.js';
+
 /**
  * The Sense HAT as the rest of the agent sees it. Only `sense-hat-sensors.ts` imports the
  * driver; the mock implements the same port for laptops and tests.
@@ -40,7 +42,18 @@ export class SensorReadError extends Error {
   override readonly name = 'SensorReadError';
 }
 
-/** The driver could not be loaded at all (no HAT, no I2C, module missing). */
+/**
+ * The sensors cannot be used at all. `reason` tells an install problem (the driver module is
+ * missing or cannot load on this machine: reinstall) from absent hardware (the driver loaded and
+ * the HAT did not answer: seat it, enable I2C); they exit with different codes.
+ */
 export class SensorUnavailableError extends Error {
   override readonly name = 'SensorUnavailableError';
+  constructor(
+    message: string,
+    readonly reason: DriverFailureKind,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }

@@ -1,0 +1,45 @@
+import { SensorUnavailableError } from './sensors/sensor-port.js';
+
+/**
+ * Every exit code of `coffee-iot-agent`, in one place: the usage text, the README and the
+ * systemd unit's RestartPreventExitStatus= are written from this table.
+ */
+export const EXIT_OK = 0;
+/** The agent failed at run time (or status/doctor found a problem): a restart may help. */
+export const EXIT_FAILURE = 1;
+/** Bad usage or configuration: restarting cannot fix it. */
+export const EXIT_USAGE = 2;
+/** A hardware driver module is missing from the install or cannot load on this machine. */
+export const EXIT_DRIVER_MISSING = 3;
+/** The driver loaded but the hardware is absent or not answering. */
+export const EXIT_HARDWARE_ABSENT = 4;
+
+export interface ExitCodeMeaning {
+  code: number;
+  meaning: string;
+}
+
+export const EXIT_CODES: readonly ExitCodeMeaning[] = [
+  { code: EXIT_OK, meaning: 'success (doctor: no check failed)' },
+  {
+    code: EXIT_FAILURE,
+    meaning: 'the agent failed at run time; status: not running or not connected; doctor: a check failed',
+  },
+  { code: EXIT_USAGE, meaning: 'bad usage or configuration (every problem printed, naming its key)' },
+  {
+    code: EXIT_DRIVER_MISSING,
+    meaning: 'a hardware driver module is missing from the install or cannot load here: reinstall',
+  },
+  {
+    code: EXIT_HARDWARE_ABSENT,
+    meaning: 'the driver loaded but the Sense HAT is absent or not answering: seat it, enable I2C',
+  },
+];
+
+/** The exit code for an error that stopped the agent. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof SensorUnavailableError) {
+    return error.reason === 'module-missing' ? EXIT_DRIVER_MISSING : EXIT_HARDWARE_ABSENT;
+  }
+  return EXIT_FAILURE;
+}
