@@ -1,4 +1,8 @@
 import { buildTopic } from '@coffee-iot/shared';
+import { ClockGuard } from './clock/clock-guard.js';
+import type { ClockSyncPort } from './clock/clock-sync-port.js';
+import type { ClockHoldStore } from './clock/hold-store.js';
+import type { MonotonicClock } from './clock/monotonic.js';
 import { packOneEvent } from './coffee/coffee-event.js';
 import type { CoffeeStation } from './coffee/coffee-station.js';
 import type { BackoffPolicy } from './connection/backoff.js';
@@ -48,6 +52,18 @@ export interface AgentDependencies {
   };
   /** Persists the snapshot for `coffee-iot-agent status`; optional in tests. */
   writeStatus?: (snapshot: AgentSnapshot) => void | Promise<void>;
+  /**
+   * Whether the wall clock can be trusted (device/src/clock/clock-guard.ts). Absent: it always is,
+   * as before; a Pi without a real-time clock needs it.
+   */
+  clockSync?: {
+    port: ClockSyncPort;
+    monotonic: MonotonicClock;
+    /** How long readings wait for a sync that does not come before they go out as stamped. */
+    waitSeconds: number;
+    store?: ClockHoldStore;
+    kernelBootId?: string | null;
+  };
   bootId: string;
   agentVersion: string;
   clock: Clock;
@@ -66,6 +82,7 @@ export class Agent {
   private readonly publisher: SpoolPublisher;
   private readonly eventPublisher: SpoolPublisher | null;
   private readonly sampler: SamplerHandle;
+  private readonly clockGuard: ClockGuard | null;
   private readonly health: PeriodicTask;
   private readonly status: PeriodicTask | null;
   private readonly spoolLimits: PeriodicTask;
@@ -90,9 +107,25 @@ export class Agent {
     });
     // One limiter for every publish on the connection: IoT Core counts health messages too.
     this.rateLimiter = new PublishRateLimiter(settings.publish.maxPublishesPerSecond, 1000, clock, timers);
+    const { clockSync } = deps;
+    this.clockGuard = clockSync
+      ? new ClockGuard({
+          sync: clockSync.port,
+          monotonic: clockSync.monotonic,
+          waitSeconds: clockSync.waitSeconds,
+          ...(clockSync.store ? { store: clockSync.store } : {}),
+          kernelBootId: clockSync.kernelBootId ?? null,
+          clock,
+          timers,
+          logger: logger.child({ component: 'clock' }),
+          lastSeq: () => deps.spool.stats().lastSeq,
+          onRelease: () => this.publisher.notify(),
+        })
+      : null;
     this.publisher = new SpoolPublisher({
       rateLimiter: this.rateLimiter,
-      queue: deps.spool,
+      // Readings stamped before the clock could be trusted are held back, and restamped, here.
+      queue: this.clockGuard ? this.clockGuard.gate(deps.spool) : deps.spool,
       deviceId: settings.thingName,
       topic,
       limits: settings.publish,
@@ -136,7 +169,11 @@ export class Agent {
         coffee?.station.connectionChanged(false);
       },
     });
-    this.sampler = deps.createSampler(() => this.publisher.notify());
+    // The guard sees each reading before the publisher can send it (a clock step is caught at once).
+    this.sampler = deps.createSampler(() => {
+      this.clockGuard?.readingSpooled();
+      this.publisher.notify();
+    });
     this.health = new PeriodicTask(
       'health',
       settings.healthIntervalSeconds * 1000,
@@ -184,6 +221,7 @@ export class Agent {
     this.publisher.start();
     this.eventPublisher?.start();
     this.supervisor.start();
+    this.clockGuard?.start();
     this.sampler.start();
     this.health.start();
     this.spoolLimits.start();
@@ -220,6 +258,7 @@ export class Agent {
       sensorErrors: this.sampler.stats().sensorErrors,
       unstoredReadings: spool.unstored,
       storageFailure: spool.failing,
+      ...(this.clockGuard ? { clock: this.clockGuard.stats() } : {}),
       lastPubackAtMs: latest(published.lastPubackAtMs, this.eventPublisher?.stats().lastPubackAtMs ?? null),
       ...(this.deps.coffee
         ? { coffee: this.deps.coffee.station.snapshot(this.deps.coffee.events.stats().depth) }
@@ -253,6 +292,7 @@ export class Agent {
     // No new presses first; a capture in progress is aborted and still recorded.
     await this.deps.coffee?.station.stop();
     await this.sampler.stop();
+    await this.clockGuard?.stop();
     await Promise.all([this.health.stop(), this.status?.stop(), this.spoolLimits.stop()]);
     await Promise.all([
       this.publisher.stop(this.deps.settings.drainMs),

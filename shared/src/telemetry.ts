@@ -63,6 +63,16 @@ export interface HealthMessage {
   unrecordedPresses?: StorageCauseCounts;
   /** Photo writes to the outbox that the storage refused, since start. */
   outboxWriteFailures?: StorageCauseCounts;
+  /** Whether the wall clock is synchronised; null when the device cannot tell (it then trusts it). */
+  clockSynchronized?: boolean | null;
+  /** Readings held until the clock is synchronised, to be published with corrected timestamps. */
+  heldReadings?: number;
+  /** Readings published with a timestamp corrected after the clock synchronised, since start. */
+  restampedReadings?: number;
+  /** Readings published with a timestamp from an unsynchronised clock, since start. */
+  unsynchronizedReadings?: number;
+  /** Steps of the wall clock seen since start. */
+  clockSteps?: number;
 }
 
 /** Counts per storage failure cause: full disk, I/O error, read-only filesystem, anything else. */

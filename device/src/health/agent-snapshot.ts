@@ -1,3 +1,4 @@
+import type { ClockStats } from '../clock/clock-guard.js';
 import type { ConnectionState } from '../connection/connection-supervisor.js';
 import type { CauseCounts } from '../spool/storage-cause.js';
 import type { StorageFailure } from '../spool/write-failures.js';
@@ -23,6 +24,8 @@ export interface AgentSnapshot {
   /** The spool's write-failure episode in progress (readings are being lost now), else null. */
   storageFailure: StorageFailure | null;
   lastPubackAtMs: number | null;
+  /** Present when the agent asks whether its clock is synchronised (device/src/clock/). */
+  clock?: ClockStats;
   /** Present when the coffee button is enabled. */
   coffee?: CoffeeSnapshot;
 }

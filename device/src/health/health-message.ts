@@ -22,6 +22,7 @@ export function toHealthMessage(snapshot: AgentSnapshot): HealthMessage {
     lastPubackAt: snapshot.lastPubackAtMs === null ? null : new Date(snapshot.lastPubackAtMs).toISOString(),
     unstoredReadings: { ...snapshot.unstoredReadings },
     storageFailure: storageFailureReport(snapshot.storageFailure),
+    ...(snapshot.clock ? { ...snapshot.clock } : {}),
     ...(snapshot.coffee ? coffeeHealth(snapshot.coffee, snapshot.nowMs) : {}),
   };
 }
