@@ -50,6 +50,7 @@ describe('Sampler', () => {
       bootId: BOOT,
       logger: silentLogger(),
       clock: wallClock,
+      monotonic: { now: () => Date.now() }, // fake time never steps; the wall clock does
       timers: systemTimers,
       ...options,
     });
@@ -163,7 +164,7 @@ describe('Sampler', () => {
     await vi.advanceTimersByTimeAsync(5_000);
     expect(startedAt).toHaveLength(6);
     expect(startedAt.slice(2).map((t) => (t - BASE) % 1000)).toEqual([0, 0, 0, 0]);
-    expect(s.stats().skippedTicks).toBe(3600);
+    expect(s.stats().skippedTicks).toBe(0); // a step renames the time; no reading was missed
   });
 
   it('follows a backward clock jump at once, without pausing until the old time returns', async () => {
@@ -176,6 +177,96 @@ describe('Sampler', () => {
     expect(startedAt).toHaveLength(6);
     expect(startedAt.at(-1)).toBe(BASE + 6000 - 3_600_000);
     expect(s.stats().skippedTicks).toBe(0);
+  });
+
+  describe('across wall-clock steps (NTP step, manual date)', () => {
+    /** Sensors that record the true (fake-timer) time and the wall time of every read. */
+    function steppedSensors(readMs = 0) {
+      const reads: { real: number; wall: number }[] = [];
+      const sensors: SensorReader = {
+        name: 'stepped',
+        async read() {
+          reads.push({ real: Date.now(), wall: wallClock.now() });
+          if (readMs > 0) await delay(systemTimers, readMs);
+          return SAMPLE;
+        },
+        async close() {},
+      };
+      return { sensors, reads };
+    }
+    /** Real time between consecutive reads: never two in one interval, never a stall. */
+    const gaps = (reads: { real: number }[]) =>
+      reads.slice(1).map((read, i) => read.real - (reads[i]?.real ?? 0));
+    const seqsOf = (spool: MemorySpool) =>
+      spool.readAfter(0, 100_000).map((row) => (JSON.parse(row.json) as TelemetryReading).seq);
+
+    it('a step of −1 h in the middle of a read neither stalls for an hour nor samples twice', async () => {
+      const { sensors, reads } = steppedSensors(300);
+      const spool = new MemorySpool();
+      const s = makeSampler({ sensors, spool });
+      s.start();
+      await vi.advanceTimersByTimeAsync(1_100); // the first read (+1000 … +1300) is under way
+      wallClock.offset = -3_600_000;
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(reads).toHaveLength(11);
+      expect(gaps(reads).every((gap) => gap >= 999 && gap <= 1_001)).toBe(true);
+      expect(reads.slice(1).map((read) => read.wall % 1000)).toEqual(Array(10).fill(0)); // back on the grid
+      expect(seqsOf(spool)).toEqual(Array.from({ length: reads.length }, (_, i) => i + 1));
+    });
+
+    it('+1 h then −1 h (a manual step, then NTP correcting it): one read per real second throughout', async () => {
+      const { sensors, reads } = steppedSensors(20);
+      const spool = new MemorySpool();
+      const s = makeSampler({ sensors, spool });
+      s.start();
+      await vi.advanceTimersByTimeAsync(5_000);
+      wallClock.offset = 3_600_000;
+      await vi.advanceTimersByTimeAsync(5_000);
+      wallClock.offset = 0;
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(reads).toHaveLength(15);
+      expect(gaps(reads).every((gap) => gap >= 999 && gap <= 1_001)).toBe(true);
+      expect(seqsOf(spool)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    });
+
+    it('a sub-second step back (NTP stepping 0.5 s) does not read twice in one slot', async () => {
+      const { sensors, reads } = steppedSensors();
+      const s = makeSampler({ sensors });
+      s.start();
+      await vi.advanceTimersByTimeAsync(3_000);
+      wallClock.offset = -500;
+      await vi.advanceTimersByTimeAsync(5_000);
+      const slots = reads.map((read) => Math.floor(read.wall / 1000));
+      expect(new Set(slots).size).toBe(slots.length);
+      expect(gaps(reads).every((gap) => gap >= 999)).toBe(true);
+    });
+
+    it('a step to 1970 keeps sampling each second with seq still rising (the clock guard holds those readings)', async () => {
+      const { sensors, reads } = steppedSensors();
+      const spool = new MemorySpool();
+      const s = makeSampler({ sensors, spool });
+      s.start();
+      await vi.advanceTimersByTimeAsync(3_000);
+      wallClock.offset = -BASE;
+      await vi.advanceTimersByTimeAsync(3_000);
+      expect(reads).toHaveLength(6);
+      expect(gaps(reads).every((gap) => gap >= 999 && gap <= 1_001)).toBe(true);
+      expect(seqsOf(spool)).toEqual([1, 2, 3, 4, 5, 6]);
+    });
+
+    it('does not count a forward step as thousands of skipped ticks: no reading was missed in real time', async () => {
+      const { logger, lines } = captureLogs('info');
+      const { sensors } = steppedSensors();
+      const s = makeSampler({ sensors, logger });
+      s.start();
+      await vi.advanceTimersByTimeAsync(2_000);
+      wallClock.offset = 3_600_000;
+      await vi.advanceTimersByTimeAsync(3_000);
+      expect(s.stats().skippedTicks).toBe(0);
+      expect(lines).toContainEqual(
+        expect.objectContaining({ level: 40, msg: 'wall clock stepped; sampling follows it' }),
+      );
+    });
   });
 
   it('never ticks twice in one slot when the timer fires a millisecond early', async () => {

@@ -1,4 +1,5 @@
 import type { TelemetryReading } from '@coffee-iot/shared';
+import { type MonotonicClock, systemMonotonic } from './clock/monotonic.js';
 import { type Clock, systemClock, systemTimers, type TimerHandle, type Timers } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
 import { FailureStreak } from './sampler-failures.js';
@@ -22,6 +23,8 @@ export interface SamplerOptions {
   /** One reading per interval, on multiples of it since the epoch. Default 1000. */
   intervalMs?: number;
   clock?: Clock;
+  /** Tells a step of the wall clock from time passing. Default: CLOCK_MONOTONIC. */
+  monotonic?: MonotonicClock;
   timers?: Timers;
   /** Absent: readings carry neither temperatureCpu nor temperatureAmbient. */
   cpuTemperature?: CpuTemperatureSource;
@@ -34,7 +37,7 @@ export interface SamplerStats {
   sensorErrors: number;
   /** Readings taken but not stored (disk full, spool closed…). */
   spoolErrors: number;
-  /** Grid slots that passed without a read because the previous tick overran (or the clock jumped). */
+  /** Grid slots that passed, in real time, without a read because the previous tick overran. */
   skippedTicks: number;
   lastReadingAtMs: number | null;
 }
@@ -52,10 +55,18 @@ export class SamplerConfigError extends Error {
  * multiple of the interval, so timer lateness never accumulates (a `setInterval` drifts by its
  * lateness every tick, minutes over a day). Ticks never overlap and never catch up in a burst:
  * slots that pass while a read overruns are skipped and counted.
+ *
+ * A step of the wall clock (NTP, `date -s`) is told from time passing by the monotonic clock:
+ * sampling follows the new time at once (a step back of hours must not stall it, a step forward
+ * must not burst), a step back of less than an interval waits for its slot, and seq, assigned by
+ * the spool, keeps rising whatever the clock does. Whether a reading's ts can be trusted is the
+ * clock guard's business (device/src/clock/clock-guard.ts): the sampler never waits for it, so a
+ * Pi keeps the readings of its first minutes before NTP syncs.
  */
 export class Sampler {
   private readonly intervalMs: number;
   private readonly clock: Clock;
+  private readonly monotonic: MonotonicClock;
   private readonly timers: Timers;
   private readonly compensation: AmbientCompensationOptions;
   private readonly listeners = new Set<ReadingListener>();
@@ -70,6 +81,8 @@ export class Sampler {
     lastReadingAtMs: null,
   };
   private timer: TimerHandle | undefined;
+  /** Wall and monotonic time when the pending tick was scheduled: their drift apart is a clock step. */
+  private scheduledAt = { wall: 0, mono: 0 };
   private inFlight: Promise<void> | null = null;
   /** Bumped by start() and stop() so a tick finishing after a restart does not schedule twice. */
   private generation = 0;
@@ -83,6 +96,7 @@ export class Sampler {
     this.compensation = options.compensation ?? DEFAULT_AMBIENT_COMPENSATION;
     checkCompensationOptions(this.compensation);
     this.clock = options.clock ?? systemClock;
+    this.monotonic = options.monotonic ?? systemMonotonic;
     this.timers = options.timers ?? systemTimers;
     this.sensorFailures = new FailureStreak(options.logger, 'sensor read', 'warn');
     this.cpuFailures = new FailureStreak(options.logger, 'CPU temperature read', 'warn');
@@ -118,14 +132,22 @@ export class Sampler {
   }
 
   private schedule(due: number, generation: number): void {
-    this.timer = this.timers.setTimeout(
-      () => this.fire(due, generation),
-      Math.max(0, due - this.clock.now()),
-    );
+    const now = this.clock.now();
+    this.scheduledAt = { wall: now, mono: this.monotonic.now() };
+    this.timer = this.timers.setTimeout(() => this.fire(due, generation), Math.max(0, due - now));
   }
 
   private fire(due: number, generation: number): void {
     this.timer = undefined;
+    const early = due - this.clock.now();
+    if (early > 1 && early < this.intervalMs) {
+      // The clock stepped back less than an interval while the timer ran (NTP stepping a few
+      // hundred ms): reading now would put two readings in one slot; the slot is less than an
+      // interval away, so wait for it. A larger step back is followed at once (scheduleAfter):
+      // waiting for the old time to come round again would stall sampling for as long as the step.
+      this.schedule(due, generation);
+      return;
+    }
     const run = this.tick()
       .catch((error: unknown) => {
         // tick() handles its own failures; reaching here is a bug, but sampling must go on.
@@ -140,24 +162,33 @@ export class Sampler {
 
   private scheduleAfter(due: number, generation: number): void {
     const now = this.clock.now();
-    let next = nextSlot(now, this.intervalMs);
-    if (next <= due) {
-      if (due - now < this.intervalMs) {
-        // The timer fired a hair early (Node allows ~1 ms): never two ticks in one slot.
-        next = due + this.intervalMs;
-      } else {
-        this.options.logger.warn(
-          { fromSlot: new Date(due).toISOString(), to: new Date(now).toISOString() },
-          'wall clock went backwards; sampling follows it',
-        );
-      }
+    // How far the wall clock moved beyond the real time that passed since the tick was scheduled.
+    const stepMs = now - this.scheduledAt.wall - (this.monotonic.now() - this.scheduledAt.mono);
+    if (Math.abs(stepMs) >= this.intervalMs) {
+      // Follow the stepped clock at once, and count as skipped only the slots a slow read cost in
+      // real time: an NTP step of an hour forward loses no reading, it renames the time.
+      const next = nextSlot(now, this.intervalMs);
+      const skipped = Math.max(
+        0,
+        Math.round((nextSlot(now - stepMs, this.intervalMs) - due) / this.intervalMs) - 1,
+      );
+      this.counters.skippedTicks += skipped;
+      this.options.logger.warn(
+        { stepMs, fromSlot: new Date(due).toISOString(), to: new Date(now).toISOString(), skipped },
+        'wall clock stepped; sampling follows it',
+      );
+      this.schedule(next, generation);
+      return;
     }
+    let next = nextSlot(now, this.intervalMs);
+    // The timer fired a hair early (Node allows ~1 ms): never two ticks in one slot.
+    if (next <= due) next = due + this.intervalMs;
     const skipped = Math.max(0, Math.round((next - due) / this.intervalMs) - 1);
     if (skipped > 0) {
       this.counters.skippedTicks += skipped;
       this.options.logger.warn(
         { skipped, afterSlot: new Date(due).toISOString() },
-        'sampling fell behind (slow read or clock jump); skipped ticks instead of bursting',
+        'sampling fell behind (slow read); skipped ticks instead of bursting',
       );
     }
     this.schedule(next, generation);
