@@ -129,6 +129,8 @@ export interface AgentConfig {
   spool: SpoolConfig;
   sensors: SensorsConfig;
   healthIntervalSeconds: number;
+  /** How long readings stamped by an unsynchronised clock are held (device/src/clock/clock-guard.ts). */
+  clockSyncWaitSeconds: number;
   /** Replaces the hardware only; the agent still talks to the configured broker. */
   mock: boolean;
   /** Makes mock readings reproducible. */

@@ -179,6 +179,14 @@ export const agentConfigSchema: SchemaNode = {
       'sensor settings',
     ),
     healthIntervalSeconds: integer(1, 3600, 60, 'seconds between health messages, 1-3600'),
+    // NTP syncs within a minute of the network coming up; 15 min covers a slow Wi-Fi join. Past
+    // that NTP is likely blocked, and a connected Pi should not stay silent any longer.
+    clockSyncWaitSeconds: integer(
+      0,
+      604_800,
+      900,
+      'seconds readings wait for the clock to be synchronised before they are published as stamped, 0-604800 (0 = do not wait; a clock before 2026 always waits)',
+    ),
     mock: {
       type: 'boolean',
       default: false,

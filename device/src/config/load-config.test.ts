@@ -87,6 +87,7 @@ describe('loadConfig', () => {
       spool: { maxReadings: 604_800, maxBytes: 256 * 1024 * 1024, maxAgeHours: 168 },
       sensors: { temperatureCompensation: { enabled: true, factor: 1.5 } },
       healthIntervalSeconds: 60,
+      clockSyncWaitSeconds: 900,
       mock: false,
       coffee: { countdownSeconds: 3, cooldownMs: 2000 },
       button: { activeLow: true, debounceMs: 50, joystick: true },
