@@ -1,8 +1,6 @@
 import { buildTopic } from '@coffee-iot/shared';
 import { ClockGuard } from './clock/clock-guard.js';
-import type { ClockSyncPort } from './clock/clock-sync-port.js';
-import type { ClockHoldStore } from './clock/hold-store.js';
-import type { MonotonicClock } from './clock/monotonic.js';
+import type { ClockSyncSetup } from './clock/clock-setup.js';
 import { packOneEvent } from './coffee/coffee-event.js';
 import type { CoffeeStation } from './coffee/coffee-station.js';
 import type { BackoffPolicy } from './connection/backoff.js';
@@ -56,14 +54,7 @@ export interface AgentDependencies {
    * Whether the wall clock can be trusted (device/src/clock/clock-guard.ts). Absent: it always is,
    * as before; a Pi without a real-time clock needs it.
    */
-  clockSync?: {
-    port: ClockSyncPort;
-    monotonic: MonotonicClock;
-    /** How long readings wait for a sync that does not come before they go out as stamped. */
-    waitSeconds: number;
-    store?: ClockHoldStore;
-    kernelBootId?: string | null;
-  };
+  clockSync?: ClockSyncSetup;
   bootId: string;
   agentVersion: string;
   clock: Clock;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClockSyncPort } from './clock-sync-port.js';
-import type { CommandRunner } from './command-runner.js';
+import { type CommandRunner, nodeCommandRunner } from './command-runner.js';
 import { FakeClockSync } from './fake-clock-sync.js';
 import { SystemdClockSync, TIMESYNC_SYNCHRONIZED_FILE } from './systemd-clock-sync.js';
 
@@ -85,5 +85,17 @@ describe('SystemdClockSync', () => {
       },
     });
     await expect(port.check()).resolves.toBe('unknown');
+  });
+});
+
+describe('nodeCommandRunner', () => {
+  it('returns what the program printed, and rejects when it is missing, fails or overruns', async () => {
+    const node = process.execPath;
+    await expect(nodeCommandRunner(node, ['-e', 'process.stdout.write("yes\\n")'], 5000)).resolves.toEqual({
+      stdout: 'yes\n',
+    });
+    await expect(nodeCommandRunner('/nonexistent/timedatectl', [], 5000)).rejects.toThrow(/ENOENT/);
+    await expect(nodeCommandRunner(node, ['-e', 'process.exit(1)'], 5000)).rejects.toThrow();
+    await expect(nodeCommandRunner(node, ['-e', 'setTimeout(() => {}, 10000)'], 200)).rejects.toThrow();
   });
 });
