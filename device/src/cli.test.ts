@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CliIo, main } from './cli.js';
 import { CONFIG_FLAGS } from './config/config-flags.js';
+import { fakeDoctorPorts } from './doctor/fake-doctor-ports.js';
 import { createLogger } from './ports/logger.js';
 import { openSenseHat } from './sensors/sense-hat-sensors.js';
 import { writeStatusFile } from './status/status-file.js';
@@ -90,7 +91,7 @@ describe('coffee-iot-agent CLI', () => {
     [['--bogus'], /Unknown option '--bogus'/],
     [['brew'], /unknown command "brew"/],
     [['status', 'now'], /unexpected arguments: now/],
-    [['--json'], /--json applies only to the status command/],
+    [['--json'], /--json applies only to the status and doctor commands/],
     [['--port'], /argument missing/],
   ])('exits 2 on bad usage %j', async (argv, message) => {
     expect(await main(argv, io())).toBe(2);
@@ -163,6 +164,26 @@ describe('coffee-iot-agent CLI', () => {
     expect(stderr.text).toMatch(/raspi-config/);
     expect(stderr.text).toMatch(/\/dev\/i2c-1/);
     expect(stderr.text).not.toMatch(/reinstall/i);
+  });
+
+  it('doctor --json prints every check as {name, status, detail, fix} and exits 1 when one fails', async () => {
+    const { ports } = fakeDoctorPorts();
+    const code = await main(['doctor', '--json', '--config', 'agent.json'], { ...io(), doctorPorts: ports });
+    const results = JSON.parse(stdout.text) as { name: string; status: string }[];
+    expect(results[0]).toEqual({ name: 'configuration', status: 'ok', detail: 'valid', fix: '' });
+    // The fake machine has no files in this test's directory: the certificate check fails.
+    expect(results).toContainEqual(expect.objectContaining({ name: 'certificate', status: 'fail' }));
+    expect(code).toBe(1);
+    expect(runAgent).not.toHaveBeenCalled();
+  });
+
+  it('doctor runs on a broken configuration, reporting it as the first failing check (exit 1, not 2)', async () => {
+    await writeFile(join(dir, 'agent.json'), '{ "thingName": ');
+    const { ports } = fakeDoctorPorts();
+    const code = await main(['doctor', '--config', 'agent.json'], { ...io(), doctorPorts: ports });
+    expect(code).toBe(1);
+    expect(stdout.text.split('\n')[0]).toMatch(/^✗ configuration +invalid: .*agent\.json/);
+    expect(stdout.text).toMatch(/^✓ node /m);
   });
 
   it('lists every exit code in the usage text', async () => {

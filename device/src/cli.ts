@@ -6,6 +6,8 @@ import { ConfigError } from './config/config-error.js';
 import { CONFIG_FLAGS, type ConfigFlagValues } from './config/config-flags.js';
 import type { ConfigFs } from './config/config-fs.js';
 import { type ConfigSources, loadConfig } from './config/load-config.js';
+import { runDoctorCommand } from './doctor/doctor-command.js';
+import type { DoctorPorts } from './doctor/doctor-ports.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { createLogger, type Logger, type LogLevel } from './ports/logger.js';
 import { runStatusCommand, type TextSink } from './status/status-command.js';
@@ -22,11 +24,13 @@ export interface CliIo {
   pidAlive?: PidProbe;
   createLogger?: (level: LogLevel) => Logger;
   runAgent?: typeof runAgent;
+  /** The doctor's probes; default the real ones. */
+  doctorPorts?: DoctorPorts;
 }
 
 export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
-const COMMANDS = ['run', 'status', 'help'] as const;
+const COMMANDS = ['run', 'status', 'doctor', 'help'] as const;
 type Command = (typeof COMMANDS)[number];
 
 class UsageError extends Error {
@@ -70,7 +74,9 @@ function parseCommandLine(argv: string[]): ParsedCommand {
     throw new UsageError(`unknown command "${word}" (expected ${COMMANDS.join(', ')})`);
   }
   const command: Command = values.help ? 'help' : (word as Command);
-  if (values.json && command !== 'status') throw new UsageError('--json applies only to the status command');
+  if (values.json && command !== 'status' && command !== 'doctor') {
+    throw new UsageError('--json applies only to the status and doctor commands');
+  }
   const flags: ConfigFlagValues = {};
   for (const { flag } of CONFIG_FLAGS) {
     const value = (values as Record<string, string | boolean | undefined>)[flag];
@@ -123,6 +129,16 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       pidAlive: io.pidAlive ?? isPidAlive,
       stdout: io.stdout,
       stderr: io.stderr,
+    });
+  }
+
+  if (parsed.command === 'doctor') {
+    // The doctor loads the configuration itself: a broken one is its first failing check.
+    return runDoctorCommand({
+      sources,
+      json: parsed.json,
+      stdout: io.stdout,
+      ...(io.doctorPorts ? { ports: io.doctorPorts } : {}),
     });
   }
 
