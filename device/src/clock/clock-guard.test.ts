@@ -228,6 +228,27 @@ describe('ClockGuard', () => {
     expect(store.record).toBeNull(); // nothing left to remember
   });
 
+  it('after a restart in the same boot once the wait ran out, does not wait again, and restamps what is left at sync', async () => {
+    const store = new MemoryClockHoldStore();
+    wall.offset = -2 * HOUR;
+    const first = makeGuard({ store, kernelBootId: 'boot-a', waitSeconds: 30 });
+    first.start();
+    await sample(first, 40);
+    expect(published(first)).toHaveLength(40);
+    await first.stop();
+
+    const second = makeGuard({ store, kernelBootId: 'boot-a', waitSeconds: 30 });
+    second.start();
+    await sample(second, 5);
+    expect(published(second)).toHaveLength(45); // no second wait: a crash loop never goes silent
+    wall.offset = 0;
+    sync.state = 'synchronized';
+    await sample(second, 1);
+    await vi.advanceTimersByTimeAsync(0);
+    const out = published(second);
+    expect(out.map((r) => r.ts)).toEqual(out.map((r) => trueTs(r.seq)));
+  });
+
   it('after a reboot, publishes what the earlier boot held as stamped, counted, and holds the new ones', async () => {
     const store = new MemoryClockHoldStore();
     wall.offset = -3 * DAY;

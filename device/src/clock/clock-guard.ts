@@ -119,7 +119,7 @@ export class ClockGuard {
     this.active = true;
     this.lastOffsetMs = this.offsetNow();
     this.resume();
-    if (this.holdFrom === null) this.hold(this.options.lastSeq() + 1, 'waiting for the first clock check');
+    if (this.mode === 'trusted') this.hold(this.options.lastSeq() + 1, 'waiting for the first clock check');
     this.poll();
   }
 
@@ -350,10 +350,13 @@ export class ClockGuard {
     }
     if (!record) return;
     this.restamps = record.restamps;
-    if (record.holdFrom === null) return;
+    // Nothing held nor released unsynchronised: only restamps were left to publish.
+    if (record.heldSinceMono === null) return;
     const kernelBootId = this.options.kernelBootId ?? null;
     if (kernelBootId !== null && record.kernelBootId === kernelBootId) {
-      this.mode = 'holding';
+      // Still waiting, or already gave up waiting: a restart (or a crash loop) must not restart
+      // the wait, nor forget how far the readings it released are off.
+      this.mode = record.holdFrom === null ? 'released' : 'holding';
       this.holdFrom = record.holdFrom;
       this.heldSinceMono = record.heldSinceMono;
       this.segments = record.segments;
@@ -362,9 +365,13 @@ export class ClockGuard {
       if (!last || Math.abs(offset - last.offsetMs) > this.stepToleranceMs) {
         this.segments.push({ fromSeq: this.options.lastSeq() + 1, offsetMs: offset });
       }
-      this.options.logger.info({ holdFrom: this.holdFrom }, 'still holding the readings an earlier run held');
+      this.options.logger.info(
+        { holdFrom: this.holdFrom, mode: this.mode },
+        'resuming the clock state an earlier run of this boot left',
+      );
       return;
     }
+    if (record.holdFrom === null) return;
     // Another boot: monotonic time restarted, so nothing says when those readings were taken.
     const released = Math.max(0, this.options.lastSeq() - record.holdFrom + 1);
     this.counts.unsynchronizedReadings += released;
