@@ -68,3 +68,25 @@ describe('toHealthMessage: storage failures', () => {
     ).toBe(false);
   });
 });
+
+describe('toHealthMessage: clock', () => {
+  const clock = {
+    clockSynchronized: false,
+    heldReadings: 120,
+    restampedReadings: 0,
+    unsynchronizedReadings: 0,
+    clockSteps: 1,
+  };
+
+  it('reports whether the clock is synchronised and the readings held for restamping, valid against health v1', () => {
+    const message = toHealthMessage({ ...snapshot, clock });
+    expect(message).toMatchObject(clock);
+    expect(validateHealthMessage(message)).toMatchObject({ ok: true });
+    expect(validateHealthMessage({ ...message, clockSynchronized: null }).ok).toBe(true);
+    expect(validateHealthMessage({ ...message, heldReadings: -1 }).ok).toBe(false);
+  });
+
+  it('leaves the clock fields out when the agent does not ask about its clock', () => {
+    expect(toHealthMessage(snapshot)).not.toHaveProperty('clockSynchronized');
+  });
+});
