@@ -105,6 +105,20 @@ describe('doctor: native modules', () => {
     });
   });
 
+  it('names the native module whose build npm skipped, not the paths bindings tried', async () => {
+    const machine = machineWith((m) =>
+      m.brokenModules.set(
+        'onoff',
+        new Error(
+          'Could not locate the bindings file. Tried:\n → /opt/coffee-iot/agent/node_modules/epoll/build/epoll.node\n → /opt/coffee-iot/agent/node_modules/epoll/build/Debug/epoll.node',
+        ),
+      ),
+    );
+    expect(byName(await check(machine), 'module onoff')?.detail).toBe(
+      'missing from the install or cannot load here: its native module epoll was never built (no epoll.node in the install)',
+    );
+  });
+
   it('warns when aws-crt cannot load under auto (MQTT.js takes over) and fails when it was asked for', async () => {
     const machine = machineWith((m) =>
       m.brokenModules.set('aws-crt', errno('ERR_DLOPEN_FAILED', 'x.node: invalid ELF header')),
@@ -316,6 +330,21 @@ describe('doctor: clock', () => {
       m.commands.set(timedatectl, { code: 0, stdout: 'no\n', stderr: '' });
     });
     expect(await check(no)).toMatchObject({ status: 'fail', fix: expect.stringMatching(/set-ntp true/) });
+  });
+
+  it('keeps to one line when timedatectl cannot answer (no systemd)', async () => {
+    const machine = machineWith((m) => {
+      noFlag(m);
+      m.commands.set(timedatectl, {
+        code: 1,
+        stdout: '',
+        stderr:
+          "System has not been booted with systemd as init system (PID 1). Can't operate.\nFailed to connect to bus: Host is down\n",
+      });
+    });
+    const result = await check(machine);
+    expect(result.status).toBe('warn');
+    expect(result.detail).not.toContain('\n');
   });
 
   it('warns when it cannot tell', async () => {

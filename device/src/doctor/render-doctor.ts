@@ -5,9 +5,11 @@ const MARKS: Record<CheckStatus, string> = { ok: '✓', warn: '!', fail: '✗' }
 /** One line per check: mark, name, what was found, and the fix after an arrow. */
 export function renderDoctorTable(results: readonly CheckResult[]): string {
   const width = Math.max(...results.map((result) => result.name.length));
+  // One line per check, whatever a program or an error message put in the text.
+  const flat = (text: string) => text.replace(/\s*\n\s*/g, ' ');
   const lines = results.map(
     ({ status, name, detail, fix }) =>
-      `${MARKS[status]} ${name.padEnd(width)}  ${detail}${fix ? `  → ${fix}` : ''}`,
+      `${MARKS[status]} ${name.padEnd(width)}  ${flat(detail)}${fix ? `  → ${flat(fix)}` : ''}`,
   );
   const failed = results.filter((result) => result.status === 'fail').length;
   const warned = results.filter((result) => result.status === 'warn').length;

@@ -176,12 +176,12 @@ describe('coffee-iot-agent doctor', () => {
     const table = renderDoctorTable([
       { name: 'node', status: 'ok', detail: 'Node 24.11.1', fix: '' },
       { name: 'clock', status: 'warn', detail: 'cannot tell', fix: 'sudo timedatectl set-ntp true' },
-      { name: 'camera', status: 'fail', detail: 'no camera', fix: 'check the cable' },
+      { name: 'camera', status: 'fail', detail: 'no camera:\n  none listed', fix: 'check the cable' },
     ]);
     expect(table.split('\n')).toEqual([
       '✓ node    Node 24.11.1',
       '! clock   cannot tell  → sudo timedatectl set-ntp true',
-      '✗ camera  no camera  → check the cable',
+      '✗ camera  no camera: none listed  → check the cable',
       '',
       '1 failed, 1 warning, 3 checks',
       '',

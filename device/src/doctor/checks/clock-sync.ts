@@ -16,7 +16,8 @@ export async function checkClockSync(fs: DoctorFs, run: CommandRunner): Promise<
     const answer = result.stdout.trim();
     if (answer === 'yes') return ok('clock', 'synchronised (timedatectl)');
     if (answer === 'no') return fail('clock', 'not synchronised (timedatectl NTPSynchronized=no)', FIX);
-    return warn('clock', `cannot tell: timedatectl answered "${answer || result.stderr.trim()}"`, FIX);
+    const said = answer || (result.stderr.trim().split('\n')[0] ?? '');
+    return warn('clock', `cannot tell: timedatectl answered "${said}"`, FIX);
   } catch (error) {
     const why = errorCode(error) === 'ENOENT' ? 'timedatectl is not installed' : describeError(error);
     return warn('clock', `cannot tell: no ${TIMESYNC_FLAG}, and ${why}`, FIX);

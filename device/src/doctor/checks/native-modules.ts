@@ -27,6 +27,19 @@ function reinstall(arch: string): string {
   );
 }
 
+/**
+ * `bindings` lists every path it tried, which says nothing on one line: name the native module
+ * whose build is missing instead.
+ */
+function explainLoadError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/Could not locate the bindings file/.test(message)) {
+    const native = /node_modules\/([^/\s]+)\/build\//.exec(message)?.[1];
+    if (native) return `its native module ${native} was never built (no ${native}.node in the install)`;
+  }
+  return describeError(error);
+}
+
 async function loadError(load: ModuleLoader, name: string): Promise<unknown> {
   try {
     await load(name);
@@ -86,7 +99,11 @@ export async function checkNativeModules(
     if (error === undefined) results.push(ok(label, `loads (${purpose})`));
     else if (classifyDriverFailure(error) === 'module-missing') {
       results.push(
-        fail(label, `missing from the install or cannot load here: ${describeError(error)}`, reinstall(arch)),
+        fail(
+          label,
+          `missing from the install or cannot load here: ${explainLoadError(error)}`,
+          reinstall(arch),
+        ),
       );
     } else {
       // It resolved and loaded, then its start-up code found no hardware.
