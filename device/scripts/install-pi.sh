@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs the coffee-iot agent bundle (made by `npm run bundle -w device`) on a Raspberry Pi:
+# Installs the coffee-iot agent on a Raspberry Pi (or any Linux arm64, armv7l or x86_64 box):
 # system user, agent in /opt/coffee-iot/agent with its native dependencies and demo photos,
 # the /usr/local/bin/coffee-iot-agent command, the systemd unit and an example
 # /etc/coffee-iot/agent.json (never overwritten).
 #
+#   sudo ./install-pi.sh --from coffee-iot-agent-VERSION-linux-ARCH.tar.gz [--destdir DIR] [--dry-run]
 #   sudo ./install-pi.sh [--bundle DIR] [--destdir DIR] [--skip-npm-install] [--dry-run]
 #
+# --from installs a release tarball (npm run release): every native module is prebuilt in it,
+# so no compiler and no network are needed. Without --from, the bundle (npm run bundle -w
+# device) is installed with `npm install`, which needs the network and may need a compiler.
 # --destdir (or DESTDIR=) installs the files under DIR and skips everything that changes the
 # running system (users, ownership, systemctl), so the layout can be built and inspected
 # without root. --dry-run prints the commands without running them.
@@ -29,6 +33,16 @@ bundle_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 destdir="${DESTDIR:-}"
 dry_run=0
 skip_npm=0
+from_tarball=''
+# Set once they exist; cleanup() removes them when the script ends early or at all.
+work_dir=''
+staging_dir=''
+
+cleanup() {
+  if [[ -n "$work_dir" ]]; then rm -rf "$work_dir"; fi
+  if [[ -n "$staging_dir" ]]; then rm -rf "$staging_dir"; fi
+}
+trap cleanup EXIT
 
 die() {
   printf 'install-pi.sh: error: %s\n' "$*" >&2
@@ -40,7 +54,7 @@ note() {
 }
 
 usage() {
-  sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+  sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 # Runs a command, or only shows it under --dry-run.
@@ -72,6 +86,11 @@ parse_args() {
       --bundle)
         [[ $# -ge 2 ]] || die '--bundle needs a directory'
         bundle_dir="$2"
+        shift 2
+        ;;
+      --from)
+        [[ $# -ge 2 ]] || die '--from needs a release tarball (coffee-iot-agent-VERSION-linux-ARCH.tar.gz)'
+        from_tarball="$2"
         shift 2
         ;;
       --destdir)
@@ -106,16 +125,58 @@ check_root() {
   fi
 }
 
-# Prints the absolute path of node after checking it is a supported version.
+# The machine's architecture from the kernel, refusing what no supported Node runs on. Runs
+# before anything else: on armv6l there is no Node to check.
+check_machine() {
+  local machine
+  machine="$(uname -m)"
+  case "$machine" in
+    aarch64 | arm64 | armv7l | armv8l | x86_64) ;;
+    armv6l)
+      die "this is an ARMv6 board (Raspberry Pi 1, Zero or Zero W): no Node.js 20 or newer exists for armv6l (nodejs.org and NodeSource build ARMv7 and up only), so the agent cannot run on it. Use a Raspberry Pi 3, 4, 5 or Zero 2 W (a 64-bit OS is best)."
+      ;;
+    *)
+      die "architecture $machine is not supported: the agent is released for aarch64 (arm64), armv7l and x86_64"
+      ;;
+  esac
+  printf '%s\n' "$machine"
+}
+
+# Prints "PATH VERSION ARCH ABI" for the node on PATH after checking its version for `arch`
+# (the release's name for the userland: arm64, armv7l or x64). Node 20 is end-of-life: only
+# armv7l accepts it, where no newer Node can be emulated in tests and some boards still have it.
 check_node() {
-  local node_bin version major
+  local machine="$1" node_bin info version node_arch abi major arch
   node_bin="$(command -v node || true)"
   [[ -n "$node_bin" ]] ||
-    die 'node was not found on PATH. Install Node.js 20 or 22 (e.g. from the NodeSource apt repository) and run this again.'
-  version="$("$node_bin" -p 'process.versions.node')" || die "could not run $node_bin"
+    die 'node was not found on PATH. Install Node.js 22 or 24 (e.g. from the NodeSource apt repository) and run this again.'
+  info="$("$node_bin" -p 'process.versions.node + " " + process.arch + " " + process.versions.modules')" ||
+    die "could not run $node_bin"
+  read -r version node_arch abi <<<"$info"
   major="${version%%.*}"
-  if ! [[ "$major" =~ ^[0-9]+$ ]] || ((major < 20 || major == 21)); then
-    die "coffee-iot-agent needs Node.js 20 or 22+ (found v$version at $node_bin). Install a supported LTS release and run this again."
+  # The userland, not the kernel, decides: a 32-bit Raspberry Pi OS on a Pi 4 runs a 64-bit
+  # kernel (uname -m says aarch64) with an armv7l node.
+  case "${node_arch:-}" in
+    arm64) arch=arm64 ;;
+    arm) arch=armv7l ;;
+    x64) arch=x64 ;;
+    '')
+      case "$machine" in
+        aarch64 | arm64) arch=arm64 ;;
+        armv7l | armv8l) arch=armv7l ;;
+        *) arch=x64 ;;
+      esac
+      ;;
+    *) die "node at $node_bin is built for $node_arch, which the agent is not released for (arm64, arm, x64)" ;;
+  esac
+  if ! [[ "$major" =~ ^[0-9]+$ ]] || ((major < 20)) || { ((major < 22)) && [[ "$arch" != armv7l || "$major" != 20 ]]; }; then
+    if [[ "$arch" == armv7l ]]; then
+      die "coffee-iot-agent needs Node.js 22 or newer (found v$version at $node_bin); on 32-bit ARM, Node.js 20 is still accepted. Install Node.js 22 and run this again."
+    fi
+    die "coffee-iot-agent needs Node.js 22 or newer (found v$version at $node_bin). Install Node.js 24 (or 22) and run this again."
+  fi
+  if ((major == 20)); then
+    note "warning: Node.js 20 is end-of-life (April 2026) and gets no security fixes; install Node.js 22 when your board allows" >&2
   fi
   # The unit runs with ProtectHome=yes, so a node under a home directory (nvm) is invisible to it.
   case "$node_bin" in
@@ -123,34 +184,104 @@ check_node() {
       die "node at $node_bin is inside a home directory, which the service cannot see (ProtectHome=yes). Install Node.js system-wide (e.g. /usr/bin/node)."
       ;;
   esac
-  printf '%s\n' "$node_bin"
+  printf '%s %s %s %s\n' "$node_bin" "$version" "$arch" "${abi:-}"
 }
 
-# Prints "crt" when aws-crt has a prebuilt binary for this machine, "mqttjs" otherwise.
-check_arch() {
-  local machine
-  machine="$(uname -m)"
-  case "$machine" in
-    aarch64 | arm64 | x86_64)
-      note "architecture $machine: the aws-crt transport (aws-iot-device-sdk-v2) is available" >&2
-      printf 'crt\n'
-      ;;
-    armv7l | armv6l)
-      note "architecture $machine (32-bit ARM): aws-crt has no prebuilt binary here, so the agent will use the MQTT.js transport (same behaviour); aws-iot-device-sdk-v2 is not installed" >&2
-      printf 'mqttjs\n'
-      ;;
-    *)
-      note "architecture $machine is untested; if aws-crt cannot load, the agent falls back to MQTT.js" >&2
-      printf 'crt\n'
-      ;;
+# What the agent's transport will be here, said in words that match the architecture.
+describe_transport() {
+  local machine="$1" arch="$2"
+  if [[ "$arch" == armv7l ]]; then
+    note "architecture $machine with a 32-bit ARM Node.js: the agent uses the MQTT.js transport (aws-crt has no 32-bit ARM build)"
+  else
+    note "architecture $machine: the agent uses the aws-crt transport (aws-iot-device-sdk-v2)"
+  fi
+}
+
+# Unpacks a release tarball into a temporary directory, checks every file against SHA256SUMS
+# and that it was built for this architecture and this Node's ABI; sets bundle_dir to it.
+unpack_release() {
+  local tarball="$1" arch="$2" node_bin="$3" version="$4" abi="$5" top listed actual release_arch abis
+  [[ -f "$tarball" ]] || die "release tarball $tarball not found"
+  work_dir="$(mktemp -d "${TMPDIR:-/tmp}/coffee-iot-install.XXXXXX")"
+  tar -xzf "$tarball" -C "$work_dir" --no-same-owner ||
+    die "$tarball could not be unpacked: download it again"
+  top="$(find "$work_dir" -mindepth 1 -maxdepth 1)"
+  [[ -n "$top" && "$top" != *$'\n'* && -d "$top" && -f "$top/SHA256SUMS" && -f "$top/release.json" ]] ||
+    die "$tarball is not a coffee-iot release (expected one directory with SHA256SUMS and release.json)"
+  note "verifying $(wc -l <"$top/SHA256SUMS") files against SHA256SUMS"
+  (cd "$top" && sha256sum --check --quiet --strict SHA256SUMS >&2) ||
+    die "$tarball is damaged or was modified: files above do not match its SHA256SUMS. Download it again; nothing was installed."
+  listed="$(cut -c 67- "$top/SHA256SUMS" | LC_ALL=C sort)"
+  actual="$(cd "$top" && find . -type f ! -name SHA256SUMS | cut -c 3- | LC_ALL=C sort)"
+  [[ "$listed" == "$actual" ]] ||
+    die "$tarball holds files SHA256SUMS does not list: $(comm -13 <(printf '%s\n' "$listed") <(printf '%s\n' "$actual") | head -3 | tr '\n' ' ')- download it again; nothing was installed."
+  release_arch="$(cd "$top" && "$node_bin" -p 'require("./release.json").arch')"
+  [[ "$release_arch" == "$arch" ]] ||
+    die "$tarball is the $release_arch release, but this Node.js is $arch: use coffee-iot-agent-VERSION-linux-$arch.tar.gz"
+  abis="$(cd "$top" && "$node_bin" -p 'require("./release.json").node.map((n) => n.abi).join(" ")')"
+  if [[ -n "$abi" && " $abis " != *" $abi "* ]]; then
+    die "$tarball carries native modules for Node.js $(cd "$top" && "$node_bin" -p 'require("./release.json").node.map((n) => n.version.split(".")[0] + " (ABI " + n.abi + ")").join(" and ")') only; this is Node.js v$version (ABI $abi). Install a Node.js it was built for; nothing was installed."
+  fi
+  bundle_dir="$top"
+}
+
+# What a native module that does not load takes away, and what to do about it.
+native_consequence() {
+  case "$1" in
+    better-sqlite3) printf 'the spool cannot open, so the agent cannot run' ;;
+    aws-crt) printf 'the aws-crt transport is unavailable (transport "auto" falls back to MQTT.js)' ;;
+    nodeimu) printf 'the Sense HAT sensors (node-sense-hat) cannot be read; only --mock runs' ;;
+    epoll) printf 'the coffee button (onoff, GPIO) cannot work' ;;
+    ioctl) printf 'the Sense HAT LED matrix (sense-hat-led) cannot be driven' ;;
+    *) printf 'a dependency of the agent is unusable' ;;
   esac
+}
+
+# A one-line load of each native module with the node that will run the agent.
+native_check_code() {
+  case "$1" in
+    # require() alone does not open the addon; a database does.
+    better-sqlite3) printf '%s' "new (require('better-sqlite3'))(':memory:').close()" ;;
+    *) printf "require('%s')" "$1" ;;
+  esac
+}
+
+# Loads every native module in `dir` (release.json's list, or those npm installed) and names
+# each one that fails, with what it breaks and the fix. Returns 1 if any failed.
+check_native_modules() {
+  local dir="$1" node_bin="$2" arch="$3" modules module output failed=0
+  if [[ -f "$dir/release.json" ]]; then
+    modules="$(cd "$dir" && "$node_bin" -p 'require("./release.json").nativeModules.map((m) => m.package).join(" ")')"
+  else
+    modules=''
+    for module in better-sqlite3 aws-crt nodeimu epoll ioctl; do
+      if [[ -d "$dir/node_modules/$module" ]]; then modules+=" $module"; fi
+    done
+  fi
+  for module in $modules; do
+    if output="$(cd "$dir" && "$node_bin" -e "$(native_check_code "$module")" 2>&1)"; then
+      note "native module $module loads"
+    else
+      failed=1
+      printf 'install-pi.sh: error: native module %s does not load: %s\n' "$module" "$(native_consequence "$module")" >&2
+      printf '  %s\n' "$(printf '%s\n' "$output" | grep -m 1 -E 'Error|error' || printf '%s\n' "$output" | head -n 1)" >&2
+    fi
+  done
+  if ((failed)); then
+    if [[ -n "$from_tarball" ]]; then
+      printf '  Fix: use the release tarball for this machine (coffee-iot-agent-VERSION-linux-%s.tar.gz) with a Node.js it was built for (see release.json), or report the message above.\n' "$arch" >&2
+    else
+      printf '  Fix: install from a release tarball (--from), which carries every native module prebuilt, or install build-essential and python3 and run this again.\n' >&2
+    fi
+    return 1
+  fi
 }
 
 check_bundle() {
   local file
   for file in "$ENTRY" package.json coffee-iot-agent.service agent.example.json "$DEMO_PHOTOS/PROVENANCE.md"; do
     [[ -f "$bundle_dir/$file" ]] ||
-      die "$bundle_dir/$file is missing: run 'npm run bundle -w device' and use device/dist-bundle/install-pi.sh"
+      die "$bundle_dir/$file is missing: pass --from RELEASE.tar.gz, or run 'npm run bundle -w device' and use device/dist-bundle/install-pi.sh"
   done
   compgen -G "$bundle_dir/$DEMO_PHOTOS/*.png" >/dev/null ||
     die "$bundle_dir/$DEMO_PHOTOS has no demo photos: run 'npm run bundle -w device' again"
@@ -179,37 +310,51 @@ create_user() {
   )" "$AGENT_USER"
 }
 
-# Installs into a fresh directory and swaps it in, so a failed npm install leaves the
-# previous version untouched and running.
+# Installs into a fresh directory and swaps it in, so a failed npm install or module check
+# leaves the previous version untouched and running.
 install_app() {
-  local transport="$1" target staging
+  local arch="$1" node_bin="$2" target modules
   target="$destdir$APP_DIR"
-  staging="$target.new"
+  staging_dir="$target.new"
   note "installing the agent into $target"
-  run rm -rf "$staging"
-  run mkdir -p "$staging"
-  run install -m 0644 "$bundle_dir/$ENTRY" "$bundle_dir/package.json" "$staging/"
-  run mkdir -p "$staging/$DEMO_PHOTOS"
-  run install -m 0644 "$bundle_dir/$DEMO_PHOTOS/PROVENANCE.md" "$bundle_dir/$DEMO_PHOTOS/"*.png \
-    "$staging/$DEMO_PHOTOS/"
-  if [[ "$transport" == mqttjs ]]; then
-    # Otherwise npm tries to compile aws-crt from source, which fails on 32-bit ARM.
-    run npm pkg delete optionalDependencies.aws-iot-device-sdk-v2 --prefix "$staging"
-  fi
-  if ((skip_npm)); then
-    note 'skipping npm install (--skip-npm-install)'
+  run rm -rf "$staging_dir"
+  run mkdir -p "$staging_dir"
+  if [[ -n "$from_tarball" ]]; then
+    # Everything in the release, node_modules included: already checked and loaded above.
+    run cp -R "$bundle_dir/." "$staging_dir/"
   else
-    note 'installing runtime dependencies (better-sqlite3, mqtt, pino, aws-iot-device-sdk-v2, node-sense-hat, onoff, sense-hat-led); native modules may compile for a few minutes'
-    if ! command -v make >/dev/null || ! command -v g++ >/dev/null; then
-      note 'no compiler found: if a native module has no prebuilt binary, install build-essential and python3, then run this again'
+    run install -m 0644 "$bundle_dir/$ENTRY" "$bundle_dir/package.json" "$staging_dir/"
+    run mkdir -p "$staging_dir/$DEMO_PHOTOS"
+    run install -m 0644 "$bundle_dir/$DEMO_PHOTOS/PROVENANCE.md" "$bundle_dir/$DEMO_PHOTOS/"*.png \
+      "$staging_dir/$DEMO_PHOTOS/"
+    modules='better-sqlite3, mqtt, pino, node-sense-hat, onoff, sense-hat-led'
+    if [[ "$arch" == armv7l ]]; then
+      # Otherwise npm tries to compile aws-crt from source, which fails on 32-bit ARM.
+      run npm pkg delete optionalDependencies.aws-iot-device-sdk-v2 --prefix "$staging_dir"
+    else
+      modules+=', aws-iot-device-sdk-v2'
     fi
-    run npm install --prefix "$staging" --omit=dev --no-audit --no-fund
+    if ((skip_npm)); then
+      note 'skipping npm install (--skip-npm-install)'
+    else
+      note "installing runtime dependencies ($modules); native modules may compile for a few minutes"
+      if ! command -v make >/dev/null || ! command -v g++ >/dev/null; then
+        note 'no compiler found: if a native module has no prebuilt binary, install build-essential and python3, then run this again (or use a release tarball: --from)'
+      fi
+      run npm install --prefix "$staging_dir" --omit=dev --no-audit --no-fund ||
+        die 'npm install failed (see above); the previous version, if any, is unchanged. A release tarball (--from) needs neither network nor compiler.'
+      if ((!dry_run)); then
+        check_native_modules "$staging_dir" "$node_bin" "$arch" ||
+          die 'not installed: a native module does not load (see above); the previous version, if any, is unchanged'
+      fi
+    fi
   fi
   if [[ -d "$target" ]]; then
     run rm -rf "$target.old"
     run mv "$target" "$target.old"
   fi
-  run mv "$staging" "$target"
+  run mv "$staging_dir" "$target"
+  staging_dir=''
   run rm -rf "$target.old"
 }
 
@@ -307,13 +452,25 @@ EOF
 main() {
   parse_args "$@"
   check_root
+  local machine node_info node_bin version arch abi
+  # Nothing is touched until the machine, Node.js, the release's checksums and its native
+  # modules have all been checked.
+  machine="$(check_machine)"
+  node_info="$(check_node "$machine")"
+  read -r node_bin version arch abi <<<"$node_info"
+  note "using node v$version ($arch) at $node_bin"
+  if [[ -n "$from_tarball" ]]; then
+    [[ "$from_tarball" == /* ]] || from_tarball="$PWD/$from_tarball"
+    unpack_release "$from_tarball" "$arch" "$node_bin" "$version" "$abi"
+  fi
   check_bundle
-  local node_bin transport
-  node_bin="$(check_node)"
-  note "using node $("$node_bin" -v) at $node_bin"
-  transport="$(check_arch)"
+  describe_transport "$machine" "$arch"
+  if [[ -n "$from_tarball" ]]; then
+    check_native_modules "$bundle_dir" "$node_bin" "$arch" ||
+      die 'not installed: a native module does not load (see above); nothing was changed'
+  fi
   create_user
-  install_app "$transport"
+  install_app "$arch" "$node_bin"
   install_command "$node_bin"
   install_unit "$node_bin"
   install_config

@@ -74,9 +74,25 @@ async function listFiles(dir, prefix = '') {
     const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
     if (entry.isDirectory()) files.push(...(await listFiles(dir, rel)));
     else if (entry.isFile()) files.push(rel);
-    else if (entry.isSymbolicLink()) files.push(rel);
+    else
+      throw new ReleaseError(`${join(dir, rel)} is neither a file nor a directory: a release holds no links`);
   }
   return files;
+}
+
+/** Every node_modules/.bin under `dir` (npm nests them where a version is not hoisted). */
+async function findBinDirs(dir) {
+  const found = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (
+      entry.isDirectory() &&
+      entry.name === '.bin' &&
+      (entry.parentPath ?? entry.path).endsWith('node_modules')
+    ) {
+      found.push(join(entry.parentPath ?? entry.path, entry.name));
+    }
+  }
+  return found;
 }
 
 async function sha256sums(dir) {
@@ -149,8 +165,10 @@ async function buildArch(arch, bundleDir, manifest, lockfile, git) {
   ).catch((error) => {
     throw new ReleaseError(`${arch}: npm ci failed: ${error.stderr || error.message}`, { cause: error });
   });
-  // npm ci writes these; they hold nothing the agent needs and differ between runs.
+  // npm ci writes these; they hold nothing the agent needs and differ between runs. .bin holds
+  // symlinks (command shims), which a checksum manifest cannot vouch for.
   await rm(join(stage, 'node_modules', '.package-lock.json'), { force: true });
+  for (const bin of await findBinDirs(join(stage, 'node_modules'))) await rm(bin, { recursive: true });
 
   const awsCrt = await trimAwsCrt(stage, target);
   const natives = await buildNativeModules(stage, target, log);

@@ -1,7 +1,20 @@
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import {
+  chmod,
+  copyFile,
+  cp,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -42,6 +55,8 @@ describe('install-pi.sh', () => {
     fakeBin = join(dir, 'bin');
     await mkdir(bundle);
     await mkdir(fakeBin);
+    // The host's own node may be older than the installer accepts; the tests say which they mean.
+    await fakeNode('24.1.0', 'x64');
     // The layout `npm run bundle` produces, with a stand-in for the bundled agent.
     await copyFile(INSTALLER, join(bundle, 'install-pi.sh'));
     await copyFile(
@@ -77,16 +92,43 @@ describe('install-pi.sh', () => {
     await chmod(join(fakeBin, name), 0o755);
   }
 
-  function install(...args: string[]): Promise<Run> {
+  /**
+   * A node on PATH that reports `version`, `arch` and `abi` to the installer's version probe
+   * and runs everything else (the native module checks) with the real node.
+   */
+  async function fakeNode(version: string, arch: string, abi = '137'): Promise<void> {
+    await fakeCommand(
+      'node',
+      [
+        'case "$2" in',
+        `  *process.versions.node*) echo '${version} ${arch} ${abi}'; exit 0 ;;`,
+        'esac',
+        `exec '${process.execPath}' "$@"`,
+      ].join('\n'),
+    );
+  }
+
+  /** npm that really edits package.json (npm pkg) and otherwise runs `install` as given. */
+  async function fakeNpm(install = 'echo "npm $*"'): Promise<void> {
+    const npm = (await run('sh', ['-c', 'command -v npm'])).stdout.trim();
+    await fakeCommand('npm', `if [ "$1" = pkg ]; then exec '${npm}' "$@"; fi\n${install}`);
+  }
+
+  function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PATH: `${fakeBin}${delimiter}${process.env.PATH ?? ''}`,
+      ...extra,
     };
     delete env.DESTDIR;
+    return env;
+  }
+
+  function install(...args: string[]): Promise<Run> {
     return run(
       'bash',
       [join(bundle, 'install-pi.sh'), '--destdir', root, '--skip-npm-install', ...args],
-      env,
+      testEnv(),
     );
   }
 
@@ -111,12 +153,12 @@ describe('install-pi.sh', () => {
     );
     const wrapper = join(root, 'usr/local/bin/coffee-iot-agent');
     expect(await readFile(wrapper, 'utf8')).toContain(
-      `exec '${process.execPath}' '/opt/coffee-iot/agent/coffee-iot-agent.mjs' "$@"`,
+      `exec '${join(fakeBin, 'node')}' '/opt/coffee-iot/agent/coffee-iot-agent.mjs' "$@"`,
     );
     expect((await stat(wrapper)).mode & 0o777).toBe(0o755);
     const unit = await readFile(join(root, 'etc/systemd/system/coffee-iot-agent.service'), 'utf8');
     expect(unit).toContain(
-      `ExecStart=${process.execPath} /opt/coffee-iot/agent/coffee-iot-agent.mjs --config /etc/coffee-iot/agent.json`,
+      `ExecStart=${join(fakeBin, 'node')} /opt/coffee-iot/agent/coffee-iot-agent.mjs --config /etc/coffee-iot/agent.json`,
     );
     expect(JSON.parse(await readFile(join(root, 'etc/coffee-iot/agent.json'), 'utf8')).thingName).toBe(
       'coffee-pi-01',
@@ -191,25 +233,61 @@ describe('install-pi.sh', () => {
     );
   });
 
-  it.each(['18.19.0', '21.7.3'])('refuses Node %s with a clear message', async (version) => {
-    await fakeCommand('node', `if [ "$1" = -v ]; then echo v${version}; else echo ${version}; fi`);
+  it.each(['18.19.0', '20.11.0', '21.7.3'])(
+    'refuses Node %s on x86_64 with a clear message',
+    async (version) => {
+      await fakeNode(version, 'x64');
+      const result = await install();
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`needs Node.js 22 or newer (found v${version}`);
+      expect(existsSync(root)).toBe(false);
+    },
+  );
+
+  it('refuses Node 20 on arm64 (end-of-life; only 32-bit ARM still accepts it)', async () => {
+    await fakeCommand('uname', 'echo aarch64');
+    await fakeNode('20.11.0', 'arm64');
     const result = await install();
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`needs Node.js 20 or 22+ (found v${version}`);
+    expect(result.stderr).toContain('needs Node.js 22 or newer (found v20.11.0');
+  });
+
+  it('accepts Node 20 on armv7l with an end-of-life warning', async () => {
+    await fakeCommand('uname', 'echo armv7l');
+    await fakeNode('20.11.0', 'arm');
+    const result = await install();
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/warning: Node\.js 20 is end-of-life/);
+    expect(result.stdout).toContain('using node v20.11.0 (armv7l)');
   });
 
   it('accepts Node 22', async () => {
-    await fakeCommand('node', 'if [ "$1" = -v ]; then echo v22.11.0; else echo 22.11.0; fi');
+    await fakeNode('22.11.0', 'x64');
     const result = await install();
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('using node v22.11.0');
+    expect(result.stderr).not.toMatch(/end-of-life/);
   });
 
-  it('on 32-bit ARM says MQTT.js will be used and leaves out aws-crt', async () => {
-    await fakeCommand('uname', 'echo armv7l');
+  it('refuses an ARMv6 board (Pi 1, Zero) before touching anything, saying what works instead', async () => {
+    await fakeCommand('uname', 'echo armv6l');
     const result = await install();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no Node.js 20 or newer exists for armv6l');
+    expect(result.stderr).toContain('Use a Raspberry Pi 3, 4, 5 or Zero 2 W');
+    expect(result.stdout).not.toContain('installed');
+    expect(existsSync(root)).toBe(false);
+  });
+
+  it('on 32-bit ARM says MQTT.js will be used, leaves out aws-crt and never names its SDK', async () => {
+    await fakeCommand('uname', 'echo armv7l');
+    await fakeNode('22.11.0', 'arm');
+    await fakeNpm();
+    const result = await run('bash', [join(bundle, 'install-pi.sh'), '--destdir', root], testEnv());
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/armv7l \(32-bit ARM\).*MQTT\.js transport/);
+    expect(result.stdout).toMatch(/armv7l with a 32-bit ARM Node\.js: the agent uses the MQTT\.js transport/);
+    expect(`${result.stdout}${result.stderr}`).not.toContain('aws-iot-device-sdk-v2');
+    expect(result.stdout).toContain('installing runtime dependencies (better-sqlite3,');
     const manifest = JSON.parse(await readFile(join(root, 'opt/coffee-iot/agent/package.json'), 'utf8'));
     expect(manifest.optionalDependencies).toEqual({
       'node-sense-hat': '^0.0.2',
@@ -218,17 +296,192 @@ describe('install-pi.sh', () => {
     });
   });
 
-  it('refuses to run from a folder that is not a bundle', async () => {
-    const result = await run('bash', [INSTALLER, '--destdir', root, '--skip-npm-install']);
+  it('on a 64-bit kernel with a 32-bit Node (32-bit Raspberry Pi OS on a Pi 4) goes by Node', async () => {
+    await fakeCommand('uname', 'echo aarch64');
+    await fakeNode('22.11.0', 'arm');
+    const result = await install();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('using node v22.11.0 (armv7l)');
+    expect(result.stdout).toMatch(/MQTT\.js transport/);
+  });
+
+  it('on arm64 says aws-crt will be used', async () => {
+    await fakeCommand('uname', 'echo aarch64');
+    await fakeNode('24.1.0', 'arm64');
+    await fakeNpm();
+    const result = await run('bash', [join(bundle, 'install-pi.sh'), '--destdir', root], testEnv());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('the agent uses the aws-crt transport (aws-iot-device-sdk-v2)');
+    expect(result.stdout).toMatch(/installing runtime dependencies \(.*aws-iot-device-sdk-v2\)/);
+  });
+
+  it('says npm install failed, leaves no agent.new behind and never says installed', async () => {
+    await fakeNode('24.1.0', 'x64');
+    await fakeNpm('exit 1');
+    const result = await run('bash', [join(bundle, 'install-pi.sh'), '--destdir', root], testEnv());
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(
-      `${dirname(INSTALLER)}/coffee-iot-agent.mjs is missing: run 'npm run bundle -w device'`,
-    );
+    expect(result.stderr).toContain('npm install failed');
+    expect(result.stdout).not.toMatch(/installed\./);
+    expect(existsSync(join(root, 'opt/coffee-iot/agent.new'))).toBe(false);
+  });
+
+  it('refuses to run from a folder that is not a bundle', async () => {
+    await fakeNode('24.1.0', 'x64');
+    const result = await run('bash', [INSTALLER, '--destdir', root, '--skip-npm-install'], testEnv());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${dirname(INSTALLER)}/coffee-iot-agent.mjs is missing: pass --from`);
   });
 
   it('rejects unknown arguments', async () => {
     const result = await install('--frobnicate');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('unknown argument: --frobnicate');
+  });
+
+  describe('--from a release tarball', () => {
+    let tmp: string;
+
+    beforeEach(async () => {
+      tmp = join(dir, 'tmp');
+      await mkdir(tmp);
+      await fakeNode('24.1.0', 'x64', '137');
+    });
+
+    /** A release like `npm run release` makes, with stand-in native modules that load (or throw). */
+    async function makeRelease(
+      options: { arch?: string; abi?: number; broken?: string; tamper?: (top: string) => Promise<void> } = {},
+    ): Promise<string> {
+      const name = `coffee-iot-agent-0.1.0-linux-${options.arch ?? 'x64'}`;
+      const top = join(dir, 'release', name);
+      await cp(bundle, top, { recursive: true });
+      for (const module of ['epoll', 'nodeimu']) {
+        await mkdir(join(top, 'node_modules', module), { recursive: true });
+        await writeFile(
+          join(top, 'node_modules', module, 'index.js'),
+          module === options.broken
+            ? `throw new Error('${module}.node: wrong ELF class: ELFCLASS32');\n`
+            : 'module.exports = {};\n',
+        );
+      }
+      await writeFile(
+        join(top, 'release.json'),
+        JSON.stringify({
+          version: '0.1.0',
+          arch: options.arch ?? 'x64',
+          node: [{ version: '24.1.0', abi: options.abi ?? 137 }],
+          nativeModules: [{ package: 'epoll' }, { package: 'nodeimu' }],
+        }),
+      );
+      const files = (await readdir(top, { recursive: true, withFileTypes: true }))
+        .filter((entry) => entry.isFile())
+        .map((entry) => relative(top, join(entry.parentPath, entry.name)))
+        .sort();
+      const sums = await Promise.all(
+        files.map(
+          async (file) =>
+            `${createHash('sha256')
+              .update(await readFile(join(top, file)))
+              .digest('hex')}  ${file}`,
+        ),
+      );
+      await writeFile(join(top, 'SHA256SUMS'), `${sums.join('\n')}\n`);
+      await options.tamper?.(top);
+      const tarball = join(dir, `${name}.tar.gz`);
+      const packed = await run('tar', ['-czf', tarball, '-C', join(dir, 'release'), name]);
+      expect(packed.stderr).toBe('');
+      await rm(join(dir, 'release'), { recursive: true });
+      return tarball;
+    }
+
+    function installFrom(tarball: string, ...args: string[]): Promise<Run> {
+      return run(
+        'bash',
+        [INSTALLER, '--from', tarball, '--destdir', root, ...args],
+        testEnv({ TMPDIR: tmp }),
+      );
+    }
+
+    it('installs the release, node_modules included, after loading its native modules', async () => {
+      const result = await installFrom(await makeRelease());
+      expect(result.stderr).not.toMatch(/error/);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/verifying \d+ files against SHA256SUMS/);
+      expect(result.stdout).toContain('native module epoll loads');
+      expect(result.stdout).toContain('native module nodeimu loads');
+      expect(result.stdout).toContain('coffee-iot agent installed.');
+      const app = join(root, 'opt/coffee-iot/agent');
+      expect(await readFile(join(app, 'coffee-iot-agent.mjs'), 'utf8')).toBe('// agent\n');
+      expect(existsSync(join(app, 'node_modules/epoll/index.js'))).toBe(true);
+      expect(existsSync(join(app, 'SHA256SUMS'))).toBe(true);
+      expect(await readdir(tmp)).toEqual([]);
+    });
+
+    it('refuses a release whose files do not match SHA256SUMS, changing nothing', async () => {
+      expect((await installFrom(await makeRelease())).code).toBe(0);
+      const before = await readFile(join(root, 'opt/coffee-iot/agent/coffee-iot-agent.mjs'), 'utf8');
+      const tarball = await makeRelease({
+        tamper: (top) => writeFile(join(top, 'coffee-iot-agent.mjs'), '// tampered\n'),
+      });
+      const result = await installFrom(tarball);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('coffee-iot-agent.mjs: FAILED');
+      expect(result.stderr).toContain('do not match its SHA256SUMS');
+      expect(result.stdout).not.toContain('installed.');
+      expect(await readFile(join(root, 'opt/coffee-iot/agent/coffee-iot-agent.mjs'), 'utf8')).toBe(before);
+      expect(await readdir(tmp)).toEqual([]);
+    });
+
+    it('refuses a release with a file SHA256SUMS does not list', async () => {
+      const tarball = await makeRelease({
+        tamper: (top) => writeFile(join(top, 'node_modules/epoll/extra.js'), 'module.exports = 1;\n'),
+      });
+      const result = await installFrom(tarball);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('holds files SHA256SUMS does not list: node_modules/epoll/extra.js');
+      expect(existsSync(root)).toBe(false);
+    });
+
+    it('names a native module that does not load, says what it breaks, and installs nothing', async () => {
+      const result = await installFrom(await makeRelease({ broken: 'nodeimu' }));
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain('native module epoll loads');
+      expect(result.stderr).toContain(
+        'native module nodeimu does not load: the Sense HAT sensors (node-sense-hat) cannot be read',
+      );
+      expect(result.stderr).toContain('wrong ELF class: ELFCLASS32');
+      expect(result.stderr).toContain('Fix: use the release tarball for this machine');
+      expect(result.stdout).not.toContain('installed.');
+      expect(existsSync(root)).toBe(false);
+      expect(await readdir(tmp)).toEqual([]);
+    });
+
+    it('refuses the tarball of another architecture', async () => {
+      const result = await installFrom(await makeRelease({ arch: 'arm64' }));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        'is the arm64 release, but this Node.js is x64: use coffee-iot-agent-VERSION-linux-x64.tar.gz',
+      );
+      expect(existsSync(root)).toBe(false);
+    });
+
+    it('refuses a Node.js whose ABI the release has no native modules for', async () => {
+      await fakeNode('22.11.0', 'x64', '127');
+      const result = await installFrom(await makeRelease({ abi: 137 }));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        'carries native modules for Node.js 24 (ABI 137) only; this is Node.js v22.11.0 (ABI 127)',
+      );
+      expect(existsSync(root)).toBe(false);
+      expect(await readdir(tmp)).toEqual([]);
+    });
+
+    it('refuses a file that is not a release', async () => {
+      const junk = join(dir, 'junk.tar.gz');
+      await writeFile(junk, 'not a tarball');
+      const result = await installFrom(junk);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('could not be unpacked');
+      expect(await readdir(tmp)).toEqual([]);
+    });
   });
 });
