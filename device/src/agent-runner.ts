@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Agent, type AgentSettings } from './agent.js';
 import { readAgentVersion } from './agent-version.js';
 import type { PressTrigger } from './button/button-port.js';
+import { systemClockSync } from './clock/clock-setup.js';
 import { openCoffeeStation } from './coffee/open-coffee-station.js';
 import type { AgentConfig } from './config/agent-config.js';
 import { EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
@@ -84,6 +85,7 @@ export function toAgentStatus(snapshot: AgentSnapshot, pid: number): AgentStatus
     lastPubackAt: iso(snapshot.lastPubackAtMs),
     agentVersion: snapshot.agentVersion,
     startedAt: new Date(snapshot.startedAtMs).toISOString(),
+    ...(snapshot.clock ? { clock: { ...snapshot.clock } } : {}),
     ...(snapshot.coffee
       ? {
           coffee: {
@@ -187,6 +189,8 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
     writeStatus: (snapshot) => writeStatusFile(config.stateDir, toAgentStatus(snapshot, hooks.pid)),
     bootId,
     agentVersion: readAgentVersion(),
+    // Readings stamped by a clock NTP has not set yet are held, then restamped (clock/).
+    clockSync: systemClockSync(config.stateDir, config.clockSyncWaitSeconds),
     clock,
     timers,
     logger,

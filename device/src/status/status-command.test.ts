@@ -60,6 +60,25 @@ describe('runStatusCommand', () => {
     expect(result.stdout).toMatch(/^agent running: pid 4242/);
   });
 
+  it('says whether the clock can be trusted and what waited for it', async () => {
+    await writeStatusFile(dir, {
+      ...status,
+      clock: {
+        clockSynchronized: false,
+        heldReadings: 42,
+        restampedReadings: 0,
+        unsynchronizedReadings: 0,
+        clockSteps: 1,
+      },
+    });
+    const result = await run(false);
+    expect(result.stdout).toContain(
+      'clock:           NOT synchronised (check NTP: timedatectl); 42 held, 0 restamped',
+    );
+    await writeStatusFile(dir, status);
+    expect((await run(false)).stdout).not.toContain('clock:');
+  });
+
   it('exits 1 when the agent runs but is disconnected', async () => {
     await writeStatusFile(dir, { ...status, connection: 'disconnected' });
     expect((await run(false)).code).toBe(1);

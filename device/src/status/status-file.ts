@@ -1,6 +1,7 @@
 import { chmod, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
+import type { ClockStats } from '../clock/clock-guard.js';
 import { errnoCode } from '../config/config-fs.js';
 import type { ConnectionState } from '../connection/connection-supervisor.js';
 import type { CauseCounts, StorageCause } from '../spool/storage-cause.js';
@@ -31,6 +32,8 @@ export interface AgentStatus {
   startedAt: string;
   /** Present when the coffee button is enabled. */
   coffee?: CoffeeStatus;
+  /** Whether the wall clock can be trusted, and the readings held for it (device/src/clock/). */
+  clock?: ClockStats;
 }
 
 export interface CoffeeStatus {

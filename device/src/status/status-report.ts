@@ -105,6 +105,7 @@ export function renderStatus(assessment: StatusAssessment, statusFile: string, n
     );
   }
   lines.push(`last PUBACK:     ${when(status.lastPubackAt, now, 'never')}`);
+  if (status.clock) lines.push(`clock:           ${clockLine(status.clock)}`);
   const { coffee } = status;
   if (coffee) {
     lines.push(
@@ -130,4 +131,15 @@ function countByCause(counts: CauseCounts, noun: string, plural = `${noun}s`): s
   const total = totalOf(counts);
   const text = `${total} ${total === 1 ? noun : plural}`;
   return total === 0 ? text : `${text} (${formatCauseCounts(counts)})`;
+}
+
+/** Whether readings can be trusted in time, and what waited or went out unsynchronised. */
+function clockLine(clock: NonNullable<AgentStatus['clock']>): string {
+  const state =
+    clock.clockSynchronized === null
+      ? 'synchronisation unknown (trusted)'
+      : clock.clockSynchronized
+        ? 'synchronised'
+        : 'NOT synchronised (check NTP: timedatectl)';
+  return `${state}; ${clock.heldReadings} held, ${clock.restampedReadings} restamped, ${clock.unsynchronizedReadings} sent unsynchronised`;
 }
