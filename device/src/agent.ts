@@ -113,6 +113,8 @@ export class Agent {
           onRelease: () => this.publisher.notify(),
         })
       : null;
+    const guard = this.clockGuard;
+    if (guard) deps.spool.exemptFromAgeExpiry?.(() => guard.oldestUntrustedSeq());
     this.publisher = new SpoolPublisher({
       rateLimiter: this.rateLimiter,
       // Readings stamped before the clock could be trusted are held back, and restamped, here.

@@ -27,10 +27,10 @@ describe('ClockGuard over the SQLite spool and the hold file', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function run(sync: FakeClockSync) {
+  function run(sync: FakeClockSync, maxAgeSeconds = 0) {
     const spool = new SqliteSpool({
       path: join(dir, 'spool.sqlite'),
-      limits: { maxReadings: 0, maxBytes: 0, maxAgeSeconds: 0 },
+      limits: { maxReadings: 0, maxBytes: 0, maxAgeSeconds },
       logger: silentLogger(),
       clock: wall,
     });
@@ -45,6 +45,7 @@ describe('ClockGuard over the SQLite spool and the hold file', () => {
       store: new FileClockHoldStore(join(dir, 'clock-hold.json')),
       kernelBootId: 'boot-a',
     });
+    spool.exemptFromAgeExpiry(() => guard.oldestUntrustedSeq());
     guard.start();
     const sample = async (seconds: number) => {
       for (let i = 0; i < seconds; i += 1) {
@@ -79,5 +80,31 @@ describe('ClockGuard over the SQLite spool and the hold file', () => {
     expect(new FileClockHoldStore(join(dir, 'clock-hold.json')).load()).toBeNull();
     await after.guard.stop();
     after.spool.close();
+  });
+
+  it('keeps held readings that a stale clock makes look older than the spool keeps readings', async () => {
+    // A Pi that kept its clock from a fortnight ago: the spool keeps a week (maxAgeHours 168).
+    // When NTP steps the clock forward, every held reading looks 14 days old; the age cap must
+    // not drop them before the guard has corrected their time.
+    wall.offset = -14 * 86_400_000;
+    const sync = new FakeClockSync('unsynchronized');
+    const { spool, guard, sample, view } = run(sync, 168 * 3600);
+    await sample(10);
+    wall.offset = 0;
+    sync.state = 'synchronized';
+    await sample(1); // the first reading after the step: the spool applies its caps here
+    await vi.advanceTimersByTimeAsync(5_000);
+
+    expect(spool.stats().dropped).toBe(0);
+    const rows = view.readAfter(0, 100);
+    expect(rows).toHaveLength(11);
+    expect(rows.map((row) => JSON.parse(row.json).ts)).toEqual(
+      rows.map((row) => new Date(TRUE_START + row.seq * 1000).toISOString()),
+    );
+    // Once published and acknowledged, the age cap applies again as usual.
+    view.acknowledge(rows.map((row) => row.seq));
+    expect(guard.oldestUntrustedSeq()).toBeNull();
+    await guard.stop();
+    spool.close();
   });
 });

@@ -178,6 +178,20 @@ export class ClockGuard {
     this.poll();
   }
 
+  /**
+   * The first seq whose stored time the clock cannot vouch for yet: held, or waiting to be
+   * published with its correction. The spool's age cap must not judge these by their stored
+   * time (SqliteSpool.exemptFromAgeExpiry): after NTP steps a stale clock forward they would
+   * all look older than the cap and be dropped before the correction is applied. null: none.
+   */
+  oldestUntrustedSeq(): number | null {
+    const seqs = [
+      ...(this.mode === 'holding' && this.holdFrom !== null ? [this.holdFrom] : []),
+      ...this.restamps.map((range) => range.fromSeq),
+    ];
+    return seqs.length === 0 ? null : Math.min(...seqs);
+  }
+
   /** The publisher's view of `queue`: held readings are not there yet, restamped ones carry the right ts. */
   gate(queue: PublishQueue): PublishQueue {
     return {

@@ -57,6 +57,13 @@ export interface ReadingSpool {
   acknowledge(seqs: readonly number[]): void;
   /** Applies the caps now; returns how many readings were dropped. */
   enforceLimits(): number;
+  /**
+   * From the seq the function returns on (none: null), readings are not dropped for their age:
+   * their stored time comes from a clock not yet trusted (device/src/clock/), and a stale clock
+   * stepped forward by NTP would make them all look older than `maxAgeSeconds`. The count and
+   * byte caps still apply. Optional: spools without an age cap need not implement it.
+   */
+  exemptFromAgeExpiry?(firstExemptSeq: () => number | null): void;
   stats(): SpoolStats;
   close(): void;
 }

@@ -168,6 +168,24 @@ describe('SqliteSpool', () => {
     expect(spool.stats()).toMatchObject({ dropped: 10, depth: 1, oldestTakenAtMs: now });
   });
 
+  it('does not expire, by age, readings from the seq the clock cannot vouch for; the count cap still applies', () => {
+    let now = T0 + 10_000;
+    const spool = openSpool(
+      { ...NO_LIMITS, maxReadings: 8, maxAgeSeconds: 60 },
+      { clock: { now: () => now } },
+    );
+    let exemptFrom: number | null = 4;
+    spool.exemptFromAgeExpiry(() => exemptFrom);
+    spool.appendMany(readings(6)); // seqs 1-6, T0 … T0+5 s
+    now = T0 + 3_600_000; // every one is an hour old by the clock
+    expect(spool.enforceLimits()).toBe(3);
+    expect(spool.readAfter(0, 20).map((row) => row.seq)).toEqual([4, 5, 6]);
+    spool.appendMany(readings(6)); // seqs 7-12: over the 8-reading cap
+    expect(spool.readAfter(0, 20).map((row) => row.seq)).toEqual([5, 6, 7, 8, 9, 10, 11, 12]);
+    exemptFrom = null;
+    expect(spool.enforceLimits()).toBe(8);
+  });
+
   it('rejects a reading without a valid ts and consumes no seq', () => {
     const spool = openSpool();
     expect(() => spool.append({ ...reading(T0), ts: 'yesterday' }, BOOT)).toThrow(SpoolWriteError);

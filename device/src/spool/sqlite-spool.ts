@@ -89,6 +89,7 @@ export class SqliteSpool implements ReadingSpool {
   /** Readings lost since the last commit: their counts must reach meta with the next one. */
   private unstoredUnsaved = false;
   private readonly writeFailures: WriteFailures;
+  private firstAgeExemptSeq: () => number | null = () => null;
   private closed = false;
 
   constructor(options: SqliteSpoolOptions) {
@@ -280,6 +281,11 @@ export class SqliteSpool implements ReadingSpool {
     return result;
   }
 
+  /** Readings from this seq on are not dropped for their age (see ReadingSpool.exemptFromAgeExpiry). */
+  exemptFromAgeExpiry(firstExemptSeq: () => number | null): void {
+    this.firstAgeExemptSeq = firstExemptSeq;
+  }
+
   /**
    * Drops the oldest readings while a cap is exceeded. Age is checked from the head only, so a
    * backwards clock jump can keep an older reading behind a newer head until that head expires.
@@ -287,6 +293,7 @@ export class SqliteSpool implements ReadingSpool {
   private dropOverLimits(draft: Counters): Drop | null {
     const { maxReadings, maxBytes, maxAgeSeconds } = this.limits;
     const cutoffMs = maxAgeSeconds > 0 ? this.clock.now() - maxAgeSeconds * 1000 : Number.NEGATIVE_INFINITY;
+    const exemptFrom = this.firstAgeExemptSeq() ?? Number.POSITIVE_INFINITY;
     const reasons = new Set<string>();
     let fromSeq = 0;
     let toSeq = 0;
@@ -294,7 +301,8 @@ export class SqliteSpool implements ReadingSpool {
     for (const row of this.statements.fromHead.iterate()) {
       const overCount = maxReadings > 0 && draft.depth > maxReadings;
       const overBytes = maxBytes > 0 && draft.bytes > maxBytes;
-      const expired = row.takenAtMs < cutoffMs;
+      // A reading whose stored time the clock cannot vouch for yet is not judged by it.
+      const expired = row.takenAtMs < cutoffMs && row.seq < exemptFrom;
       if (!overCount && !overBytes && !expired) break;
       if (overCount) reasons.add('maxReadings');
       if (overBytes) reasons.add('maxBytes');
