@@ -5,10 +5,12 @@
 // each Node ABI it targets (no compiler and no network needed on the Pi), the systemd unit,
 // the installer, release.json and a SHA-256 manifest (SHA256SUMS) of every file.
 //
-//   node device/scripts/release.mjs [--arch arm64,armv7l,x64] [--out DIR] [--update-lock]
+//   node device/scripts/release.mjs [--arch arm64,armv7l,x64] [--out DIR]
+//   node device/scripts/release.mjs --update-lock | --check-lock [--lockfile FILE]
 //
 // --update-lock rewrites device/release/package-lock.json from the repository's
-// package-lock.json (after a dependency update); a build refuses a stale one.
+// package-lock.json (after a dependency update); a build refuses a stale one, and
+// --check-lock only checks it (exit 1 when stale). --lockfile names another file (tests).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -25,7 +27,7 @@ import { ARCHES, TARGETS } from './release/targets.mjs';
 const exec = promisify(execFile);
 const deviceDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const rootDir = dirname(deviceDir);
-const LOCKFILE = join(deviceDir, 'release', 'package-lock.json');
+const DEFAULT_LOCKFILE = join(deviceDir, 'release', 'package-lock.json');
 // Only aws-crt's transport needs it, and aws-crt has no 32-bit ARM binary.
 const CRT_ONLY = 'aws-iot-device-sdk-v2';
 
@@ -38,9 +40,12 @@ const { values: options } = parseArgs({
     arch: { type: 'string', default: ARCHES.join(',') },
     out: { type: 'string', default: join(deviceDir, 'dist-release') },
     'update-lock': { type: 'boolean', default: false },
+    'check-lock': { type: 'boolean', default: false },
+    lockfile: { type: 'string', default: DEFAULT_LOCKFILE },
   },
 });
 const outDir = resolve(options.out);
+const LOCKFILE = resolve(options.lockfile);
 const workDir = join(outDir, '.work');
 const log = (line) => process.stdout.write(`${line}\n`);
 const readJson = async (path) => JSON.parse(await readFile(path, 'utf8'));
@@ -220,7 +225,12 @@ async function inParallel(jobs, limit) {
   const worker = async () => {
     while (next < jobs.length) {
       const index = next++;
-      results[index] = await jobs[index]();
+      try {
+        results[index] = await jobs[index]();
+      } catch (error) {
+        next = jobs.length; // start nothing more; the running ones finish
+        throw error;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
@@ -243,6 +253,7 @@ async function main() {
     await mkdir(dirname(LOCKFILE), { recursive: true });
     await writeFile(LOCKFILE, json(expected));
     log(`wrote ${relative(rootDir, LOCKFILE)} (${Object.keys(expected.packages).length - 1} packages)`);
+    await rm(workDir, { recursive: true, force: true });
     return;
   }
   const committed = existsSync(LOCKFILE) ? await readFile(LOCKFILE, 'utf8') : '';
@@ -251,6 +262,11 @@ async function main() {
       `${relative(rootDir, LOCKFILE)} does not match package-lock.json (the versions the tests run with): ` +
         'run `npm run release -- --update-lock` and commit it',
     );
+  }
+  if (options['check-lock']) {
+    log(`${relative(rootDir, LOCKFILE)} matches package-lock.json`);
+    await rm(workDir, { recursive: true, force: true });
+    return;
   }
   const git = await gitInfo();
   // Fetch Node headers once, before the parallel builds race for them.
@@ -266,6 +282,7 @@ async function main() {
 try {
   await main();
 } catch (error) {
+  await rm(workDir, { recursive: true, force: true });
   process.stderr.write(`release: ${error.name === 'Error' ? '' : `${error.name}: `}${error.message}\n`);
   process.exitCode = 1;
 }
