@@ -139,6 +139,51 @@ async function trimAwsCrt(stage, target) {
   };
 }
 
+const onPath = (command) =>
+  exec('sh', ['-c', `command -v ${command}`]).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Loads every native module of the staged tree with each Node release of this architecture
+ * the registry has a binary of: natively on x64, under qemu-user (-L the cross toolchain's
+ * libraries) on ARM when installed. Catches a module built for the wrong ABI, which the ELF
+ * check cannot see. Returns the Node versions checked.
+ */
+async function verifyLoads(stage, arch, target, natives) {
+  const code = natives
+    .map((m) =>
+      m === 'better-sqlite3' ? "new (require('better-sqlite3'))(':memory:').close();" : `require('${m}');`,
+    )
+    .join(' ');
+  const checked = [];
+  for (const nodeRelease of target.nodes) {
+    if (nodeRelease.pkg !== `node-linux-${arch}`) continue; // headers only (no binary for this CPU)
+    const node = join(await nodeDist(nodeRelease), 'bin', 'node');
+    let command;
+    if (!target.qemu) command = process.arch === target.nodeArch ? [node] : undefined;
+    else if ((await onPath(target.qemu)) && existsSync(target.sysroot))
+      command = [target.qemu, '-L', target.sysroot, node];
+    if (!command) {
+      log(`${arch}: native modules not load-checked with Node ${nodeRelease.version}: no way to run it here`);
+      continue;
+    }
+    try {
+      await exec(command[0], [...command.slice(1), '-e', code], { cwd: stage });
+    } catch (error) {
+      throw new ReleaseError(
+        `${arch}: native modules do not load with Node ${nodeRelease.version}: ${error.stderr || error.message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    checked.push(nodeRelease.version);
+  }
+  return checked;
+}
+
 async function buildArch(arch, bundleDir, manifest, lockfile, git) {
   const target = TARGETS[arch];
   const started = Date.now();
@@ -177,6 +222,10 @@ async function buildArch(arch, bundleDir, manifest, lockfile, git) {
 
   const awsCrt = await trimAwsCrt(stage, target);
   const natives = await buildNativeModules(stage, target, log);
+  const loadChecked = await verifyLoads(stage, arch, target, [
+    ...natives.map((m) => m.package),
+    ...(awsCrt ? ['aws-crt'] : []),
+  ]);
   const nodes = [];
   for (const nodeRelease of target.nodes) {
     nodes.push({ version: nodeRelease.version, abi: await moduleVersion(await nodeDist(nodeRelease)) });
@@ -213,7 +262,8 @@ async function buildArch(arch, bundleDir, manifest, lockfile, git) {
   const size = (await stat(tarball)).size;
   log(
     `${arch}: ${relative(process.cwd(), tarball)} ${(size / 1024 / 1024).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(0)} s ` +
-      `(Node ABI ${nodes.map((n) => n.abi).join('+')}; ${release.nativeModules.map((m) => m.package).join(', ')})`,
+      `(Node ABI ${nodes.map((n) => n.abi).join('+')}; ${release.nativeModules.map((m) => m.package).join(', ')}; ` +
+      `loaded with Node ${loadChecked.join(', ') || 'none'})`,
   );
   return tarball;
 }

@@ -110,23 +110,31 @@ async function compilerId(tools, target) {
   }
 }
 
-async function runNodeGyp(packageDir, nodedir, target, tools) {
-  const nodeGyp = createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
+async function nodeGyp(packageDir, command, nodedir, target, tools) {
+  const script = createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
   const env = { ...process.env, CC: tools.CC, CXX: tools.CXX, AR: tools.AR, LINK: tools.LINK };
   // Never let node-gyp look for headers or prebuilt binaries online.
   env.npm_config_nodedir = nodedir;
   try {
     await exec(
       process.execPath,
-      [nodeGyp, 'rebuild', `--nodedir=${nodedir}`, `--arch=${target.gypArch}`, `--jobs=${cpus().length}`],
+      [script, command, `--nodedir=${nodedir}`, `--arch=${target.gypArch}`, `--jobs=${cpus().length}`],
       { cwd: packageDir, env, maxBuffer: 64 * 1024 * 1024 },
     );
   } catch (error) {
     const log = `${error.stdout ?? ''}${error.stderr ?? ''}`.split('\n').slice(-40).join('\n');
-    throw new NativeBuildError(`node-gyp failed in ${packageDir} for ${target.gypArch}:\n${log}`, {
+    throw new NativeBuildError(`node-gyp ${command} failed in ${packageDir} for ${target.gypArch}:\n${log}`, {
       cause: error,
     });
   }
+}
+
+/**
+ * A full build per ABI. Reusing SQLite's object between ABIs does not work: each Node release's
+ * common.gypi adds its own defines, so make sees a changed command and recompiles it anyway.
+ */
+async function buildAddon(dir, nodedir, target, tools) {
+  await nodeGyp(dir, 'rebuild', nodedir, target, tools);
 }
 
 /**
@@ -162,7 +170,7 @@ export async function buildNativeModules(root, target, log) {
       const started = Date.now();
       let from = cached;
       if (!spec.files.every((file) => existsSync(join(cached, file)))) {
-        await runNodeGyp(dir, nodedir, target, tools);
+        await buildAddon(dir, nodedir, target, tools);
         const partial = `${cached}.partial`;
         await rm(partial, { recursive: true, force: true });
         await mkdir(partial, { recursive: true });

