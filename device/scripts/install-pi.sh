@@ -215,10 +215,12 @@ unpack_release() {
   actual="$(cd "$top" && find . -type f ! -name SHA256SUMS | cut -c 3- | LC_ALL=C sort)"
   [[ "$listed" == "$actual" ]] ||
     die "$tarball holds files SHA256SUMS does not list: $(comm -13 <(printf '%s\n' "$listed") <(printf '%s\n' "$actual") | head -3 | tr '\n' ' ')- download it again; nothing was installed."
-  release_arch="$(cd "$top" && "$node_bin" -p 'require("./release.json").arch')"
+  release_arch="$(cd "$top" && "$node_bin" -p 'require("./release.json").arch')" ||
+    die "$tarball has an unreadable release.json: download it again"
   [[ "$release_arch" == "$arch" ]] ||
     die "$tarball is the $release_arch release, but this Node.js is $arch: use coffee-iot-agent-VERSION-linux-$arch.tar.gz"
-  abis="$(cd "$top" && "$node_bin" -p 'require("./release.json").node.map((n) => n.abi).join(" ")')"
+  abis="$(cd "$top" && "$node_bin" -p 'require("./release.json").node.map((n) => n.abi).join(" ")')" ||
+    die "$tarball has an unreadable release.json: download it again"
   if [[ -n "$abi" && " $abis " != *" $abi "* ]]; then
     die "$tarball carries native modules for Node.js $(cd "$top" && "$node_bin" -p 'require("./release.json").node.map((n) => n.version.split(".")[0] + " (ABI " + n.abi + ")").join(" and ")') only; this is Node.js v$version (ABI $abi). Install a Node.js it was built for; nothing was installed."
   fi
@@ -251,7 +253,8 @@ native_check_code() {
 check_native_modules() {
   local dir="$1" node_bin="$2" arch="$3" modules module output failed=0
   if [[ -f "$dir/release.json" ]]; then
-    modules="$(cd "$dir" && "$node_bin" -p 'require("./release.json").nativeModules.map((m) => m.package).join(" ")')"
+    modules="$(cd "$dir" && "$node_bin" -p 'require("./release.json").nativeModules.map((m) => m.package).join(" ")')" ||
+      die "$dir/release.json is unreadable"
   else
     modules=''
     for module in better-sqlite3 aws-crt nodeimu epoll ioctl; do
@@ -313,24 +316,26 @@ create_user() {
 # Installs into a fresh directory and swaps it in, so a failed npm install or module check
 # leaves the previous version untouched and running.
 install_app() {
-  local arch="$1" node_bin="$2" target modules
+  local arch="$1" node_bin="$2" target staging modules
   target="$destdir$APP_DIR"
-  staging_dir="$target.new"
+  staging="$target.new"
+  # Removed on any exit from here until it is swapped in (a dry run creates nothing).
+  if ((!dry_run)); then staging_dir="$staging"; fi
   note "installing the agent into $target"
-  run rm -rf "$staging_dir"
-  run mkdir -p "$staging_dir"
+  run rm -rf "$staging"
+  run mkdir -p "$staging"
   if [[ -n "$from_tarball" ]]; then
     # Everything in the release, node_modules included: already checked and loaded above.
-    run cp -R "$bundle_dir/." "$staging_dir/"
+    run cp -R "$bundle_dir/." "$staging/"
   else
-    run install -m 0644 "$bundle_dir/$ENTRY" "$bundle_dir/package.json" "$staging_dir/"
-    run mkdir -p "$staging_dir/$DEMO_PHOTOS"
+    run install -m 0644 "$bundle_dir/$ENTRY" "$bundle_dir/package.json" "$staging/"
+    run mkdir -p "$staging/$DEMO_PHOTOS"
     run install -m 0644 "$bundle_dir/$DEMO_PHOTOS/PROVENANCE.md" "$bundle_dir/$DEMO_PHOTOS/"*.png \
-      "$staging_dir/$DEMO_PHOTOS/"
+      "$staging/$DEMO_PHOTOS/"
     modules='better-sqlite3, mqtt, pino, node-sense-hat, onoff, sense-hat-led'
     if [[ "$arch" == armv7l ]]; then
       # Otherwise npm tries to compile aws-crt from source, which fails on 32-bit ARM.
-      run npm pkg delete optionalDependencies.aws-iot-device-sdk-v2 --prefix "$staging_dir"
+      run npm pkg delete optionalDependencies.aws-iot-device-sdk-v2 --prefix "$staging"
     else
       modules+=', aws-iot-device-sdk-v2'
     fi
@@ -341,10 +346,10 @@ install_app() {
       if ! command -v make >/dev/null || ! command -v g++ >/dev/null; then
         note 'no compiler found: if a native module has no prebuilt binary, install build-essential and python3, then run this again (or use a release tarball: --from)'
       fi
-      run npm install --prefix "$staging_dir" --omit=dev --no-audit --no-fund ||
+      run npm install --prefix "$staging" --omit=dev --no-audit --no-fund ||
         die 'npm install failed (see above); the previous version, if any, is unchanged. A release tarball (--from) needs neither network nor compiler.'
       if ((!dry_run)); then
-        check_native_modules "$staging_dir" "$node_bin" "$arch" ||
+        check_native_modules "$staging" "$node_bin" "$arch" ||
           die 'not installed: a native module does not load (see above); the previous version, if any, is unchanged'
       fi
     fi
@@ -353,7 +358,7 @@ install_app() {
     run rm -rf "$target.old"
     run mv "$target" "$target.old"
   fi
-  run mv "$staging_dir" "$target"
+  run mv "$staging" "$target"
   staging_dir=''
   run rm -rf "$target.old"
 }

@@ -325,6 +325,32 @@ describe('install-pi.sh', () => {
     expect(existsSync(join(root, 'opt/coffee-iot/agent.new'))).toBe(false);
   });
 
+  it('after npm install, names a native module that does not load and keeps the previous version', async () => {
+    await fakeNode('24.1.0', 'x64');
+    expect((await install()).code).toBe(0);
+    // An npm install that "succeeds" but leaves epoll unbuilt, as on a Pi without a compiler.
+    await fakeNpm(
+      [
+        'prefix=$3',
+        'mkdir -p "$prefix/node_modules/epoll"',
+        `echo "throw new Error('Could not locate the bindings file: epoll.node')" >"$prefix/node_modules/epoll/index.js"`,
+      ].join('\n'),
+    );
+    await writeFile(join(bundle, 'coffee-iot-agent.mjs'), '// agent v2\n');
+    const result = await run('bash', [join(bundle, 'install-pi.sh'), '--destdir', root], testEnv());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'native module epoll does not load: the coffee button (onoff, GPIO) cannot work',
+    );
+    expect(result.stderr).toContain('Could not locate the bindings file');
+    expect(result.stderr).toContain('Fix: install from a release tarball (--from)');
+    expect(result.stdout).not.toContain('installed.');
+    expect(existsSync(join(root, 'opt/coffee-iot/agent.new'))).toBe(false);
+    expect(await readFile(join(root, 'opt/coffee-iot/agent/coffee-iot-agent.mjs'), 'utf8')).toBe(
+      '// agent\n',
+    );
+  });
+
   it('refuses to run from a folder that is not a bundle', async () => {
     await fakeNode('24.1.0', 'x64');
     const result = await run('bash', [INSTALLER, '--destdir', root, '--skip-npm-install'], testEnv());
