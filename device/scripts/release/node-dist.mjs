@@ -48,6 +48,8 @@ export async function nodeDist({ pkg, version }) {
   await exec('tar', ['-xzf', tarball, '-C', partial]);
   await rm(join(root, `${pkg}-${version}`), { recursive: true, force: true });
   await rename(partial, join(root, `${pkg}-${version}`));
+  // The unpacked copy is what is used; the tarball would only double the cache (~50 MB each).
+  await rm(tarball, { force: true });
   return dir;
 }
 
