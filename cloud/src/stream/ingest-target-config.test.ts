@@ -93,7 +93,7 @@ describe('openIngestStream', () => {
     expect(firehose.calls()).toHaveLength(0);
   });
 
-  it('puts on the delivery stream for a Firehose target, and nothing on Kinesis', async () => {
+  it('puts on the delivery stream for a Firehose target, one record per line, and nothing on Kinesis', async () => {
     const opened = openIngestStream(
       { kind: 'firehose', deliveryStream: 'coffee-iot-coffees' },
       { region: 'eu-west-1' },
@@ -103,8 +103,9 @@ describe('openIngestStream', () => {
     expect(opened.description).toBe('Firehose delivery stream coffee-iot-coffees');
     const calls = firehose.commandCalls(PutRecordBatchCommand);
     expect(calls.map((c) => c.args[0].input.DeliveryStreamName)).toEqual(['coffee-iot-coffees']);
+    // Newline-ended, as the telemetry rule's records are: raw/ keeps one record per line.
     expect(calls[0]?.args[0].input.Records?.map((r) => new TextDecoder().decode(r.Data))).toEqual([
-      '{"thing":"coffee-pi-01"}',
+      '{"thing":"coffee-pi-01"}\n',
     ]);
     expect(kinesis.calls()).toHaveLength(0);
   });
