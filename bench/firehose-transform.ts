@@ -11,22 +11,37 @@
  *   node --conditions=coffee-iot-source --import tsx bench/firehose-transform.ts --base /tmp/fh-base [--rounds R] [--readings N]
  * The base is a git worktree of the base commit whose node_modules resolve @coffee-iot/* to its
  * own workspaces (bench/README.md says how to make one).
+ *
+ * With --python instead of --base: this checkout against seed 004's transform in Python
+ * (bench/seed-transform.py: base64, json.loads, CSV lines, base64, Ok, nothing checked) on the
+ * SAME events, which this process writes to JSON files once per shape (1, 10 and 100 readings
+ * per record); rounds alternate between the two sides, each a child process measuring its own
+ * CPU time (process.cpuUsage, time.process_time). Refuses to run when the 1-minute load average
+ * is above the core count, unless --allow-busy (the output then says so).
+ *   node --conditions=coffee-iot-source --import tsx bench/firehose-transform.ts --python [--rounds R] [--readings N] [--allow-busy]
  */
 import { execFileSync } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { describeLoad, machineLoad, refuseIfBusy } from './lib/machine-load.js';
 import { fixed, note, printJsonLine, printTable, verdict } from './lib/report.js';
 
 const { values } = parseArgs({
   options: {
     base: { type: 'string' },
+    // Against seed 004's Python transform instead of a base checkout.
+    python: { type: 'boolean', default: false },
+    'allow-busy': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '5' },
     readings: { type: 'string', default: '200000' },
     // Child mode: measure one side once and print its JSON line.
     child: { type: 'string' },
     'per-record': { type: 'string' },
+    // Child mode with --python: the events file the parent wrote.
+    events: { type: 'string' },
   },
 });
 
@@ -34,6 +49,9 @@ const GOAL_RATIO = 0.9;
 const EVENT_BYTES = 1_000_000;
 const DEVICES = 20;
 const SHAPES = [1, 100];
+const PYTHON_SHAPES = [1, 10, 100];
+/** Issue 16: ours at least twice seed 004's Python transform per CPU-second, live shape. */
+const PYTHON_GOAL_RATIO = 2;
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 interface ChildResult {
@@ -44,28 +62,28 @@ interface ChildResult {
   wallMs: number;
 }
 
-/** One side, one shape: builds the events, warms up once, measures one pass over all of them. */
-async function measure(root: string, perRecord: number, readings: number): Promise<ChildResult> {
-  const module = (path: string) => import(pathToFileURL(join(root, path)).href);
-  const { handleFirehoseEvent } = await module('cloud/src/lake/firehose/handle-firehose-event.ts');
-  const { fullReading, telemetryIngestJson } = await module('cloud/src/testing/ingest-records.ts');
-  const { silentLogger } = await module('cloud/src/logging/logger.ts');
-  const boot = '0b0e8f3c-8a4e-4d4a-9a51-2f3b5f9c1d11';
-  const first = Date.UTC(2026, 10, 26, 8);
-  // A day later: every reading is in the past (the current side refuses readings from the future).
-  const arrival = first + 86_400_000;
-
-  // Firehose events of about EVENT_BYTES of records each, devices round-robin.
-  type Record = {
+type FirehoseEvent = {
+  invocationId: string;
+  records: {
     recordId: string;
     approximateArrivalTimestamp: number;
     data: string;
     kinesisRecordMetadata: object;
-  };
-  const events: { invocationId: string; records: Record[] }[] = [];
+  }[];
+};
+
+/** Firehose events of about EVENT_BYTES of records each, devices round-robin, built with `root`'s fixtures. */
+async function buildEvents(root: string, perRecord: number, readings: number): Promise<FirehoseEvent[]> {
+  const module = (path: string) => import(pathToFileURL(join(root, path)).href);
+  const { fullReading, telemetryIngestJson } = await module('cloud/src/testing/ingest-records.ts');
+  const boot = '0b0e8f3c-8a4e-4d4a-9a51-2f3b5f9c1d11';
+  const first = Date.UTC(2026, 10, 26, 8);
+  // A day later: every reading is in the past (the current side refuses readings from the future).
+  const arrival = first + 86_400_000;
+  const events: FirehoseEvent[] = [];
   const seqs = new Array<number>(DEVICES).fill(0);
   let made = 0;
-  let current: Record[] = [];
+  let current: FirehoseEvent['records'] = [];
   let bytes = 0;
   for (let r = 0; made < readings; r += 1) {
     const device = r % DEVICES;
@@ -92,11 +110,28 @@ async function measure(root: string, perRecord: number, readings: number): Promi
     bytes += json.length;
     made += count;
     if (bytes >= EVENT_BYTES || made >= readings) {
-      events.push({ invocationId: `bench-${events.length}`, records: current });
+      events.push({
+        invocationId: `bench-${events.length}`,
+        records: current,
+        ...{
+          sourceKinesisStreamArn: 'arn:aws:kinesis:eu-west-1:111122223333:stream/coffee-iot-ingest',
+          deliveryStreamArn:
+            'arn:aws:firehose:eu-west-1:111122223333:deliverystream/coffee-iot-lake-telemetry',
+          region: 'eu-west-1',
+        },
+      });
       current = [];
       bytes = 0;
     }
   }
+  return events;
+}
+
+/** One side: warms up once over `events` (checking every reading became a row), measures one pass. */
+async function measureEvents(root: string, events: FirehoseEvent[], readings: number): Promise<ChildResult> {
+  const module = (path: string) => import(pathToFileURL(join(root, path)).href);
+  const { handleFirehoseEvent } = await module('cloud/src/lake/firehose/handle-firehose-event.ts');
+  const { silentLogger } = await module('cloud/src/logging/logger.ts');
   const files = new Map<string, string>();
   const deps = {
     config: { table: 'telemetry', maxReingests: 3, partitionKeys: true, lakeBucket: 'lake' },
@@ -106,17 +141,11 @@ async function measure(root: string, perRecord: number, readings: number): Promi
     errorSink: { target: 'memory', write: async (key: string, body: string) => void files.set(key, body) },
     writeMetrics: () => {},
   };
-  const full = (event: (typeof events)[number]) => ({
-    ...event,
-    sourceKinesisStreamArn: 'arn:aws:kinesis:eu-west-1:111122223333:stream/coffee-iot-ingest',
-    deliveryStreamArn: 'arn:aws:firehose:eu-west-1:111122223333:deliverystream/coffee-iot-lake-telemetry',
-    region: 'eu-west-1',
-  });
   /** One pass over every event; `check` counts the rows answered (not in the measured pass). */
   const run = async (check: boolean): Promise<number> => {
     let rows = 0;
     for (const event of events) {
-      const result = await handleFirehoseEvent(full(event), deps);
+      const result = await handleFirehoseEvent(event, deps);
       if (!check) continue;
       for (const record of result.records as { result: string; data: string }[]) {
         if (record.result !== 'Ok') throw new Error(`a record was answered ${record.result}`);
@@ -139,12 +168,141 @@ async function measure(root: string, perRecord: number, readings: number): Promi
 }
 
 if (values.child !== undefined) {
-  const result = await measure(values.child, Number(values['per-record']), Number(values.readings));
+  const readings = Number(values.readings);
+  const events =
+    values.events === undefined
+      ? await buildEvents(values.child, Number(values['per-record']), readings)
+      : (JSON.parse(readFileSync(values.events, 'utf8')) as FirehoseEvent[]);
+  const result = await measureEvents(values.child, events, readings);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }
 
-if (values.base === undefined) throw new Error('--base <worktree of the base commit> is required');
+/** This checkout against seed 004's Python transform, on the same events. */
+async function againstPython(): Promise<void> {
+  const load = refuseIfBusy(values['allow-busy'], '--allow-busy');
+  const readings = Number(values.readings);
+  const rounds = Number(values.rounds);
+  const dir = mkdtempSync(join(tmpdir(), 'fh-vs-python-'));
+  const rows: (string | number)[][] = [];
+  const results: Record<string, unknown>[] = [];
+  try {
+    for (const perRecord of PYTHON_SHAPES) {
+      const file = join(dir, `events-${perRecord}.json`);
+      writeFileSync(file, JSON.stringify(await buildEvents(REPO, perRecord, readings)));
+      const runs: { ours: ChildResult[]; python: ChildResult[] } = { ours: [], python: [] };
+      const runSide = (side: 'ours' | 'python'): ChildResult => {
+        const [command, args] =
+          side === 'python'
+            ? ['python3', [join(REPO, 'bench/seed-transform.py'), file]]
+            : [
+                process.execPath,
+                [
+                  '--conditions=coffee-iot-source',
+                  '--import',
+                  'tsx',
+                  fileURLToPath(import.meta.url),
+                  '--child',
+                  REPO,
+                  '--events',
+                  file,
+                  '--readings',
+                  String(readings),
+                ],
+              ];
+        const out = execFileSync(command as string, args as string[], {
+          cwd: REPO,
+          encoding: 'utf8',
+          maxBuffer: 64 * 1024 * 1024,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        const result = JSON.parse(out) as ChildResult;
+        if (result.readings !== readings)
+          throw new Error(`${side}: ${result.readings} readings, not ${readings}`);
+        return result;
+      };
+      for (let round = 0; round < rounds; round += 1) {
+        const order = round % 2 === 0 ? (['ours', 'python'] as const) : (['python', 'ours'] as const);
+        for (const side of order) runs[side].push(runSide(side));
+        note(`${perRecord} reading(s)/record vs Python: round ${round + 1} of ${rounds}`);
+      }
+      const perCpuSecond = (r: ChildResult) => r.readings / (r.cpuMs / 1000);
+      const best = (side: keyof typeof runs) => Math.max(...runs[side].map(perCpuSecond));
+      const median = (side: keyof typeof runs) => {
+        const sorted = runs[side].map(perCpuSecond).sort((a, b) => a - b);
+        return sorted[Math.floor(sorted.length / 2)] as number;
+      };
+      const bestRun = (side: keyof typeof runs) =>
+        runs[side].reduce((a, b) => (perCpuSecond(b) > perCpuSecond(a) ? b : a));
+      const ratio = best('ours') / best('python');
+      rows.push([
+        perRecord,
+        bestRun('ours').events,
+        Math.round(best('python')),
+        Math.round(best('ours')),
+        `${fixed(bestRun('python').cpuMs, 0)} / ${fixed(bestRun('python').wallMs, 0)}`,
+        `${fixed(bestRun('ours').cpuMs, 0)} / ${fixed(bestRun('ours').wallMs, 0)}`,
+        fixed(ratio, 2),
+        fixed(median('ours') / median('python'), 2),
+        perRecord === 1 ? verdict(ratio >= PYTHON_GOAL_RATIO) : '(live only)',
+      ]);
+      const strip = (r: ChildResult & { eventCpuMs?: number[] }) => {
+        const { eventCpuMs: _perEvent, ...rest } = r;
+        return rest;
+      };
+      results.push({
+        perRecord,
+        runs: { ours: runs.ours.map(strip), python: runs.python.map(strip) },
+        bestOurs: best('ours'),
+        bestPython: best('python'),
+        ratio,
+        medianRatio: median('ours') / median('python'),
+      });
+      rmSync(file);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const after = machineLoad();
+  printTable(
+    `Firehose transform vs seed 004's Python transform, ${readings.toLocaleString('en')} readings, ~1 MB events (readings per CPU-second, best of ${rounds}; goal ours/python ≥ ${PYTHON_GOAL_RATIO} at 1 reading/record)`,
+    [
+      'readings/record',
+      'events',
+      'python /CPU-s',
+      'ours /CPU-s',
+      'python CPU/wall ms',
+      'ours CPU/wall ms',
+      'ours/python (best)',
+      'ours/python (median)',
+      `≥ ${PYTHON_GOAL_RATIO}`,
+    ],
+    rows,
+  );
+  note(`before: ${describeLoad(load)}; after: ${describeLoad(after)}`);
+  printJsonLine({
+    bench: 'firehose-transform-vs-python',
+    readings,
+    rounds,
+    loadBefore: load.loadavg,
+    loadAfter: after.loadavg,
+    cores: load.cores,
+    busy: load.busy || after.busy,
+    goalRatio: PYTHON_GOAL_RATIO,
+    results,
+  });
+}
+
+if (values.python) {
+  await againstPython();
+  process.exit(0);
+}
+
+if (values.base === undefined) {
+  throw new Error('--base <worktree of the base commit> or --python is required');
+}
+const baseLoad = machineLoad();
+if (baseLoad.busy) note(`measuring on a busy machine: ${describeLoad(baseLoad)}`);
 const BASE = resolve(values.base);
 const ROUNDS = Number(values.rounds);
 const READINGS = Number(values.readings);
