@@ -2,8 +2,9 @@
 // Builds device/dist-bundle/: the agent as one ESM file plus what install-pi.sh needs on a
 // Pi (package.json for the native runtime deps, systemd unit, installer, example config, and
 // the demo photos the mock camera uses).
-// Native and Pi-only modules stay external: they must be compiled or fetched for the Pi's
-// own architecture by `npm install` there, not bundled from this machine.
+// Native and Pi-only modules stay external: they must be built for the Pi's own architecture,
+// either by `npm install` on the Pi or, in a release tarball (scripts/release.mjs), by cross
+// compiling here; never bundled from this machine.
 import { chmod, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

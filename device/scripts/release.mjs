@@ -241,7 +241,8 @@ async function buildArch(arch, bundleDir, manifest, lockfile, git) {
     transport: target.awsCrt ? 'aws-crt' : 'mqtt.js',
     nativeModules: [...natives, ...(awsCrt ? [awsCrt] : [])],
     commit: git.commit,
-    builtAt: new Date(git.epoch * 1000).toISOString(),
+    // The commit's date (or SOURCE_DATE_EPOCH), not the clock's: the same commit builds the same bytes.
+    buildDate: new Date(git.epoch * 1000).toISOString(),
   };
   await writeFile(join(stage, 'release.json'), json(release));
   await writeFile(join(stage, 'VERSION'), `${manifest.version}\n`);

@@ -100,7 +100,7 @@ interface ReleaseJson {
   transport: string;
   nativeModules: { package: string; path: string; abis?: number[]; binary?: string }[];
   commit: string;
-  builtAt: string;
+  buildDate: string;
 }
 
 const built = await Promise.all(
@@ -174,7 +174,7 @@ describe.each(built)('release tarball for $arch', ({ arch, tarball }) => {
       expect(await readFile(join(top, 'VERSION'), 'utf8')).toBe(`${device.version}\n`);
       expect(release.node.map((n) => n.version)).toEqual(target?.nodes.map((n) => n.version));
       expect(release.commit).toMatch(/^[0-9a-f]{40}(\+dirty)?$/);
-      expect(Number.isNaN(Date.parse(release.builtAt))).toBe(false);
+      expect(Number.isNaN(Date.parse(release.buildDate))).toBe(false);
       expect(release.transport).toBe(arch === 'armv7l' ? 'mqtt.js' : 'aws-crt');
       for (const file of [
         'coffee-iot-agent.mjs',
