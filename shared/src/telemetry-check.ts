@@ -154,7 +154,7 @@ export function checkTelemetryEnvelope(
   const validateReading = readingValidator();
   const skew = options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
   // ISO strings of one fixed form order as their moments do: one Date for the whole envelope.
-  const latestTs = new Date(options.receivedAt.getTime() + skew).toISOString();
+  const latestTs = latestTsOf(options.receivedAt.getTime() + skew);
   const accepted: TelemetryReading[] = [];
   const rejected: RejectedReading[] = [];
   const { readings } = value;
@@ -169,6 +169,18 @@ export function checkTelemetryEnvelope(
       ? (value as TelemetryEnvelope)
       : { v: value.v, deviceId: value.deviceId, bootId: value.bootId, readings: accepted };
   return { envelope, rejected };
+}
+
+// Records of a batch mostly share their arrival: the last bound is kept, not recomputed.
+let lastLatestMs = Number.NaN;
+let lastLatestTs = '';
+
+function latestTsOf(ms: number): string {
+  if (ms !== lastLatestMs) {
+    lastLatestTs = new Date(ms).toISOString();
+    lastLatestMs = ms;
+  }
+  return lastLatestTs;
 }
 
 function readingProblem(

@@ -18,11 +18,21 @@ export interface FirehoseInput extends IngestInput {
  * Firehose's own.
  */
 export function firehoseInputsOf(event: FirehoseTransformationEvent): FirehoseInput[] {
+  // Every record decoded into one buffer, each input's data a view of its part: one allocation
+  // per event instead of one per record (less for the garbage collector). The same decoder as
+  // Buffer.from(data, 'base64'), so the same bytes.
+  let capacity = 0;
+  for (const record of event.records) capacity += Math.ceil(record.data.length / 4) * 3;
+  const decoded = Buffer.allocUnsafeSlow(capacity);
+  let offset = 0;
   return event.records.map((record: FirehoseTransformationEventRecord) => {
     const metadata = record.kinesisRecordMetadata;
+    const length = decoded.write(record.data, offset, 'base64');
+    const data = decoded.subarray(offset, offset + length);
+    offset += length;
     return {
       id: record.recordId,
-      data: Buffer.from(record.data, 'base64'),
+      data,
       base64: record.data,
       arrivedAt: new Date(metadata?.approximateArrivalTimestamp ?? record.approximateArrivalTimestamp),
       partitionKey: metadata?.partitionKey,

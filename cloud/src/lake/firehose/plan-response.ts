@@ -9,12 +9,13 @@ import type { PartitionValues } from '../rows.js';
 import { ingestColumnsOf } from '../transform/ingest-columns.js';
 import { type RecordOutcome, type RowSink, type SeenKeys, transformRecord } from '../transform/record.js';
 import { SeenReadings } from '../transform/seen-readings.js';
+import { TelemetryLines } from '../transform/telemetry-rows.js';
 import { claimedTable } from './claimed-table.js';
 import type { FirehoseInput } from './event-inputs.js';
 import { ndjsonOf } from './ndjson-rows.js';
 import type { ReadingError } from './reading-errors.js';
 import type { ReingestRecord } from './reingest.js';
-import { base64Length, entryBytes, LAMBDA_RESPONSE_LIMIT_BYTES, responseBytes } from './response-size.js';
+import { answerBytes, jsonStringBytes, LAMBDA_RESPONSE_LIMIT_BYTES, responseBytes } from './response-size.js';
 
 export interface FirehosePlanOptions {
   /** The table this delivery stream writes; records of the other one are answered Dropped. */
@@ -97,11 +98,15 @@ const TABLE_OF_KIND = { telemetry: 'telemetry', coffee: 'coffees' } as const;
 type Candidate = {
   index: number;
   outcome: Extract<RecordOutcome, { kind: 'telemetry' | 'coffee' }>;
-  sink: RowSink;
+  /**
+   * The record's rows as the answer's data: NDJSON built once and encoded at once, so that what
+   * stays alive until the answers are decided is one flat string, not the text's pieces.
+   */
+  data: string;
   partition: PartitionValues;
 };
 
-type Answer = { result: FirehoseRecordTransformationStatus; data: string; partition?: PartitionValues };
+type PartitionKeys = Record<string, string>;
 
 /**
  * Decides every record's answer within the response limit, and which records to re-ingest.
@@ -114,6 +119,10 @@ type Answer = { result: FirehoseRecordTransformationStatus; data: string; partit
  * of records given up. An Ok that does not fit is answered Dropped and re-ingested with its
  * count raised, unless it has reached maxReingests or the target could never take it: then it is
  * given up as ProcessingFailed, never dropped unseen.
+ *
+ * Answer sizes are arithmetic on byte lengths already known (answerBytes), and each answer's
+ * parts live in arrays indexed like the inputs: nothing is serialized to be measured, and no
+ * object is built per record but the answer itself.
  */
 export function planFirehoseResponse(
   inputs: readonly FirehoseInput[],
@@ -137,7 +146,11 @@ export function planFirehoseResponse(
     reingestedReadings: 0,
     givenUpReadings: 0,
   };
-  const answers: Answer[] = inputs.map(() => ({ result: 'Dropped', data: '' }));
+  const count = inputs.length;
+  // Answer `index` is results[index], datas[index], keys[index] (its partition keys, when Ok).
+  const results: FirehoseRecordTransformationStatus[] = new Array(count).fill('Dropped');
+  const datas: string[] = new Array(count).fill('');
+  const keys: (PartitionKeys | undefined)[] = new Array(count).fill(undefined);
   const refusedIndexes: number[] = [];
   const refusedReasons = new Map<number, string>();
   const candidates: Candidate[] = [];
@@ -150,24 +163,30 @@ export function planFirehoseResponse(
     counts.refusedReadings += outcome.rejectedReadings.length;
   };
   const seen: SeenKeys = { readings: new SeenReadings(), coffees: new Set() };
+  // One sink for the whole batch, emptied after each record: its rows become that record's NDJSON.
+  const lines = new TelemetryLines();
+  const sink: RowSink = { telemetry: lines, coffees: [] };
 
-  inputs.forEach((input, index) => {
-    const sink: RowSink = { telemetry: [], coffees: [] };
+  for (let index = 0; index < count; index += 1) {
+    const input = inputs[index] as FirehoseInput;
+    lines.text = '';
+    lines.rows = 0;
+    sink.coffees.length = 0;
     const outcome = transformRecord(input, seen, sink);
     if (outcome.kind === 'rejected') {
       if (claimedTable(input.data) !== options.table) {
         counts.otherTable += 1;
-        return;
+        continue;
       }
       refusedIndexes.push(index);
       refusedReasons.set(index, outcome.reason);
       if (outcome.identityMismatch) counts.identityMismatches += 1;
-      (answers[index] as Answer).result = 'ProcessingFailed';
-      return;
+      results[index] = 'ProcessingFailed';
+      continue;
     }
     if (TABLE_OF_KIND[outcome.kind] !== options.table) {
       counts.otherTable += 1;
-      return;
+      continue;
     }
     counts.readingsIn += outcome.rows + outcome.duplicates + outcome.rejectedReadings.length;
     counts.duplicates += outcome.duplicates;
@@ -176,42 +195,53 @@ export function planFirehoseResponse(
       if (outcome.rejectedReadings.length > 0) counts.allRefused += 1;
       else counts.allDuplicate += 1;
       keepRefusedReadings(input, outcome);
-      return;
+      continue;
     }
     // A candidate is reserved as ProcessingFailed, the larger of its two smallest answers
     // (Dropped when re-ingested, ProcessingFailed when given up).
-    (answers[index] as Answer).result = 'ProcessingFailed';
-    candidates.push({ index, outcome, sink, partition: ingestColumnsOf(input.arrivedAt) });
-  });
+    results[index] = 'ProcessingFailed';
+    candidates.push({
+      index,
+      outcome,
+      data: Buffer.from(
+        options.table === 'telemetry' ? lines.text : ndjsonOf(options.table, sink.coffees),
+      ).toString('base64'),
+      partition: ingestColumnsOf(input.arrivedAt),
+    });
+  }
 
-  const entryOf = (index: number, answer: Answer): Omit<FirehoseTransformationResultRecord, 'data'> => {
-    const recordId = (inputs[index] as FirehoseInput).id;
-    return answer.partition === undefined || !options.partitionKeys
-      ? { recordId, result: answer.result }
-      : { recordId, result: answer.result, metadata: { partitionKeys: partitionKeysOf(answer.partition) } };
-  };
-  const sizes = answers.map((answer, index) => entryBytes(entryOf(index, answer), 0));
-  let used = responseBytes(answers.length, sum(sizes));
+  const idBytes = inputs.map((input) => jsonStringBytes(input.id));
+  const sizes = results.map((result, index) => answerBytes(idBytes[index] as number, result, undefined, 0));
+  let used = responseBytes(count, sum(sizes));
   if (used > limit) {
     throw new FirehoseResponseTooLargeError(
-      `${answers.length} records need ${used} bytes of response with empty data, over the ${limit}-byte limit: lower the delivery stream's Lambda buffer size`,
+      `${count} records need ${used} bytes of response with empty data, over the ${limit}-byte limit: lower the delivery stream's Lambda buffer size`,
     );
   }
+  const partitionKeysFor = partitionKeysCache(options.partitionKeys);
   /** Gives answer `index` its final form if the response still has room for it. */
-  const tryAnswer = (index: number, answer: Answer): boolean => {
-    const size = entryBytes(entryOf(index, answer), answer.data.length);
+  const tryAnswer = (
+    index: number,
+    result: FirehoseRecordTransformationStatus,
+    data: string,
+    partition?: PartitionValues,
+  ): boolean => {
+    const partitionKeys = partition === undefined ? undefined : partitionKeysFor(partition);
+    const size = answerBytes(idBytes[index] as number, result, partitionKeys?.bytes, data.length);
     const extra = size - (sizes[index] as number);
     if (used + extra > limit) return false;
     used += extra;
     sizes[index] = size;
-    answers[index] = answer;
+    results[index] = result;
+    datas[index] = data;
+    keys[index] = partitionKeys?.keys;
     return true;
   };
 
   const refused = refusedIndexes.map((index) => {
     const input = inputs[index] as FirehoseInput;
     // The original data if it fits (what processing-failed/ should hold); empty otherwise.
-    tryAnswer(index, { result: 'ProcessingFailed', data: input.base64 });
+    tryAnswer(index, 'ProcessingFailed', input.base64);
     counts.refused += 1;
     return failedRecord(input, refusedReasons.get(index) ?? 'refused');
   });
@@ -227,21 +257,14 @@ export function planFirehoseResponse(
     (a, b) => b.outcome.reingested - a.outcome.reingested || a.index - b.index,
   );
   for (const candidate of byPriority) {
-    const { index, outcome, sink, partition } = candidate;
-    const rows = options.table === 'telemetry' ? sink.telemetry : sink.coffees;
-    const ndjson = ndjsonOf(options.table, rows);
-    const okSize = entryBytes(
-      entryOf(index, { result: 'Ok', data: '', partition }),
-      base64Length(Buffer.byteLength(ndjson)),
-    );
-    if (used + okSize - (sizes[index] as number) <= limit) {
-      tryAnswer(index, { result: 'Ok', data: Buffer.from(ndjson).toString('base64'), partition });
+    const { index, outcome, data, partition } = candidate;
+    const input = inputs[index] as FirehoseInput;
+    if (tryAnswer(index, 'Ok', data, partition)) {
       counts.ok += 1;
       counts.rows += outcome.rows;
-      keepRefusedReadings(inputs[index] as FirehoseInput, outcome);
+      keepRefusedReadings(input, outcome);
       continue;
     }
-    const input = inputs[index] as FirehoseInput;
     if (outcome.reingested >= options.maxReingests) {
       givenUpIndexes.push({
         index,
@@ -264,7 +287,7 @@ export function planFirehoseResponse(
       giveUp(input, outcome);
       continue;
     }
-    tryAnswer(index, { result: 'Dropped', data: '' });
+    tryAnswer(index, 'Dropped', '');
     reingest.push(record);
     counts.reingested += 1;
     // Its duplicates counted above are re-ingested too: the record comes back whole.
@@ -274,20 +297,25 @@ export function planFirehoseResponse(
 
   const givenUp = givenUpIndexes.map(({ index, reason }) => {
     const input = inputs[index] as FirehoseInput;
-    tryAnswer(index, { result: 'ProcessingFailed', data: input.base64 });
+    tryAnswer(index, 'ProcessingFailed', input.base64);
     counts.givenUp += 1;
     return failedRecord(input, reason);
   });
 
-  const records = answers.map(
-    (answer, index): FirehoseTransformationResultRecord => ({
-      ...entryOf(index, answer),
-      data: answer.data,
-    }),
-  );
+  const records = new Array<FirehoseTransformationResultRecord>(count);
+  for (let index = 0; index < count; index += 1) {
+    const recordId = (inputs[index] as FirehoseInput).id;
+    const result = results[index] as FirehoseRecordTransformationStatus;
+    const partitionKeys = keys[index];
+    // Key order as Lambda serializes it: recordId, result, metadata, data.
+    records[index] =
+      partitionKeys === undefined
+        ? { recordId, result, data: datas[index] as string }
+        : { recordId, result, metadata: { partitionKeys }, data: datas[index] as string };
+  }
   return {
     response: { records },
-    responseBytes: responseBytes(records.length, sum(sizes)),
+    responseBytes: responseBytes(count, sum(sizes)),
     reingest,
     refused,
     givenUp,
@@ -296,7 +324,33 @@ export function planFirehoseResponse(
   };
 }
 
-function partitionKeysOf(partition: PartitionValues): Record<string, string> {
+/**
+ * The answer's metadata.partitionKeys for a partition, with its JSON bytes, or undefined when
+ * the stream does not partition. Records of a batch nearly all share one hour: the last one is
+ * kept, and its object shared by the answers of that hour.
+ */
+function partitionKeysCache(
+  enabled: boolean,
+): (partition: PartitionValues) => { keys: PartitionKeys; bytes: number } | undefined {
+  let last: { partition: PartitionValues; keys: PartitionKeys; bytes: number } | undefined;
+  return (partition) => {
+    if (!enabled) return undefined;
+    if (
+      last !== undefined &&
+      last.partition.ingest_year === partition.ingest_year &&
+      last.partition.ingest_month === partition.ingest_month &&
+      last.partition.ingest_day === partition.ingest_day &&
+      last.partition.ingest_hour === partition.ingest_hour
+    ) {
+      return last;
+    }
+    const keys = partitionKeysOf(partition);
+    last = { partition, keys, bytes: Buffer.byteLength(JSON.stringify(keys)) };
+    return last;
+  };
+}
+
+function partitionKeysOf(partition: PartitionValues): PartitionKeys {
   return {
     ingest_year: partition.ingest_year,
     ingest_month: partition.ingest_month,

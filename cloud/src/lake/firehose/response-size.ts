@@ -31,3 +31,31 @@ export function entryBytes(
 export function responseBytes(entryCount: number, entryTotal: number): number {
   return RESPONSE_ENVELOPE_BYTES + entryTotal + Math.max(0, entryCount - 1);
 }
+
+// Printable ASCII without `"` and `\`: JSON writes such a string as it is, one byte a character.
+const PLAIN_JSON_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** Bytes of JSON.stringify(text) as UTF-8, without serializing the usual (plain ASCII) string. */
+export function jsonStringBytes(text: string): number {
+  return PLAIN_JSON_TEXT.test(text) ? text.length + 2 : Buffer.byteLength(JSON.stringify(text));
+}
+
+/** `{"recordId":` `,"result":` `,"data":""}` around an entry's values. */
+const ENTRY_FRAME_BYTES = Buffer.byteLength('{"recordId":,"result":,"data":""}');
+/** `,"metadata":{"partitionKeys":` … `}` around the partition keys' JSON. */
+const METADATA_FRAME_BYTES = Buffer.byteLength(',"metadata":{"partitionKeys":}');
+
+/**
+ * entryBytes without building the entry nor serializing it: `recordIdBytes` is
+ * jsonStringBytes(recordId), `partitionKeysBytes` the JSON bytes of metadata.partitionKeys
+ * (undefined: no metadata), the result one of Firehose's three (plain ASCII).
+ */
+export function answerBytes(
+  recordIdBytes: number,
+  result: string,
+  partitionKeysBytes: number | undefined,
+  dataLength: number,
+): number {
+  const metadata = partitionKeysBytes === undefined ? 0 : METADATA_FRAME_BYTES + partitionKeysBytes;
+  return ENTRY_FRAME_BYTES + recordIdBytes + result.length + 2 + metadata + dataLength;
+}

@@ -9,7 +9,12 @@ import type { IngestInput, RejectedRecord } from '../transform-types.js';
 import { coffeeRowOf } from './coffee-row.js';
 import { type IngestColumns, ingestColumnsOf } from './ingest-columns.js';
 import type { ReadingDedupe } from './seen-readings.js';
-import { appendTelemetryRows, rejectedReadingRecords } from './telemetry-rows.js';
+import {
+  appendTelemetryLines,
+  appendTelemetryRows,
+  rejectedReadingRecords,
+  TelemetryLines,
+} from './telemetry-rows.js';
 
 /** What was already emitted: readings by (deviceId, seq), coffees by photo key. */
 export interface SeenKeys {
@@ -17,9 +22,12 @@ export interface SeenKeys {
   coffees: Set<string>;
 }
 
-/** Where a record's rows go: the batch's arrays, or a record's own (the Firehose answer). */
+/**
+ * Where a record's rows go: the batch's arrays, or a record's own (the Firehose answer), whose
+ * telemetry rows can be JSON lines straight away (TelemetryLines: no row objects).
+ */
 export interface RowSink {
-  telemetry: TelemetryRow[];
+  telemetry: TelemetryRow[] | TelemetryLines;
   coffees: CoffeeRow[];
 }
 
@@ -97,13 +105,23 @@ export function transformRecord(
 
   if (parsed.type === 'telemetry') {
     const { envelope } = parsed;
-    const before = sink.telemetry.length;
-    const duplicates = appendTelemetryRows(envelope, ingest, seen.readings, sink.telemetry);
+    const target = sink.telemetry;
+    let rows: number;
+    let duplicates: number;
+    if (target instanceof TelemetryLines) {
+      const before = target.rows;
+      duplicates = appendTelemetryLines(envelope, ingest, seen.readings, target);
+      rows = target.rows - before;
+    } else {
+      const before = target.length;
+      duplicates = appendTelemetryRows(envelope, ingest, seen.readings, target);
+      rows = target.length - before;
+    }
     return {
       kind: 'telemetry',
       deviceId: envelope.deviceId,
       reingested: parsed.reingested,
-      rows: sink.telemetry.length - before,
+      rows,
       duplicates,
       rejectedReadings: rejectedReadingRecords(input.id, envelope, parsed.rejectedReadings),
     };

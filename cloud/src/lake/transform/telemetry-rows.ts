@@ -76,3 +76,56 @@ export function appendTelemetryRows(
   }
   return duplicates;
 }
+
+/**
+ * A record's telemetry rows as newline-terminated JSON lines (what the Firehose answer carries),
+ * built straight from the readings: no row object per reading, no JSON.stringify per row. Each
+ * line is exactly `JSON.stringify(row, TELEMETRY_COLUMNS names)` of the row appendTelemetryRows
+ * would have built (a test holds the two together).
+ */
+export class TelemetryLines {
+  text = '';
+  rows = 0;
+}
+
+// The envelope's ids and the reading's ts are written without escaping: the telemetry schema's
+// patterns (thing name, UUID, ISO timestamp) admit no character JSON would escape, and only
+// readings that passed it get here. Numbers print as JSON prints them (Number#toString; JSON
+// has no NaN or Infinity to parse from). One prefix per envelope, one suffix per record.
+let lastDeviceId = '';
+let lastBootId = '';
+let lastPrefix = '';
+
+/**
+ * appendTelemetryRows into lines: the same readings left out as duplicates (and the others added
+ * to `seen`), the same values, as text. Returns how many readings were duplicates.
+ */
+export function appendTelemetryLines(
+  envelope: TelemetryEnvelope,
+  ingest: IngestColumns,
+  seen: ReadingDedupe,
+  target: TelemetryLines,
+): number {
+  const { deviceId, bootId, readings } = envelope;
+  if (deviceId !== lastDeviceId || bootId !== lastBootId) {
+    lastDeviceId = deviceId;
+    lastBootId = bootId;
+    lastPrefix = `{"device_id":"${deviceId}","boot_id":"${bootId}","seq":`;
+  }
+  const prefix = lastPrefix;
+  const suffix = `,"ingest_time":"${ingest.ingest_time}"}\n`;
+  let text = target.text;
+  let duplicates = 0;
+  for (const reading of readings) {
+    if (seen.has(deviceId, reading.seq)) {
+      duplicates += 1;
+      continue;
+    }
+    seen.add(deviceId, reading.seq);
+    const { ts } = reading;
+    text += `${prefix}${reading.seq},"ts":"${ts.slice(0, 10)} ${ts.slice(11, 23)}","temperature":${reading.temperature},"humidity":${reading.humidity},"pressure":${reading.pressure},"pitch":${reading.pitch},"roll":${reading.roll},"yaw":${reading.yaw},"temperature_ambient":${reading.temperatureAmbient ?? null},"temperature_cpu":${reading.temperatureCpu ?? null},"accel_x":${reading.accelX ?? null},"accel_y":${reading.accelY ?? null},"accel_z":${reading.accelZ ?? null},"gyro_x":${reading.gyroX ?? null},"gyro_y":${reading.gyroY ?? null},"gyro_z":${reading.gyroZ ?? null},"mag_x":${reading.magX ?? null},"mag_y":${reading.magY ?? null},"mag_z":${reading.magZ ?? null}${suffix}`;
+    target.rows += 1;
+  }
+  target.text = text;
+  return duplicates;
+}
