@@ -113,7 +113,7 @@ async function sha256sums(dir) {
   return `${lines.join('\n')}\n`;
 }
 
-/** Keeps only this architecture's aws-crt binary (the package ships seven platforms' builds). */
+/** Keeps only this architecture's aws-crt binary (the package ships seven platforms' builds) and what Node loads. */
 async function trimAwsCrt(stage, target) {
   const crt = join(stage, 'node_modules', 'aws-crt');
   if (!target.awsCrt) {
@@ -127,6 +127,9 @@ async function trimAwsCrt(stage, target) {
   for (const platform of platforms) {
     if (platform !== target.awsCrt) await rm(join(bin, platform), { recursive: true });
   }
+  // TypeScript and C sources and the browser build: Node loads dist/ only (4.5 MB unpacked).
+  for (const unused of ['lib', 'source', 'dist.browser'])
+    await rm(join(crt, unused), { recursive: true, force: true });
   const binary = join(bin, target.awsCrt, 'aws-crt-nodejs.node');
   await checkElf(binary, target.nodeArch);
   const version = (await readJson(join(crt, 'package.json'))).version;
