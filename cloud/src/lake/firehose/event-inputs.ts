@@ -25,16 +25,20 @@ export function firehoseInputsOf(event: FirehoseTransformationEvent): FirehoseIn
   for (const record of event.records) capacity += Math.ceil(record.data.length / 4) * 3;
   const decoded = Buffer.allocUnsafeSlow(capacity);
   let offset = 0;
+  // Records of one PutRecords call share their arrival: one Date for a run of them (never mutated).
+  let arrivedAt = new Date(Number.NaN);
   return event.records.map((record: FirehoseTransformationEventRecord) => {
     const metadata = record.kinesisRecordMetadata;
     const length = decoded.write(record.data, offset, 'base64');
     const data = decoded.subarray(offset, offset + length);
     offset += length;
+    const arrival = metadata?.approximateArrivalTimestamp ?? record.approximateArrivalTimestamp;
+    if (arrival !== arrivedAt.getTime()) arrivedAt = new Date(arrival);
     return {
       id: record.recordId,
       data,
       base64: record.data,
-      arrivedAt: new Date(metadata?.approximateArrivalTimestamp ?? record.approximateArrivalTimestamp),
+      arrivedAt,
       partitionKey: metadata?.partitionKey,
       sequenceNumber: metadata?.sequenceNumber,
     };

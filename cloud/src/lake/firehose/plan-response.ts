@@ -253,9 +253,10 @@ export function planFirehoseResponse(
     counts.givenUpReadings += outcome.rows;
     keepRefusedReadings(input, outcome);
   };
-  const byPriority = [...candidates].sort(
-    (a, b) => b.outcome.reingested - a.outcome.reingested || a.index - b.index,
-  );
+  // Candidates are in index order: only a batch with re-ingested records needs sorting.
+  const byPriority = candidates.some((candidate) => candidate.outcome.reingested > 0)
+    ? [...candidates].sort((a, b) => b.outcome.reingested - a.outcome.reingested || a.index - b.index)
+    : candidates;
   for (const candidate of byPriority) {
     const { index, outcome, data, partition } = candidate;
     const input = inputs[index] as FirehoseInput;
