@@ -86,6 +86,15 @@ describe('doctor: native modules', () => {
     expect(result?.fix).toMatch(/release tarball for linux-arm64/);
   });
 
+  it('names the armv7l tarball on a 32-bit Pi, whose Node calls itself arm', async () => {
+    const machine = machineWith((m) => {
+      m.arch = 'arm';
+      m.brokenModules.set('better-sqlite3', errno('MODULE_NOT_FOUND', "Cannot find module 'better-sqlite3'"));
+    });
+    const result = byName(await check(machine, { transport: 'mqtt.js' }), 'module better-sqlite3');
+    expect(result?.fix).toContain('coffee-iot-agent-VERSION-linux-armv7l.tar.gz');
+  });
+
   it('fails on a hardware module npm left out, and only warns when it loads but finds no HAT', async () => {
     const machine = machineWith((m) => {
       m.brokenModules.set(

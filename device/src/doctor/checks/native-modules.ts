@@ -20,10 +20,16 @@ export interface NativeModuleOptions {
   arch: string;
 }
 
+/** Node's `process.arch` as the release tarballs name it: a 32-bit Pi's Node says `arm`. */
+export function releaseArch(arch: string): string {
+  return arch === 'arm' ? 'armv7l' : arch;
+}
+
 function reinstall(arch: string): string {
+  const name = releaseArch(arch);
   return (
-    `reinstall from the release tarball for linux-${arch} (install-pi.sh --from ` +
-    `coffee-iot-agent-VERSION-linux-${arch}.tar.gz): it carries every native module prebuilt`
+    `reinstall from the release tarball for linux-${name} (install-pi.sh --from ` +
+    `coffee-iot-agent-VERSION-linux-${name}.tar.gz): it carries every native module prebuilt`
   );
 }
 
