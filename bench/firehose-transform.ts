@@ -18,7 +18,7 @@
  * per record); rounds alternate between the two sides, each a child process measuring its own
  * CPU time (process.cpuUsage, time.process_time). Refuses to run when the 1-minute load average
  * is above the core count, unless --allow-busy (the output then says so).
- *   node --conditions=coffee-iot-source --import tsx bench/firehose-transform.ts --python [--rounds R] [--readings N] [--allow-busy]
+ *   node --conditions=coffee-iot-source --import tsx bench/firehose-transform.ts --python [--rounds R] [--readings N] [--allow-busy] [--node-flags '--max-semi-space-size=64']
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +35,9 @@ const { values } = parseArgs({
     // Against seed 004's Python transform instead of a base checkout.
     python: { type: 'boolean', default: false },
     'allow-busy': { type: 'boolean', default: false },
+    // V8 flags for our child only (e.g. --max-semi-space-size=64, what NODE_OPTIONS would give the
+    // Lambda): printed with the figures, which then are not the deployed Lambda's.
+    'node-flags': { type: 'string', default: '' },
     rounds: { type: 'string', default: '5' },
     readings: { type: 'string', default: '200000' },
     // Child mode: measure one side once and print its JSON line.
@@ -183,6 +186,7 @@ async function againstPython(): Promise<void> {
   const load = refuseIfBusy(values['allow-busy'], '--allow-busy');
   const readings = Number(values.readings);
   const rounds = Number(values.rounds);
+  const nodeFlags = values['node-flags'].split(' ').filter((flag) => flag !== '');
   const dir = mkdtempSync(join(tmpdir(), 'fh-vs-python-'));
   const rows: (string | number)[][] = [];
   const results: Record<string, unknown>[] = [];
@@ -198,6 +202,7 @@ async function againstPython(): Promise<void> {
             : [
                 process.execPath,
                 [
+                  ...nodeFlags,
                   '--conditions=coffee-iot-source',
                   '--import',
                   'tsx',
@@ -265,7 +270,7 @@ async function againstPython(): Promise<void> {
   }
   const after = machineLoad();
   printTable(
-    `Firehose transform vs seed 004's Python transform, ${readings.toLocaleString('en')} readings, ~1 MB events (readings per CPU-second, best of ${rounds}; goal ours/python ≥ ${PYTHON_GOAL_RATIO} at 1 reading/record)`,
+    `Firehose transform vs seed 004's Python transform, ${readings.toLocaleString('en')} readings, ~1 MB events (readings per CPU-second, best of ${rounds}; goal ours/python ≥ ${PYTHON_GOAL_RATIO} at 1 reading/record)${nodeFlags.length > 0 ? `; ours run with ${nodeFlags.join(' ')}` : ''}`,
     [
       'readings/record',
       'events',
@@ -289,6 +294,7 @@ async function againstPython(): Promise<void> {
     cores: load.cores,
     busy: load.busy || after.busy,
     goalRatio: PYTHON_GOAL_RATIO,
+    nodeFlags,
     results,
   });
 }

@@ -6,6 +6,7 @@ import type { TelemetryRow } from '../rows.js';
 import { ingestColumnsOf } from '../transform/ingest-columns.js';
 import { SeenReadings } from '../transform/seen-readings.js';
 import { appendTelemetryLines, appendTelemetryRows, TelemetryLines } from '../transform/telemetry-rows.js';
+import { base64OfText } from './base64-text.js';
 import { ndjsonOf } from './ndjson-rows.js';
 import { answerBytes, entryBytes, jsonStringBytes } from './response-size.js';
 
@@ -91,5 +92,22 @@ describe('appendTelemetryLines', () => {
     }
     expect(lines.text).toBe(ndjsonOf('telemetry', rows));
     expect(lines.rows).toBe(2);
+  });
+});
+
+describe('base64OfText', () => {
+  it("is Buffer.from(text).toString('base64') for ASCII, multi-byte text, surrogate pairs and text larger than its buffer", () => {
+    const texts = [
+      '',
+      'a',
+      'ab',
+      'abc',
+      '{"x":1}\n',
+      'ünïcödé ☕ 𝄞 \u2028',
+      'é'.repeat(40_000),
+      'x'.repeat(70_000),
+      '☕',
+    ];
+    for (const text of texts) expect(base64OfText(text)).toBe(Buffer.from(text).toString('base64'));
   });
 });

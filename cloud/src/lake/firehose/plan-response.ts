@@ -10,6 +10,7 @@ import { ingestColumnsOf } from '../transform/ingest-columns.js';
 import { type RecordOutcome, type RowSink, type SeenKeys, transformRecord } from '../transform/record.js';
 import { SeenReadings } from '../transform/seen-readings.js';
 import { TelemetryLines } from '../transform/telemetry-rows.js';
+import { base64OfText } from './base64-text.js';
 import { claimedTable } from './claimed-table.js';
 import type { FirehoseInput } from './event-inputs.js';
 import { ndjsonOf } from './ndjson-rows.js';
@@ -203,9 +204,7 @@ export function planFirehoseResponse(
     candidates.push({
       index,
       outcome,
-      data: Buffer.from(
-        options.table === 'telemetry' ? lines.text : ndjsonOf(options.table, sink.coffees),
-      ).toString('base64'),
+      data: base64OfText(options.table === 'telemetry' ? lines.text : ndjsonOf(options.table, sink.coffees)),
       partition: ingestColumnsOf(input.arrivedAt),
     });
   }
