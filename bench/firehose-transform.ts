@@ -18,7 +18,7 @@
  * per record); rounds alternate between the two sides, each a child process measuring its own
  * CPU time (process.cpuUsage, time.process_time). Refuses to run when the 1-minute load average
  * is above the core count, unless --allow-busy (the output then says so).
- *   node --conditions=coffee-iot-source --import tsx bench/firehose-transform.ts --python [--rounds R] [--readings N] [--allow-busy] [--node-flags '--max-semi-space-size=64']
+ *   node --conditions=coffee-iot-source --import tsx bench/firehose-transform.ts --python [--rounds R] [--readings N] [--allow-busy] [--node-flags=--max-semi-space-size=64]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

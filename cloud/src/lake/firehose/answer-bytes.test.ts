@@ -80,18 +80,23 @@ describe('appendTelemetryLines', () => {
     expect([...linesSeen.keys()]).toEqual([...rowsSeen.keys()]);
   });
 
-  it('appends to the text already there, and a second envelope of another boot gets its own ids', () => {
+  it('appends to the text already there; another boot, device or arrival gets its own values', () => {
     const lines = new TelemetryLines();
     const seen = new SeenReadings();
     const rows: TelemetryRow[] = [];
     const rowsSeen = new SeenReadings();
-    for (const bootId of ['0b0e8f3c-8a4e-4d4a-9a51-2f3b5f9c1d11', 'ffffffff-8a4e-4d4a-9a51-2f3b5f9c1d11']) {
-      const envelope: TelemetryEnvelope = { v: 1, deviceId: 'coffee-pi-1', bootId, readings: [bare(4), odd] };
-      appendTelemetryLines(envelope, ingest, seen, lines);
-      appendTelemetryRows(envelope, ingest, rowsSeen, rows);
+    const later = ingestColumnsOf(new Date(first + 90_000_000));
+    for (const [deviceId, bootId, at] of [
+      ['coffee-pi-1', '0b0e8f3c-8a4e-4d4a-9a51-2f3b5f9c1d11', ingest],
+      ['coffee-pi-1', 'ffffffff-8a4e-4d4a-9a51-2f3b5f9c1d11', ingest],
+      ['coffee-pi-2', 'ffffffff-8a4e-4d4a-9a51-2f3b5f9c1d11', later],
+    ] as const) {
+      const envelope: TelemetryEnvelope = { v: 1, deviceId, bootId, readings: [bare(4), odd] };
+      appendTelemetryLines(envelope, at, seen, lines);
+      appendTelemetryRows(envelope, at, rowsSeen, rows);
     }
     expect(lines.text).toBe(ndjsonOf('telemetry', rows));
-    expect(lines.rows).toBe(2);
+    expect(lines.rows).toBe(4);
   });
 });
 

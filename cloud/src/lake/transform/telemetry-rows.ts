@@ -95,6 +95,8 @@ export class TelemetryLines {
 let lastDeviceId = '';
 let lastBootId = '';
 let lastPrefix = '';
+let lastIngestTime = '';
+let lastSuffix = '';
 
 /**
  * appendTelemetryRows into lines: the same readings left out as duplicates (and the others added
@@ -113,7 +115,11 @@ export function appendTelemetryLines(
     lastPrefix = `{"device_id":"${deviceId}","boot_id":"${bootId}","seq":`;
   }
   const prefix = lastPrefix;
-  const suffix = `,"ingest_time":"${ingest.ingest_time}"}\n`;
+  if (ingest.ingest_time !== lastIngestTime) {
+    lastIngestTime = ingest.ingest_time;
+    lastSuffix = `,"ingest_time":"${lastIngestTime}"}\n`;
+  }
+  const suffix = lastSuffix;
   let text = target.text;
   let duplicates = 0;
   for (const reading of readings) {
