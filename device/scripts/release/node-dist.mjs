@@ -13,10 +13,13 @@ export class NodeDistError extends Error {
   name = 'NodeDistError';
 }
 
-/** COFFEE_IOT_CACHE, else $XDG_CACHE_HOME/coffee-iot, else ~/.cache/coffee-iot. */
+/**
+ * PI_RELEASE_CACHE, else $XDG_CACHE_HOME/coffee-iot, else ~/.cache/coffee-iot. Not COFFEE_IOT_*:
+ * the agent refuses any COFFEE_IOT_ variable that is not one of its config keys.
+ */
 export function cacheDir() {
   return (
-    process.env.COFFEE_IOT_CACHE ??
+    process.env.PI_RELEASE_CACHE ??
     join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'coffee-iot')
   );
 }

@@ -91,6 +91,30 @@ describe('status file', () => {
     expect((await stat(statusFilePath(dir))).size).toBe(4096);
   });
 
+  it('leaves room in the file for what a disk-full episode adds, wherever the last status ended', async () => {
+    // The status just before the disk fills, a few bytes short of a whole block: the failure
+    // then adds storageFailure and the counts, and must still fit in the blocks already owned.
+    const filler = (length: number): AgentStatus => ({ ...sampleStatus, endpoint: 'e'.repeat(length) });
+    const base = JSON.stringify(sampleStatus, null, 2).length + 1;
+    for (const pad of [4096 - base - 10, 4096 - base - 1, 4096 - base]) {
+      await writeStatusFile(dir, filler(sampleStatus.endpoint.length + pad));
+      await mkdir(`${statusFilePath(dir)}.${process.pid}.tmp`, { recursive: true });
+      const failing: AgentStatus = {
+        ...filler(sampleStatus.endpoint.length + pad),
+        unstoredReadings: { ENOSPC: 123_456, EIO: 0, EROFS: 0, other: 0 },
+        storageFailure: {
+          cause: 'ENOSPC',
+          path: '/var/lib/coffee-iot/spool.sqlite',
+          since: '2026-03-01T10:00:00.000Z',
+        },
+        droppedReadings: 9_999_999,
+      };
+      await writeStatusFile(dir, failing);
+      expect(await readStatusFile(dir)).toEqual(failing);
+      await rm(`${statusFilePath(dir)}.${process.pid}.tmp`, { recursive: true });
+    }
+  });
+
   it('still fails when there is no file to rewrite in place', async () => {
     await mkdir(`${statusFilePath(dir)}.${process.pid}.tmp`);
     await expect(writeStatusFile(dir, sampleStatus)).rejects.toThrow(StatusFileError);

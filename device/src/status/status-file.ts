@@ -113,6 +113,12 @@ export function statusFilePath(stateDir: string): string {
  * the blocks the file already owns (JSON ignores the trailing spaces).
  */
 const STATUS_BLOCK_BYTES = 4096;
+/**
+ * Room always left after the document: a status that ended just short of a block boundary would
+ * otherwise leave no space for what a disk-full episode adds (storageFailure, the counts), and
+ * the in-place rewrite would fail exactly when it matters.
+ */
+const STATUS_HEADROOM_BYTES = 1024;
 
 /**
  * Writes the file atomically (temp file + rename) so a reader never sees half a document.
@@ -138,10 +144,10 @@ export async function writeStatusFile(stateDir: string, status: AgentStatus): Pr
   }
 }
 
-/** The JSON, spaces, and a final newline, in a whole number of blocks. */
+/** The JSON, at least STATUS_HEADROOM_BYTES of spaces, and a final newline, in a whole number of blocks. */
 function padToBlocks(json: string): string {
   const bytes = Buffer.byteLength(json) + 1;
-  const size = Math.ceil(bytes / STATUS_BLOCK_BYTES) * STATUS_BLOCK_BYTES;
+  const size = Math.ceil((bytes + STATUS_HEADROOM_BYTES) / STATUS_BLOCK_BYTES) * STATUS_BLOCK_BYTES;
   return `${json}${' '.repeat(size - bytes)}\n`;
 }
 

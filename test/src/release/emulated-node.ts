@@ -31,7 +31,7 @@ export async function releaseTarball(arch: string): Promise<string> {
 /** Same rule as device/scripts/release/node-dist.mjs: where the registry's Node packages are kept. */
 function cacheDir(): string {
   return (
-    process.env.COFFEE_IOT_CACHE ??
+    process.env.PI_RELEASE_CACHE ??
     join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'coffee-iot')
   );
 }
@@ -54,7 +54,7 @@ function onPath(command: string): Promise<boolean> {
 
 /** Why the emulated test of `arch` cannot run here, or undefined when it can. */
 export async function whyNotEmulated(arch: string): Promise<string | undefined> {
-  if (process.env.COFFEE_IOT_SKIP_ARM_SMOKE === '1') return 'COFFEE_IOT_SKIP_ARM_SMOKE=1';
+  if (process.env.SKIP_ARM_SMOKE === '1') return 'SKIP_ARM_SMOKE=1';
   const target = (await releaseTargets())[arch];
   if (!target?.qemu || !target.sysroot) return `no emulator configured for ${arch}`;
   if (!(await onPath(target.qemu))) return `${target.qemu} not installed (Debian qemu-user-static)`;
