@@ -1,10 +1,11 @@
 import { parseTelemetryEnvelope, type TelemetryReading, validateHealthMessage } from '@coffee-iot/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Agent, type AgentSettings, type SamplerHandle } from './agent.js';
+import { Agent, type SamplerHandle } from './agent.js';
 import { FakeClockSync } from './clock/fake-clock-sync.js';
 import type { AgentSnapshot } from './health/agent-snapshot.js';
 import { systemTimers } from './ports/clock.js';
 import { silentLogger } from './ports/logger.js';
+import { TEST_AGENT_SETTINGS } from './testing/agent-settings.js';
 import { FakeTransport } from './testing/fake-transport.js';
 import { MemorySpool } from './testing/memory-spool.js';
 import { sampleReading } from './testing/readings.js';
@@ -13,17 +14,7 @@ const BOOT = '33333333-3333-4333-8333-333333333333';
 const TRUE_START = Date.parse('2026-12-07T06:00:00.000Z');
 const DAY = 86_400_000;
 
-const settings: AgentSettings = {
-  thingName: 'coffee-pi-1',
-  endpoint: 'localhost',
-  topicPrefix: 'dt/coffee-iot',
-  batchSeconds: 0,
-  healthIntervalSeconds: 60,
-  statusIntervalMs: 5000,
-  drainMs: 2000,
-  publish: { maxPublishesPerSecond: 100, maxPayloadBytes: 128 * 1024, maxInFlight: 10 },
-  reconnect: { minMs: 1000, maxMs: 60_000, stableAfterMs: 30_000 },
-};
+const settings = TEST_AGENT_SETTINGS;
 
 /** The Pi's wall clock: true (fake) time plus an offset the test steps, as NTP would. */
 const wall = { offset: 0, now: () => Date.now() + wall.offset };

@@ -1,29 +1,20 @@
 import { parseTelemetryEnvelope, validateHealthMessage } from '@coffee-iot/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Agent, type AgentDependencies, type AgentSettings, type SamplerHandle } from './agent.js';
+import { Agent, type AgentDependencies, type SamplerHandle } from './agent.js';
 import { CoffeeFlow } from './coffee/coffee-flow.js';
 import { CoffeeStation } from './coffee/coffee-station.js';
 import type { AgentSnapshot } from './health/agent-snapshot.js';
 import { RecordingLeds } from './leds/recording-leds.js';
 import { systemClock, systemTimers } from './ports/clock.js';
 import { silentLogger } from './ports/logger.js';
+import { TEST_AGENT_SETTINGS } from './testing/agent-settings.js';
 import { FakeTransport } from './testing/fake-transport.js';
 import { MemorySpool } from './testing/memory-spool.js';
 import { sampleReading } from './testing/readings.js';
 
 const BOOT = '11111111-1111-4111-8111-111111111111';
 
-const settings: AgentSettings = {
-  thingName: 'coffee-pi-1',
-  endpoint: 'localhost',
-  topicPrefix: 'dt/coffee-iot',
-  batchSeconds: 0,
-  healthIntervalSeconds: 60,
-  statusIntervalMs: 5000,
-  drainMs: 2000,
-  publish: { maxPublishesPerSecond: 100, maxPayloadBytes: 128 * 1024, maxInFlight: 10 },
-  reconnect: { minMs: 1000, maxMs: 60_000, stableAfterMs: 30_000 },
-};
+const settings = TEST_AGENT_SETTINGS;
 
 /** A sampler that spools one reading per second, like the real one, on fake timers. */
 function fakeSampler(spool: MemorySpool, onReading: () => void, events: string[]): SamplerHandle {
