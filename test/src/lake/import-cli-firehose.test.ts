@@ -1,11 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runImport } from '../../../cloud/src/cli/commands/import.js';
-import { MOTO_ACCOUNT, MOTO_SERVER_BIN, MOTO_SKIP_REASON, MotoServer } from '../harness/moto-server.js';
+import { createDirectPutToS3, objectsUnder } from '../harness/moto-firehose.js';
+import { MOTO_SERVER_BIN, MOTO_SKIP_REASON, MotoServer } from '../harness/moto-server.js';
 import { HEADER, IMPORT_NOW, type TelemetryRecord } from './import-fixtures.js';
 
 /**
@@ -28,22 +28,11 @@ describe.skipIf(MOTO_SERVER_BIN === undefined)('coffee-iot import into a Firehos
   beforeAll(async () => {
     moto = await MotoServer.start();
     s3 = new S3Client({ ...moto.clientConfig(REGION), forcePathStyle: true });
-    const firehose = new FirehoseClient(moto.clientConfig(REGION));
-    await s3.send(
-      new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }),
+    await createDirectPutToS3(
+      moto,
+      { region: REGION, bucket: BUCKET, deliveryStream: DELIVERY_STREAM, prefix: PREFIX },
+      s3,
     );
-    await firehose.send(
-      new CreateDeliveryStreamCommand({
-        DeliveryStreamName: DELIVERY_STREAM,
-        DeliveryStreamType: 'DirectPut',
-        ExtendedS3DestinationConfiguration: {
-          BucketARN: `arn:aws:s3:::${BUCKET}`,
-          RoleARN: `arn:aws:iam::${MOTO_ACCOUNT}:role/coffee-iot-firehose`,
-          Prefix: PREFIX,
-        },
-      }),
-    );
-    firehose.destroy();
     dir = await mkdtemp(join(tmpdir(), 'import-firehose-'));
   });
   afterEach(() => {
@@ -88,13 +77,13 @@ describe.skipIf(MOTO_SERVER_BIN === undefined)('coffee-iot import into a Firehos
 
     expect(stdout).toContain(`Firehose delivery stream ${DELIVERY_STREAM}`);
     expect(code).toBe(0);
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: PREFIX }));
-    const records: TelemetryRecord[] = [];
-    for (const { Key } of listed.Contents ?? []) {
-      const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
-      const text = await object.Body?.transformToString();
-      for (const line of (text ?? '').split('\n').filter((l) => l !== '')) records.push(JSON.parse(line));
-    }
+    const records: TelemetryRecord[] = (await objectsUnder(s3, BUCKET, PREFIX)).flatMap((object) =>
+      object
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as TelemetryRecord),
+    );
     const readings = records.flatMap((record) =>
       record.readings.map((reading) => [record.thing, record.deviceId, reading.ts] as const),
     );

@@ -1,5 +1,5 @@
-import { CreateDeliveryStreamCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { FirehoseClient } from '@aws-sdk/client-firehose';
+import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createFirehoseClient,
@@ -10,7 +10,8 @@ import {
   type IngestRecord,
   StreamUnavailableError,
 } from '../../../cloud/src/stream/index.js';
-import { MOTO_ACCOUNT, MOTO_SERVER_BIN, MOTO_SKIP_REASON, MotoServer } from '../harness/moto-server.js';
+import { createDirectPutToS3, objectsUnder } from '../harness/moto-firehose.js';
+import { MOTO_SERVER_BIN, MOTO_SKIP_REASON, MotoServer } from '../harness/moto-server.js';
 
 /**
  * The Firehose adapter against a real Firehose API (moto_server): a DirectPut delivery stream with
@@ -44,32 +45,14 @@ describe.skipIf(MOTO_SERVER_BIN === undefined)('Firehose ingest stream on moto_s
 
   beforeEach(async () => {
     await moto.reset();
-    await s3.send(
-      new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }),
-    );
-    await firehose.send(
-      new CreateDeliveryStreamCommand({
-        DeliveryStreamName: DELIVERY_STREAM,
-        DeliveryStreamType: 'DirectPut',
-        ExtendedS3DestinationConfiguration: {
-          BucketARN: `arn:aws:s3:::${BUCKET}`,
-          RoleARN: `arn:aws:iam::${MOTO_ACCOUNT}:role/coffee-iot-firehose`,
-          Prefix: PREFIX,
-        },
-      }),
+    await createDirectPutToS3(
+      moto,
+      { region: REGION, bucket: BUCKET, deliveryStream: DELIVERY_STREAM, prefix: PREFIX },
+      s3,
     );
   });
 
-  /** Every object under the prefix, as bytes; order does not matter (keys carry a random suffix). */
-  async function delivered(): Promise<Buffer[]> {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: PREFIX }));
-    return Promise.all(
-      (listed.Contents ?? []).map(async ({ Key }) => {
-        const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
-        return Buffer.from((await object.Body?.transformToByteArray()) ?? []);
-      }),
-    );
-  }
+  const delivered = () => objectsUnder(s3, BUCKET, PREFIX);
 
   const hex = (buffers: readonly Uint8Array[]) => buffers.map((b) => Buffer.from(b).toString('hex')).sort();
 
