@@ -1,5 +1,6 @@
 import { CreateDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import {
+  type BucketLocationConstraint,
   CreateBucketCommand,
   GetObjectCommand,
   ListObjectsV2Command,
