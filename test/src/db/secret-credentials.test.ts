@@ -13,6 +13,7 @@ import {
   migrateToLatest,
   openMysqlDatabaseFromSecret,
 } from '../../../cloud/src/db/index.js';
+import { openLambdaDatabase } from '../../../cloud/src/db/lambda-database.js';
 import { secretCredentials } from '../../../cloud/src/db/secret-credentials.js';
 import { sampleCoffeeRecord } from '../../../cloud/src/testing/coffee-fixtures.js';
 import { type MariaDbConnection, MariaDbServer } from '../harness/mariadb.js';
@@ -66,6 +67,29 @@ beforeEach(() => {
 
 afterAll(() => {
   secretsMock.restore();
+});
+
+describe('openLambdaDatabase: the mysql path is loaded only when asked for', () => {
+  it('reads the secret in mysql mode (the lazily imported module), and never in data-api mode', async () => {
+    secretsMock.on(GetSecretValueCommand).resolves(secretValue(rdsSecret({ host: undefined })));
+    const secrets = new SecretsManagerClient({});
+    await expect(
+      openLambdaDatabase({ mode: 'mysql', dbSecretArn: SECRET_ID, dbName: 'coffee' }, secrets),
+    ).rejects.toThrow(/"host" is missing and no hostOverride was given/);
+    expect(getSecretCalls()).toBe(1);
+
+    const dataApi = await openLambdaDatabase(
+      {
+        mode: 'data-api',
+        dbClusterArn: 'arn:aws:rds:eu-west-1:123456789012:cluster:coffee',
+        dbSecretArn: SECRET_ID,
+        dbName: 'coffee',
+      },
+      secrets,
+    );
+    expect(getSecretCalls()).toBe(1);
+    await dataApi.close();
+  });
 });
 
 describe('database credentials from Secrets Manager', () => {
