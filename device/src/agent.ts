@@ -12,6 +12,7 @@ import type { Clock, Timers } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
 import { PublishRateLimiter, type PublishSlot } from './publisher/rate-limiter.js';
 import { type PublishLimits, type PublishQueue, SpoolPublisher } from './publisher/spool-publisher.js';
+import type { ConnectionContext, ConnectionService } from './remote/connection-service.js';
 import type { ReadingSpool } from './spool/spool-port.js';
 import type { MqttTransport } from './transport/transport-port.js';
 
@@ -55,6 +56,8 @@ export interface AgentDependencies {
    * as before; a Pi without a real-time clock needs it.
    */
   clockSync?: ClockSyncSetup;
+  /** Parts that live on the MQTT connection: the config shadow, jobs, certificate rotation. */
+  services?: readonly ConnectionService[];
   bootId: string;
   agentVersion: string;
   clock: Clock;
@@ -83,6 +86,8 @@ export class Agent {
   private stopped: Promise<void> | null = null;
   /** Aborted when shutdown starts, so a health publish waiting for a rate slot gives up. */
   private readonly shutdownSignal = new AbortController();
+  /** Aborted when the current connection ends; services' waits hang off it. */
+  private connectionSignal = new AbortController();
 
   constructor(private readonly deps: AgentDependencies) {
     const { settings, clock, timers, logger } = deps;
@@ -155,8 +160,11 @@ export class Agent {
         coffee?.station.connectionChanged(true);
         // A fresh connection is the moment an operator most wants to see the device's state.
         void this.publishHealth();
+        this.startServices(transport);
       },
       onDisconnected: () => {
+        this.connectionSignal.abort(new Error('connection ended'));
+        for (const service of deps.services ?? []) service.disconnected();
         this.publisher.detach();
         this.eventPublisher?.detach();
         coffee?.station.connectionChanged(false);
@@ -259,6 +267,34 @@ export class Agent {
     };
   }
 
+  private startServices(transport: MqttTransport): void {
+    const services = this.deps.services ?? [];
+    if (services.length === 0) return;
+    this.connectionSignal = new AbortController();
+    const signal = this.connectionSignal.signal;
+    const connection: ConnectionContext = {
+      signal,
+      subscribe: (filter, onMessage) => transport.subscribe(filter, onMessage),
+      publish: async (topic, payload) => {
+        const slot = await this.rateLimiter.acquire(AbortSignal.any([signal, this.shutdownSignal.signal]));
+        try {
+          await transport.publish(topic, typeof payload === 'string' ? payload : JSON.stringify(payload));
+        } finally {
+          slot.settle();
+        }
+      },
+    };
+    for (const service of services) {
+      service.connected(connection).catch((error: unknown) => {
+        // The service retries on the next connection; telemetry is not affected.
+        this.deps.logger.error(
+          { err: error, service: service.name },
+          `${service.name} could not start on this connection`,
+        );
+      });
+    }
+  }
+
   private async publishHealth(): Promise<void> {
     if (this.supervisor.state !== 'connected') return;
     let slot: PublishSlot;
@@ -282,7 +318,9 @@ export class Agent {
     const { logger } = this.deps;
     logger.info('agent stopping');
     this.shutdownSignal.abort(new Error('agent stopping'));
-    // No new presses first; a capture in progress is aborted and still recorded.
+    // Remote work first (a job in progress is recorded as interrupted), then no new presses; a
+    // capture in progress is aborted and still recorded.
+    await Promise.all((this.deps.services ?? []).map((service) => service.stop()));
     await this.deps.coffee?.station.stop();
     await this.sampler.stop();
     await this.clockGuard?.stop();

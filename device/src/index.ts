@@ -11,6 +11,7 @@ export * from './leds/index.js';
 export * from './outbox/index.js';
 export * from './ports/clock.js';
 export * from './ports/logger.js';
+export type { ConnectionContext, ConnectionService } from './remote/connection-service.js';
 export type { ProcessHooks } from './process-hooks.js';
 export * from './sampler.js';
 export * from './sensors/compensation.js';

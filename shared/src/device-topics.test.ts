@@ -3,18 +3,24 @@ import { deviceMay, deviceTopicGrants, policyPatternMatches } from './device-top
 import { TopicError } from './errors.js';
 
 describe('deviceTopicGrants', () => {
-  it('grants publish, subscribe and receive under {prefix}/{thing}/ only', () => {
+  it('grants its own topics, its own config shadow and jobs, and CreateCertificateFromCsr; nothing else', () => {
     const own = 'dt/coffee-iot/coffee-pi-1/*';
+    const shadow = '$aws/things/coffee-pi-1/shadow/name/config';
+    const jobs = '$aws/things/coffee-pi-1/jobs/*';
+    const csr = '$aws/certificates/create-from-csr/json';
+    const answers = [`${shadow}/get/*`, `${shadow}/update/*`, jobs, `${csr}/*`];
     expect(deviceTopicGrants('dt/coffee-iot', 'coffee-pi-1')).toEqual({
-      publish: [own],
-      subscribe: [own],
-      receive: [own],
+      publish: [own, `${shadow}/get`, `${shadow}/update`, jobs, csr],
+      subscribe: [own, ...answers],
+      receive: [own, ...answers],
     });
   });
 
   it('takes the IoT policy variable in place of a thing name, for the policy itself', () => {
     const variable = `\${iot:Connection.Thing.ThingName}`;
-    expect(deviceTopicGrants('dt/coffee-iot', variable).publish).toEqual([`dt/coffee-iot/${variable}/*`]);
+    const publish = deviceTopicGrants('dt/coffee-iot', variable).publish;
+    expect(publish[0]).toBe(`dt/coffee-iot/${variable}/*`);
+    expect(publish[1]).toBe(`$aws/things/${variable}/shadow/name/config/get`);
   });
 
   it.each([
@@ -64,6 +70,15 @@ describe('deviceMay', () => {
     ['dt/coffee-iot/coffee-pi-10/telemetry', false],
     ['dt/coffee-iot/coffee-pi-1', false],
     ['$aws/things/coffee-pi-1/shadow/update', false],
+    ['$aws/things/coffee-pi-1/shadow/name/config/update/delta', true],
+    ['$aws/things/coffee-pi-1/shadow/name/config/get/+', true],
+    ['$aws/things/coffee-pi-1/shadow/name/other/update/delta', false],
+    ['$aws/things/coffee-pi-2/shadow/name/config/update/delta', false],
+    ['$aws/things/coffee-pi-1/jobs/notify-next', true],
+    ['$aws/things/coffee-pi-2/jobs/notify-next', false],
+    ['$aws/things/+/jobs/notify-next', false],
+    ['$aws/certificates/create-from-csr/json/accepted', true],
+    ['$aws/provisioning-templates/coffee-iot/provision/json/accepted', false],
     ['$SYS/#', false],
   ])('subscribe %j → %s', (filter, expected) => {
     expect(deviceMay(grants, 'subscribe', filter)).toBe(expected);

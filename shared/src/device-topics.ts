@@ -1,3 +1,5 @@
+import { CREATE_CERTIFICATE_FROM_CSR_TOPICS } from './aws-iot/provisioning.js';
+import { CONFIG_SHADOW_NAME } from './aws-iot/shadow.js';
 import { TopicError } from './errors.js';
 import { THING_NAME_PATTERN, topicPrefixProblem } from './topics.js';
 
@@ -27,9 +29,10 @@ const POLICY_VARIABLE = /^\$\{[A-Za-z0-9:._-]+\}$/;
 const POLICY_WILDCARDS = /[*?]/;
 
 /**
- * The grants of one thing: everything under `{prefix}/{thing}/` and nothing else (no
- * `$aws/things/…` shadow or jobs topics: devices use neither). `thing` is a thing name, or the
- * policy variable that IoT Core replaces with the connected thing's name.
+ * The grants of one thing: everything under `{prefix}/{thing}/`, its own `config` named shadow,
+ * its own jobs, and CreateCertificateFromCsr (certificate rotation; IoT Core answers only the
+ * connection that asked). Nothing of another thing's, no classic shadow. `thing` is a thing name,
+ * or the policy variable that IoT Core replaces with the connected thing's name.
  */
 export function deviceTopicGrants(prefix: string, thing: string): DeviceTopicGrants {
   const problem = topicPrefixProblem(prefix);
@@ -44,7 +47,16 @@ export function deviceTopicGrants(prefix: string, thing: string): DeviceTopicGra
     );
   }
   const own = `${prefix}/${thing}/*`;
-  return { publish: [own], subscribe: [own], receive: [own] };
+  const shadow = `$aws/things/${thing}/shadow/name/${CONFIG_SHADOW_NAME}`;
+  const jobs = `$aws/things/${thing}/jobs`;
+  const csr = CREATE_CERTIFICATE_FROM_CSR_TOPICS;
+  // Requests are published to exact topics; answers arrive below them.
+  const answers = [`${shadow}/get/*`, `${shadow}/update/*`, `${jobs}/*`, `${csr.request}/*`];
+  return {
+    publish: [own, `${shadow}/get`, `${shadow}/update`, `${jobs}/*`, csr.request],
+    subscribe: [own, ...answers],
+    receive: [own, ...answers],
+  };
 }
 
 /** Whether `value` (a topic or a filter's text) matches one IoT policy resource pattern. */

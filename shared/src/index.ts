@@ -1,3 +1,4 @@
+export * from './aws-iot/index.js';
 export * from './coffee-record.js';
 export * from './device-topics.js';
 export * from './errors.js';

@@ -1,9 +1,11 @@
 import {
   createAwsCrtTransport,
+  type InboundMessage,
   MqttConnectError,
   type MqttConnectionOptions,
   MqttJsTransport,
   MqttPublishError,
+  MqttSubscribeError,
   type MqttTransport,
   silentLogger,
   type TransportName,
@@ -119,6 +121,44 @@ describe.each(brokers)('MqttTransport contract against $kind', ({ create }) => {
       const [text, bytes] = subscriber.messages.map((message) => message.payload);
       expect(text?.toString()).toBe('{"hello":"coffee"}');
       expect(bytes && Uint8Array.from(bytes)).toEqual(binary);
+    });
+
+    it('delivers messages on a subscribed filter to its handler only, with the exact payload', async () => {
+      const transport = await transportWith();
+      await transport.connect();
+      const commands: InboundMessage[] = [];
+      const others: InboundMessage[] = [];
+      await transport.subscribe(`${topic}/cmd/+`, (message) => commands.push(message));
+      await transport.subscribe(`${topic}/other`, (message) => others.push(message));
+
+      const binary = Uint8Array.from({ length: 256 }, (_, i) => 255 - i);
+      await transport.publish(`${topic}/cmd/a`, '{"n":1}');
+      await transport.publish(`${topic}/cmd/b`, binary);
+      await transport.publish(`${topic}/other`, 'x');
+      await waitUntil(() => commands.length === 2 && others.length === 1);
+
+      expect(commands.map((m) => m.topic)).toEqual([`${topic}/cmd/a`, `${topic}/cmd/b`]);
+      expect(new TextDecoder().decode(commands[0]?.payload)).toBe('{"n":1}');
+      expect(Uint8Array.from(commands[1]?.payload ?? [])).toEqual(binary);
+      expect(others.map((m) => m.topic)).toEqual([`${topic}/other`]);
+    });
+
+    it('ends subscriptions with their connection (clean session) and refuses to subscribe while disconnected', async () => {
+      const transport = await transportWith();
+      await transport.connect();
+      const before: InboundMessage[] = [];
+      await transport.subscribe(`${topic}/old`, (message) => before.push(message));
+      await transport.disconnect();
+      await expect(transport.subscribe(`${topic}/old`, () => {})).rejects.toBeInstanceOf(MqttSubscribeError);
+
+      await transport.connect();
+      const after: InboundMessage[] = [];
+      await transport.subscribe(`${topic}/new`, (message) => after.push(message));
+      // Same connection, published in order: once the second arrives, the first has been routed.
+      await transport.publish(`${topic}/old`, 'stale');
+      await transport.publish(`${topic}/new`, 'fresh');
+      await waitUntil(() => after.length === 1);
+      expect(before).toEqual([]);
     });
 
     it('delivers several publishes in the order they were made', async () => {
@@ -238,4 +278,13 @@ describe.each(brokers)('MqttTransport contract against $kind', ({ create }) => {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls a condition the test can observe, instead of sleeping for a guessed time. */
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

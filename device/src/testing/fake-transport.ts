@@ -1,6 +1,9 @@
+import { topicMatchesFilter } from '@coffee-iot/shared';
 import {
+  type InboundMessageHandler,
   MqttConnectError,
   MqttPublishError,
+  MqttSubscribeError,
   type MqttTransport,
   type TransportName,
 } from '../transport/transport-port.js';
@@ -30,6 +33,14 @@ export class FakeTransport implements MqttTransport {
   /** Date.now() of every publish() call, to check rate limits. */
   readonly publishTimes: number[] = [];
   private lostListeners: Array<(error: Error) => void> = [];
+  /** Filters subscribed on the current connection (cleared when it ends: clean session). */
+  readonly subscriptions = new Map<string, InboundMessageHandler>();
+  /** Every filter ever subscribed, in order, across connections. */
+  readonly subscribeLog: string[] = [];
+  /** Filters the "broker" refuses with SUBACK 0x80. */
+  readonly refusedFilters = new Set<string>();
+  /** Called after each acknowledged publish: lets a test play the service that answers it. */
+  onPublish: ((topic: string, payload: string) => void) | null = null;
 
   async connect(): Promise<void> {
     this.connectAttempts += 1;
@@ -49,12 +60,41 @@ export class FakeTransport implements MqttTransport {
         resolve: () => {
           this.acknowledged.push({ topic, payload: text });
           resolve();
+          this.onPublish?.(topic, text);
         },
         reject,
       };
       if (this.autoAck) queueMicrotask(entry.resolve);
       else this.pending.push(entry);
     });
+  }
+
+  async subscribe(filter: string, onMessage: InboundMessageHandler): Promise<void> {
+    if (!this.connected) throw new MqttSubscribeError(`cannot subscribe to ${filter}: not connected`);
+    this.subscribeLog.push(filter);
+    if (this.refusedFilters.has(filter)) throw new MqttSubscribeError(`SUBACK 0x80 for ${filter}`);
+    this.subscriptions.set(filter, onMessage);
+  }
+
+  /**
+   * The broker delivers a message: every matching subscription of the current connection gets it.
+   * Returns how many did (0 = nobody subscribed, as a real broker would silently drop it).
+   */
+  deliver(topic: string, payload: unknown): number {
+    const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    const bytes = new TextEncoder().encode(text);
+    let delivered = 0;
+    for (const [filter, handler] of this.subscriptions) {
+      if (!topicMatchesFilter(filter, topic)) continue;
+      delivered += 1;
+      handler({ topic, payload: bytes });
+    }
+    return delivered;
+  }
+
+  /** Acknowledged publishes to `topic`, parsed as JSON. */
+  publishedTo(topic: string): unknown[] {
+    return this.acknowledged.filter((p) => p.topic === topic).map((p) => JSON.parse(p.payload) as unknown);
   }
 
   /** Acknowledges the oldest `count` pending publishes. */
@@ -65,6 +105,7 @@ export class FakeTransport implements MqttTransport {
   /** Simulates the broker going away: pending publishes reject, listeners hear about it. */
   dropConnection(error = new Error('connection reset')): void {
     this.connected = false;
+    this.subscriptions.clear();
     for (const entry of this.pending.splice(0))
       entry.reject(new MqttPublishError('connection lost', { cause: error }));
     for (const listener of this.lostListeners) listener(error);
@@ -72,6 +113,7 @@ export class FakeTransport implements MqttTransport {
 
   async disconnect(): Promise<void> {
     this.connected = false;
+    this.subscriptions.clear();
     for (const entry of this.pending.splice(0)) entry.reject(new MqttPublishError('disconnected'));
   }
 

@@ -3,10 +3,13 @@ import { systemTimers, type Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { ConnectionLostListeners, MqttConnectionLostError } from './connection-lost.js';
 import { PendingPublishes } from './pending-publishes.js';
+import { deliverSafely } from './subscription-router.js';
 import {
+  type InboundMessageHandler,
   MqttConnectError,
   type MqttConnectionOptions,
   MqttPublishError,
+  MqttSubscribeError,
   type MqttTransport,
   TransportUnavailableError,
 } from './transport-port.js';
@@ -15,6 +18,8 @@ import {
 export type AwsIotSdk = Pick<typeof AwsIotSdkModule, 'mqtt' | 'iot' | 'io'>;
 export type AwsIotSdkLoader = () => Promise<AwsIotSdk>;
 type NativeConnection = AwsIotSdkModule.mqtt.MqttClientConnection;
+/** The SUBACK return code for a refused filter (MQTT 3.1.1 §3.9.3). */
+const SUBACK_FAILURE = 128;
 
 /**
  * Loads the SDK on demand: aws-crt has no prebuilt binary for 32-bit ARM and fails at import
@@ -154,6 +159,31 @@ export class AwsCrtTransport implements MqttTransport {
           cause: toError(error),
         }),
     );
+  }
+
+  async subscribe(filter: string, onMessage: InboundMessageHandler): Promise<void> {
+    const attempt = this.attempt;
+    if (!attempt?.established) {
+      throw new MqttSubscribeError(`cannot subscribe to ${filter}: not connected to ${this.where}`);
+    }
+    let granted: { qos: number; error_code?: number };
+    try {
+      granted = await attempt.connection.subscribe(filter, this.sdk.mqtt.QoS.AtLeastOnce, (topic, payload) =>
+        deliverSafely(onMessage, { topic, payload: new Uint8Array(payload) }, this.log),
+      );
+    } catch (error) {
+      throw new MqttSubscribeError(
+        `subscribe to ${filter} on ${this.where} failed: ${describeCrtError(error)}`,
+        {
+          cause: toError(error),
+        },
+      );
+    }
+    if (granted.qos === SUBACK_FAILURE || (granted.error_code ?? 0) !== 0) {
+      throw new MqttSubscribeError(
+        `the broker refused the subscription to ${filter} on ${this.where} (SUBACK 0x80; does the IoT policy allow it?)`,
+      );
+    }
   }
 
   async disconnect(): Promise<void> {

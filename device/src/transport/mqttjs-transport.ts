@@ -5,10 +5,13 @@ import { systemTimers, type Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { ConnectionLostListeners, MqttConnectionLostError } from './connection-lost.js';
 import { PendingPublishes } from './pending-publishes.js';
+import { SubscriptionRouter } from './subscription-router.js';
 import {
+  type InboundMessageHandler,
   MqttConnectError,
   type MqttConnectionOptions,
   MqttPublishError,
+  MqttSubscribeError,
   type MqttTransport,
 } from './transport-port.js';
 
@@ -22,6 +25,8 @@ const IOT_CORE_ALPN_PORT = 443;
 const IOT_CORE_ALPN = 'x-amzn-mqtt-ca';
 /** How long a polite DISCONNECT may take before the socket is simply destroyed. */
 const GRACEFUL_END_MS = 1000;
+/** The SUBACK return code for a refused filter (MQTT 3.1.1 §3.9.3). */
+const SUBACK_FAILURE = 128;
 
 interface Session {
   readonly client: MqttClient;
@@ -32,6 +37,8 @@ interface Session {
   settled: Promise<void>;
   /** Rejects the connect() in progress, e.g. when disconnect() is called before CONNACK. */
   abort: (error: MqttConnectError) => void;
+  /** This connection's subscriptions; they end with it (clean session). */
+  readonly router: SubscriptionRouter;
 }
 
 /**
@@ -85,7 +92,15 @@ export class MqttJsTransport implements MqttTransport {
       abort = reject;
       this.awaitConnack(client, resolve, reject);
     });
-    const session: Session = { client, established: false, ending: false, settled: Promise.resolve(), abort };
+    const session: Session = {
+      client,
+      established: false,
+      ending: false,
+      settled: Promise.resolve(),
+      abort,
+      router: new SubscriptionRouter(this.log),
+    };
+    client.on('message', (topic, payload) => session.router.route({ topic, payload }));
     this.session = session;
     session.settled = opened.then(
       () => undefined,
@@ -122,6 +137,30 @@ export class MqttJsTransport implements MqttTransport {
       acknowledged,
       (error) => new MqttPublishError(`publish to ${topic} failed: ${errorMessage(error)}`, { cause: error }),
     );
+  }
+
+  subscribe(filter: string, onMessage: InboundMessageHandler): Promise<void> {
+    const session = this.session;
+    if (!session?.established) {
+      return Promise.reject(
+        new MqttSubscribeError(`cannot subscribe to ${filter}: not connected to ${this.where}`),
+      );
+    }
+    // Routed before SUBACK: a retained message can arrive in the same packet burst.
+    session.router.add(filter, onMessage);
+    return new Promise<void>((resolve, reject) => {
+      session.client.subscribe(filter, { qos: 1 }, (error, granted) => {
+        const refused = error ?? (granted?.[0]?.qos === SUBACK_FAILURE ? 'SUBACK 0x80' : undefined);
+        if (refused === undefined) return resolve();
+        reject(
+          new MqttSubscribeError(
+            `the broker refused the subscription to ${filter} on ${this.where} ` +
+              `(${refused instanceof Error ? refused.message : refused}; does the IoT policy allow it?)`,
+            { cause: refused instanceof Error ? refused : undefined },
+          ),
+        );
+      });
+    });
   }
 
   async disconnect(): Promise<void> {
