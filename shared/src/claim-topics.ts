@@ -1,0 +1,25 @@
+import { CREATE_CERTIFICATE_FROM_CSR_TOPICS, registerThingTopics } from './aws-iot/provisioning.js';
+import type { DeviceTopicGrants } from './device-topics.js';
+
+/** The provisioning template a claim certificate registers things with, unless configured. */
+export const DEFAULT_PROVISIONING_TEMPLATE = 'coffee-iot-fleet';
+
+/**
+ * What a CLAIM certificate may do over MQTT, written once like deviceTopicGrants: the claim
+ * policy in infra and the local broker both build from this. A claim certificate is shared by
+ * every SD-card image, so it gets only the two provisioning requests (CreateCertificateFromCsr
+ * and RegisterThing with one template) and their answers: no telemetry, no shadow, no jobs.
+ * IoT Core answers each request on the connection that asked, so the answer grants do not let
+ * one claim holder read another's certificate.
+ */
+export function claimTopicGrants(templateName: string): DeviceTopicGrants {
+  const csr = CREATE_CERTIFICATE_FROM_CSR_TOPICS;
+  // registerThingTopics refuses a template name that would widen these patterns.
+  const register = registerThingTopics(templateName);
+  const answers = [`${csr.request}/*`, `${register.request}/*`];
+  return {
+    publish: [csr.request, register.request],
+    subscribe: [...answers],
+    receive: [...answers],
+  };
+}
