@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './ingest-record.js';
 export * from './jpeg-size.js';
 export * from './limits.js';
+export * from './log-keys.js';
 export * from './photos.js';
 export * from './telemetry.js';
 export * from './telemetry-check.js';
