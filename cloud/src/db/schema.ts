@@ -10,6 +10,7 @@ import type { ColumnType, Generated } from 'kysely';
 export interface Database {
   devices: DevicesTable;
   coffees: CoffeesTable;
+  provisioning_serials: ProvisioningSerialsTable;
 }
 
 /** `YYYY-MM-DD HH:MM:SS.mmm` in UTC; see db/time.ts. */
@@ -64,4 +65,15 @@ export interface CoffeesTable {
   face_details: string | null;
   /** When the coffee record reached the ingest stream; null until then (migration 0002). */
   streamed_at: ColumnType<DbTime | null, DbTime | null | undefined, DbTime | null>;
+}
+
+/** The fleet provisioning allow-list (migration 0003): one row per allowed serial. */
+export interface ProvisioningSerialsTable {
+  serial: string;
+  note: string | null;
+  allowed_at: DbTime;
+  /** The certificate the serial was provisioned with; null while unused. */
+  certificate_id: string | null;
+  claim_certificate_id: string | null;
+  claimed_at: DbTime | null;
 }

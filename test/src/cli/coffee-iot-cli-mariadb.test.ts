@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LATEST_MIGRATION } from '../../../cloud/src/db/migrate.js';
+import { MIGRATIONS } from '../../../cloud/src/db/migrations/index.js';
 import { openMysqlDatabase } from '../../../cloud/src/db/mysql-database.js';
 import { readCoffeeStats } from '../../../cloud/src/stats/coffee-stats.js';
 import { type MariaDbConnection, MariaDbServer } from '../harness/mariadb.js';
@@ -28,7 +29,7 @@ describe('coffee-iot CLI on MariaDB through a mysql:// URL', () => {
     const { port, database } = connection;
     expect(await cli(['db', 'status'])).toEqual({
       code: 1,
-      stdout: `schema: none (empty database)\npending: 0001-coffees-and-devices, ${LATEST_MIGRATION}\nrun \`coffee-iot db migrate\` to bring it to ${LATEST_MIGRATION}\n`,
+      stdout: `schema: none (empty database)\npending: ${Object.keys(MIGRATIONS).join(', ')}\nrun \`coffee-iot db migrate\` to bring it to ${LATEST_MIGRATION}\n`,
       stderr: `coffee-iot: using mysql coffee@127.0.0.1:${port}/${database} (TLS off) (from COFFEE_IOT_DATABASE_URL)\n`,
     });
     expect(await cli(['devices', 'list'])).toMatchObject({
@@ -40,7 +41,9 @@ describe('coffee-iot CLI on MariaDB through a mysql:// URL', () => {
     const using = expect.stringMatching(/^coffee-iot: using mysql [^\n]+\n$/);
     expect(await cli(['db', 'migrate'])).toEqual({
       code: 0,
-      stdout: `applied 0001-coffees-and-devices\napplied ${LATEST_MIGRATION}\nschema now at ${LATEST_MIGRATION} (the newest)\n`,
+      stdout: `${Object.keys(MIGRATIONS)
+        .map((name) => `applied ${name}\n`)
+        .join('')}schema now at ${LATEST_MIGRATION} (the newest)\n`,
       stderr: using,
     });
     expect(await cli(['db', 'migrate'])).toEqual({

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CliIo } from '../../../cloud/src/cli/cli-io.js';
 import type { CoffeeDatabase } from '../../../cloud/src/db/coffee-database.js';
 import { LATEST_MIGRATION } from '../../../cloud/src/db/migrate.js';
+import { MIGRATIONS } from '../../../cloud/src/db/migrations/index.js';
 import { openSqliteDatabase } from '../../../cloud/src/db/sqlite-database.js';
 import { readCoffeeStats } from '../../../cloud/src/stats/coffee-stats.js';
 import { freePort } from '../harness/free-port.js';
@@ -13,6 +14,9 @@ import { insertKnownCoffees } from '../stats/known-coffees.js';
 import { NOW, runCli } from './run-cli.js';
 
 const FIRST = '0001-coffees-and-devices';
+/** Every migration after the first, in order. */
+const LATER = Object.keys(MIGRATIONS).slice(1);
+const lines = (verb: string, names: readonly string[]) => names.map((name) => `${verb} ${name}\n`).join('');
 
 describe('coffee-iot CLI on SQLite', () => {
   let dir: string;
@@ -44,7 +48,7 @@ describe('coffee-iot CLI on SQLite', () => {
     it('migrates a new database, then finds nothing to do, and status reports it current', async () => {
       expect(await cli(['db', 'migrate'])).toEqual({
         code: 0,
-        stdout: `applied ${FIRST}\napplied ${LATEST_MIGRATION}\nschema now at ${LATEST_MIGRATION} (the newest)\n`,
+        stdout: `${lines('applied', [FIRST, ...LATER])}schema now at ${LATEST_MIGRATION} (the newest)\n`,
         stderr: `coffee-iot: using sqlite ${path} (from --database)\n`,
       });
       expect(await cli(['db', 'migrate'])).toMatchObject({
@@ -64,12 +68,12 @@ describe('coffee-iot CLI on SQLite', () => {
       });
       expect(await cli(['db', 'status'])).toMatchObject({
         code: 1,
-        stdout: `schema: ${FIRST}\npending: ${LATEST_MIGRATION}\nrun \`coffee-iot db migrate\` to bring it to ${LATEST_MIGRATION}\n`,
+        stdout: `schema: ${FIRST}\npending: ${LATER.join(', ')}\nrun \`coffee-iot db migrate\` to bring it to ${LATEST_MIGRATION}\n`,
       });
       await cli(['db', 'migrate']);
       expect(await cli(['db', 'migrate', '--to', FIRST])).toMatchObject({
         code: 0,
-        stdout: `reverted ${LATEST_MIGRATION}\nschema now at ${FIRST}\n`,
+        stdout: `${lines('reverted', [...LATER].reverse())}schema now at ${FIRST}\n`,
       });
     });
 
@@ -77,7 +81,7 @@ describe('coffee-iot CLI on SQLite', () => {
       await withDatabase(async () => {});
       expect(await cli(['db', 'status'])).toMatchObject({
         code: 1,
-        stdout: `schema: none (empty database)\npending: ${FIRST}, ${LATEST_MIGRATION}\nrun \`coffee-iot db migrate\` to bring it to ${LATEST_MIGRATION}\n`,
+        stdout: `schema: none (empty database)\npending: ${[FIRST, ...LATER].join(', ')}\nrun \`coffee-iot db migrate\` to bring it to ${LATEST_MIGRATION}\n`,
       });
     });
 
@@ -316,7 +320,7 @@ describe('coffee-iot CLI on SQLite', () => {
       [['stats', '--json', '--json'], '--json is given more than once', ''],
       [
         ['db', 'migrate', '--to', '0009-nope'],
-        `--to: no migration named "0009-nope" (known: ${FIRST}, ${LATEST_MIGRATION})`,
+        `--to: no migration named "0009-nope" (known: ${[FIRST, ...LATER].join(', ')})`,
         ' db migrate',
       ],
       [
