@@ -12,13 +12,20 @@ import type { AgentSnapshot } from './health/agent-snapshot.js';
 import { type Clock, systemClock, systemTimers, type Timers } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
 import { nodeProcessHooks, type ProcessHooks } from './process-hooks.js';
+import { openRemoteConfig } from './remote-config/open-remote-config.js';
+import type { RemoteConfigSyncStatus } from './remote-config/sync-status.js';
 import { Sampler } from './sampler.js';
 import { SysfsCpuTemperature } from './sensors/cpu-temperature.js';
 import { MockSensors } from './sensors/mock-sensors.js';
 import { openSenseHat } from './sensors/sense-hat-sensors.js';
 import type { SensorReader } from './sensors/sensor-port.js';
 import { SqliteSpool } from './spool/sqlite-spool.js';
-import { type AgentStatus, STATUS_WRITE_INTERVAL_MS, writeStatusFile } from './status/status-file.js';
+import {
+  type AgentStatus,
+  type RemoteConfigStatus,
+  STATUS_WRITE_INTERVAL_MS,
+  writeStatusFile,
+} from './status/status-file.js';
 import { createTransport } from './transport/select-transport.js';
 
 // Startup failures are mapped to their exit codes by exitCodeFor (the CLI applies it).
@@ -41,6 +48,9 @@ export interface RunAgentOptions {
    * simulated fleet presses from its dashboard. The control port, when configured, still works.
    */
   triggers?: PressTrigger[];
+  /** LoadedConfig.pinned and .remote: keys pinned on the device, remote settings already in effect. */
+  pinned?: ReadonlyMap<string, string>;
+  remoteOverrides?: Readonly<Record<string, unknown>>;
 }
 
 /** Spool database inside the state directory. */
@@ -86,6 +96,7 @@ export function toAgentStatus(snapshot: AgentSnapshot, pid: number): AgentStatus
     agentVersion: snapshot.agentVersion,
     startedAt: new Date(snapshot.startedAtMs).toISOString(),
     ...(snapshot.clock ? { clock: { ...snapshot.clock } } : {}),
+    ...(snapshot.remoteConfig ? { remoteConfig: remoteConfigStatus(snapshot.remoteConfig) } : {}),
     ...(snapshot.coffee
       ? {
           coffee: {
@@ -104,6 +115,11 @@ export function toAgentStatus(snapshot: AgentSnapshot, pid: number): AgentStatus
         }
       : {}),
   };
+}
+
+function remoteConfigStatus(sync: RemoteConfigSyncStatus): RemoteConfigStatus {
+  const { syncedAtMs, ...rest } = sync;
+  return { ...rest, syncedAt: syncedAtMs === null ? null : new Date(syncedAtMs).toISOString() };
 }
 
 /**
@@ -147,7 +163,7 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
 
   // Late-bound: the station queues events that the agent's publisher sends.
   let agent: Agent | undefined;
-  const { station } = await openCoffeeStation({
+  const { station, setCountdownSeconds } = await openCoffeeStation({
     config,
     bootId,
     logger,
@@ -166,7 +182,20 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
       spool.coffeeEvents.reserve(JSON.stringify(fallback), clock.now(), bootId, fallback.eventId),
   });
 
+  // Live remote configuration: the `config` shadow; set-config jobs use remoteConfig.applier too.
+  const remoteConfig = openRemoteConfig({
+    config,
+    pinned: options.pinned,
+    overrides: options.remoteOverrides,
+    agent: () => agent,
+    setCountdownSeconds,
+    logger,
+    clock,
+  });
+
   agent = new Agent({
+    services: [remoteConfig.service],
+    remoteConfigStatus: () => remoteConfig.service.status(),
     coffee: { station, events: spool.coffeeEvents },
     settings: agentSettings(config),
     spool,

@@ -13,6 +13,7 @@ import type { Logger } from './ports/logger.js';
 import { PublishRateLimiter, type PublishSlot } from './publisher/rate-limiter.js';
 import { type PublishLimits, type PublishQueue, SpoolPublisher } from './publisher/spool-publisher.js';
 import type { ConnectionContext, ConnectionService } from './remote/connection-service.js';
+import type { RemoteConfigSyncStatus } from './remote-config/sync-status.js';
 import type { ReadingSpool } from './spool/spool-port.js';
 import type { MqttTransport } from './transport/transport-port.js';
 
@@ -22,6 +23,15 @@ export interface SamplerHandle {
   stop(): Promise<void>;
   /** sensorErrors = failed sensor reads since start. */
   stats(): { sensorErrors: number };
+  /** Changes the sampling interval at run time (the config shadow); absent = needs a restart. */
+  setIntervalMs?(intervalMs: number): void;
+}
+
+/** The agent settings a remote change applies without a restart (device/src/remote-config). */
+export interface LiveAgentSettings {
+  intervalMs?: number;
+  batchSeconds?: number;
+  healthIntervalSeconds?: number;
 }
 
 export interface AgentSettings {
@@ -58,6 +68,8 @@ export interface AgentDependencies {
   clockSync?: ClockSyncSetup;
   /** Parts that live on the MQTT connection: the config shadow, jobs, certificate rotation. */
   services?: readonly ConnectionService[];
+  /** What the last config shadow sync did, for the snapshot (device/src/remote-config). */
+  remoteConfigStatus?: () => RemoteConfigSyncStatus;
   bootId: string;
   agentVersion: string;
   clock: Clock;
@@ -235,6 +247,23 @@ export class Agent {
     }
   }
 
+  /**
+   * Applies settings at run time (the config shadow, a set-config job), each within one period
+   * of its new value: the sampler moves to the new grid, the publisher re-judges held readings,
+   * the health timer restarts. Throws when the sampler cannot change its interval live.
+   */
+  applyLive(changes: LiveAgentSettings): void {
+    if (changes.intervalMs !== undefined) {
+      if (!this.sampler.setIntervalMs)
+        throw new Error('this sampler cannot change its interval while running');
+      this.sampler.setIntervalMs(changes.intervalMs);
+    }
+    if (changes.batchSeconds !== undefined) this.publisher.setBatchMs(changes.batchSeconds * 1000);
+    if (changes.healthIntervalSeconds !== undefined) {
+      this.health.setPeriodMs(changes.healthIntervalSeconds * 1000);
+    }
+  }
+
   /** Orderly shutdown: stop sampling, drain in-flight PUBACKs briefly, disconnect, close the spool. */
   stop(): Promise<void> {
     this.stopped ??= this.shutdown();
@@ -264,6 +293,7 @@ export class Agent {
       ...(this.deps.coffee
         ? { coffee: this.deps.coffee.station.snapshot(this.deps.coffee.events.stats().depth) }
         : {}),
+      ...(this.deps.remoteConfigStatus ? { remoteConfig: this.deps.remoteConfigStatus() } : {}),
     };
   }
 

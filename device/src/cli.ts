@@ -149,7 +149,12 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   // Logged here, once; the runner gets them too so it can report them.
   for (const warning of warnings) logger.warn({ warning }, 'configuration warning');
   try {
-    return await (io.runAgent ?? runAgent)(config, { logger, warnings });
+    return await (io.runAgent ?? runAgent)(config, {
+      logger,
+      warnings,
+      ...(loaded.pinned ? { pinned: loaded.pinned } : {}),
+      ...(loaded.remote ? { remoteOverrides: loaded.remote } : {}),
+    });
   } catch (error) {
     const exitCode = exitCodeFor(error);
     logger.fatal({ err: error, exitCode }, 'agent failed');

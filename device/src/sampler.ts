@@ -64,7 +64,8 @@ export class SamplerConfigError extends Error {
  * Pi keeps the readings of its first minutes before NTP syncs.
  */
 export class Sampler {
-  private readonly intervalMs: number;
+  /** Changed at run time by setIntervalMs (the config shadow). */
+  private intervalMs: number;
   private readonly clock: Clock;
   private readonly monotonic: MonotonicClock;
   private readonly timers: Timers;
@@ -89,10 +90,7 @@ export class Sampler {
   private running = false;
 
   constructor(private readonly options: SamplerOptions) {
-    this.intervalMs = options.intervalMs ?? 1000;
-    if (!(Number.isInteger(this.intervalMs) && this.intervalMs > 0)) {
-      throw new SamplerConfigError(`intervalMs must be a positive integer (got ${options.intervalMs})`);
-    }
+    this.intervalMs = checkedInterval(options.intervalMs ?? 1000);
     this.compensation = options.compensation ?? DEFAULT_AMBIENT_COMPENSATION;
     checkCompensationOptions(this.compensation);
     this.clock = options.clock ?? systemClock;
@@ -129,6 +127,19 @@ export class Sampler {
 
   stats(): SamplerStats {
     return { ...this.counters };
+  }
+
+  /**
+   * Changes the interval at run time. The pending tick is moved to the next slot of the new grid
+   * at once, so the change shows within one tick of the new interval (a 1 h interval cut to 1 s
+   * does not wait out the hour); a tick in progress finishes and schedules on the new grid.
+   */
+  setIntervalMs(intervalMs: number): void {
+    this.intervalMs = checkedInterval(intervalMs);
+    if (!this.running || this.timer === undefined) return;
+    this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.schedule(nextSlot(this.clock.now(), this.intervalMs), this.generation);
   }
 
   private schedule(due: number, generation: number): void {
@@ -245,6 +256,13 @@ export class Sampler {
       return null;
     }
   }
+}
+
+function checkedInterval(intervalMs: number): number {
+  if (!(Number.isInteger(intervalMs) && intervalMs > 0)) {
+    throw new SamplerConfigError(`intervalMs must be a positive integer (got ${intervalMs})`);
+  }
+  return intervalMs;
 }
 
 /** The first multiple of `intervalMs` strictly after `now`. */

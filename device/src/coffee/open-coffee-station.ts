@@ -7,7 +7,7 @@ import { JoystickButton } from '../button/joystick-button.js';
 import { OnoffButton } from '../button/onoff-button.js';
 import type { Camera } from '../camera/camera-port.js';
 import type { AgentConfig } from '../config/agent-config.js';
-import { runCountdown } from '../leds/countdown.js';
+import { CountdownConfigError, MAX_COUNTDOWN_SECONDS, runCountdown } from '../leds/countdown.js';
 import type { LedMatrix } from '../leds/led-port.js';
 import { SafeLedMatrix } from '../leds/safe-leds.js';
 import { openSenseHatLeds } from '../leds/sense-hat-leds.js';
@@ -43,6 +43,8 @@ export interface OpenedCoffeeStation {
   station: CoffeeStation;
   /** The loopback control port when enabled (`POST /press`). */
   control: HttpControl | null;
+  /** Changes the LED countdown from the next press on (the config shadow); checked like the config. */
+  setCountdownSeconds(seconds: number): void;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function openCoffeeStation(options: OpenCoffeeStationOptions): Prom
   const triggers = options.triggers ?? openTriggers(config, log, clock, timers);
   if (control) triggers.push(control);
 
+  let countdownSeconds = config.coffee.countdownSeconds;
   let station: CoffeeStation | undefined;
   const flow = new CoffeeFlow({
     deviceId: config.thingName,
@@ -83,7 +86,8 @@ export async function openCoffeeStation(options: OpenCoffeeStationOptions): Prom
         station?.photoQueued();
       },
     },
-    countdown: (signal) => runCountdown(leds, config.coffee.countdownSeconds, timers, signal),
+    // Read at each press, so a remote change applies from the next press without a restart.
+    countdown: (signal) => runCountdown(leds, countdownSeconds, timers, signal),
     showError: () => void leds.showIcon('error'),
     queueEvent: options.queueEvent,
     ...(options.reservePress ? { reservePress: options.reservePress } : {}),
@@ -93,7 +97,15 @@ export async function openCoffeeStation(options: OpenCoffeeStationOptions): Prom
     newEventId: randomUUID,
   });
   station = new CoffeeStation({ flow, triggers, leds, outbox, uploads, logger: log });
-  return { station, control };
+  const setCountdownSeconds = (seconds: number) => {
+    if (!(Number.isInteger(seconds) && seconds >= 0 && seconds <= MAX_COUNTDOWN_SECONDS)) {
+      throw new CountdownConfigError(
+        `countdown must be 0-${MAX_COUNTDOWN_SECONDS} whole seconds (got ${seconds})`,
+      );
+    }
+    countdownSeconds = seconds;
+  };
+  return { station, control, setCountdownSeconds };
 }
 
 /*

@@ -142,12 +142,18 @@ export interface AgentConfig {
   upload: UploadConfig;
   credentials: CredentialsConfig;
   control: ControlConfig;
+  /** ECDSA P-256 public key (PEM) update bundles must be signed with; unset = no updates. */
+  updatePublicKeyPath?: string;
 }
 
 export interface LoadedConfig {
   config: AgentConfig;
   /** Things that work but should be fixed (e.g. a private key readable by others). */
   warnings: string[];
+  /** Keys set by a flag or COFFEE_IOT_* variable (key → origin): remote changes cannot touch them. */
+  pinned?: ReadonlyMap<string, string>;
+  /** Remote settings in effect from {stateDir}/remote-config.json (dotted key → value). */
+  remote?: Readonly<Record<string, unknown>>;
 }
 
 export const DEFAULT_CONFIG_PATH = '/etc/coffee-iot/agent.json';

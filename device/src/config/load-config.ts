@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv } from 'ajv';
+import { applyRemoteLayer } from '../remote-config/remote-checks.js';
 import { type AgentConfig, CONFIG_PATH_ENV, DEFAULT_CONFIG_PATH, type LoadedConfig } from './agent-config.js';
 import { ConfigError } from './config-error.js';
 import type { ConfigFlagValues } from './config-flags.js';
@@ -25,6 +26,29 @@ function compileConfigValidator() {
   return new Ajv({ allErrors: true, strict: true, useDefaults: true }).compile(agentConfigSchema);
 }
 
+type ConfigValidator = ReturnType<typeof compileConfigValidator>;
+
+function documentProblems(
+  validate: ConfigValidator,
+  document: Record<string, unknown>,
+  originOf: (path: string) => string | undefined,
+): string[] {
+  const problems = validate(document) ? [] : describeSchemaErrors(validate.errors ?? [], document, originOf);
+  return [...problems, ...semanticProblems(document, originOf)];
+}
+
+/**
+ * Every problem agent.json's checks (schema and semantic rules) find in a whole document. Remote
+ * changes (device/src/remote-config) go through it, so the shadow is held to the same rules as the
+ * file. Compiles the schema per call, for the reason given above.
+ */
+export function configDocumentProblems(
+  document: Record<string, unknown>,
+  originOf: (path: string) => string | undefined = () => undefined,
+): string[] {
+  return documentProblems(compileConfigValidator(), document, originOf);
+}
+
 const PATH_KEYS = ['cert', 'key', 'rootCa', 'stateDir', 'camera.mockDir'] as const;
 
 export interface ConfigSources {
@@ -35,6 +59,11 @@ export interface ConfigSources {
   fs?: ConfigFs;
   /** Base for relative paths given by flag or environment. */
   cwd?: string;
+  /**
+   * Apply the remote settings saved in `{stateDir}/remote-config.json` (default true): what the
+   * config shadow or a set-config job changed survives a restart, even an offline one.
+   */
+  remoteOverrides?: boolean;
   /**
    * Check that cert, key and CA exist and are readable (default true). `status` turns it
    * off: it only needs stateDir and may run as a user who cannot read the key.
@@ -72,8 +101,15 @@ function absolutize(
 }
 
 /**
- * Builds the agent configuration from flags > environment > file > defaults, validates it
- * and checks the PEM files. Throws ConfigError listing every problem, each naming its key.
+ * Builds the agent configuration and validates it, then checks the PEM files. Throws ConfigError
+ * listing every problem, each naming its key.
+ *
+ * Precedence, lowest first: schema defaults < agent.json < remote settings (the `config` shadow or
+ * a set-config job, saved in {stateDir}/remote-config.json) < COFFEE_IOT_* environment < flags.
+ * A key set by the environment or a flag is pinned: a remote change to it is refused as such,
+ * so what someone typed on the device always wins. The remote layer is applied only on top of a
+ * configuration that is valid without it, and a saved value that no longer passes is skipped with
+ * a warning: a remote setting can never stop the agent from starting.
  */
 export function loadConfig(sources: ConfigSources): LoadedConfig {
   const fs = sources.fs ?? nodeConfigFs;
@@ -96,7 +132,8 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   const originOf = (path: string) => origins.get(path)?.origin;
 
   const validateConfig = compileConfigValidator();
-  if (!validateConfig(document)) {
+  const valid = validateConfig(document);
+  if (!valid) {
     const schemaProblems = describeSchemaErrors(validateConfig.errors ?? [], document, originOf);
     const missingRequired = (validateConfig.errors ?? []).some((error) => error.keyword === 'required');
     if (file.missing && !location.explicit && missingRequired) {
@@ -108,12 +145,31 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
 
   absolutize(document, origins, cwd, location.path);
   const warnings: string[] = [];
+  const pinned = new Map<string, string>();
+  for (const [path, assignment] of origins) {
+    if (assignment.origin !== location.path) pinned.set(path, assignment.origin);
+  }
+  let remote: Record<string, unknown> = {};
+  let effective = document;
+  if (
+    valid &&
+    problems.length === 0 &&
+    sources.remoteOverrides !== false &&
+    typeof document.stateDir === 'string'
+  ) {
+    const layer = applyRemoteLayer(document, document.stateDir, pinned, fs, (candidate) =>
+      documentProblems(validateConfig, candidate, originOf),
+    );
+    effective = layer.document;
+    remote = layer.applied;
+    warnings.push(...layer.warnings);
+  }
   if (sources.checkFiles !== false) {
-    const checked = checkPemFiles(document, fs, originOf);
+    const checked = checkPemFiles(effective, fs, originOf);
     problems.push(...checked.problems);
     warnings.push(...checked.warnings);
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { config: document as unknown as AgentConfig, warnings };
+  return { config: effective as unknown as AgentConfig, warnings, pinned, remote };
 }

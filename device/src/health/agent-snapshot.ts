@@ -1,5 +1,6 @@
 import type { ClockStats } from '../clock/clock-guard.js';
 import type { ConnectionState } from '../connection/connection-supervisor.js';
+import type { RemoteConfigSyncStatus } from '../remote-config/sync-status.js';
 import type { CauseCounts } from '../spool/storage-cause.js';
 import type { StorageFailure } from '../spool/write-failures.js';
 import type { TransportName } from '../transport/transport-port.js';
@@ -28,6 +29,8 @@ export interface AgentSnapshot {
   clock?: ClockStats;
   /** Present when the coffee button is enabled. */
   coffee?: CoffeeSnapshot;
+  /** Present when the config shadow runs: what its last sync did (status file only, not health). */
+  remoteConfig?: RemoteConfigSyncStatus;
 }
 
 export interface CoffeeSnapshot {

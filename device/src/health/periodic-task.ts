@@ -12,7 +12,7 @@ export class PeriodicTask {
 
   constructor(
     private readonly name: string,
-    private readonly periodMs: number,
+    private periodMs: number,
     private readonly task: () => void | Promise<void>,
     private readonly timers: Timers,
     private readonly logger: Logger,
@@ -30,6 +30,17 @@ export class PeriodicTask {
     if (this.timer) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
+  }
+
+  /**
+   * Changes the period at run time (the config shadow): a run already waiting is rescheduled one
+   * new period from now, so a shorter period takes effect at once rather than after the old one.
+   */
+  setPeriodMs(periodMs: number): void {
+    this.periodMs = periodMs;
+    if (this.timer === undefined) return; // running now, or stopped: the next schedule() uses it
+    this.timers.clearTimeout(this.timer);
+    this.schedule();
   }
 
   private schedule(): void {

@@ -90,11 +90,14 @@ export class SpoolPublisher {
   };
 
   private readonly pack: MessagePacker;
+  /** options.batchMs, changed at run time by setBatchMs (the config shadow). */
+  private batchMs: number;
   /** Deletes after a PUBACK that the storage refused: logged per streak, not per PUBACK. */
   private readonly ackFailures: FailureStreak;
 
   constructor(private readonly options: SpoolPublisherOptions) {
     this.pack = options.pack ?? packNextEnvelope;
+    this.batchMs = options.batchMs;
     this.ackFailures = new FailureStreak(
       options.logger,
       'deleting acknowledged messages from the spool (they will be sent again)',
@@ -131,6 +134,16 @@ export class SpoolPublisher {
     this.transport = null;
     this.generation += 1;
     this.cursor = 0;
+    this.wakeup.wake();
+  }
+
+  /**
+   * Changes how long live readings are held for a batch. Readings already held are judged by the
+   * new value at once: a shorter (or zero) batch sends what is now due without waiting out the old.
+   */
+  setBatchMs(batchMs: number): void {
+    this.batchMs = batchMs;
+    this.clearBatchTimer();
     this.wakeup.wake();
   }
 
@@ -254,7 +267,7 @@ export class SpoolPublisher {
    * envelope is already as full as it can get (catch-up) or we are stopping.
    */
   private shouldHoldForBatch(rows: readonly { takenAtMs: number }[], packedCount: number): boolean {
-    const { batchMs } = this.options;
+    const { batchMs } = this;
     if (batchMs <= 0 || this.stopping) return false;
     // The envelope could not take every waiting reading: it is full, waiting cannot improve it.
     if (packedCount < rows.length) return false;

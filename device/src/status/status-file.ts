@@ -34,6 +34,19 @@ export interface AgentStatus {
   coffee?: CoffeeStatus;
   /** Whether the wall clock can be trusted, and the readings held for it (device/src/clock/). */
   clock?: ClockStats;
+  /** What the last config shadow sync did (device/src/remote-config/). */
+  remoteConfig?: RemoteConfigStatus;
+}
+
+export interface RemoteConfigStatus {
+  shadowVersion: number | null;
+  syncedAt: string | null;
+  applied: string[];
+  /** Key → reason, as reported in the shadow. */
+  refused: Record<string, string>;
+  pendingRestart: string[];
+  ignoredStaleDeltas: number;
+  lastError: string | null;
 }
 
 export interface CoffeeStatus {

@@ -122,8 +122,23 @@ export function renderStatus(assessment: StatusAssessment, statusFile: string, n
       lines.push(`outbox writes:   ${countByCause(coffee.outboxWriteFailures, 'failure')}`);
     }
   }
+  if (status.remoteConfig) lines.push(...remoteConfigLines(status.remoteConfig, now));
   lines.push(`status file:     ${statusFile}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The config shadow: last sync, and every refusal with its reason (the operator's "why not"). */
+function remoteConfigLines(remote: NonNullable<AgentStatus['remoteConfig']>, now: number): string[] {
+  const synced =
+    remote.shadowVersion === null
+      ? `not synced yet${remote.syncedAt ? `, last ${when(remote.syncedAt, now, '')}` : ''}`
+      : `version ${remote.shadowVersion}, ${when(remote.syncedAt, now, 'never')}`;
+  const lines = [`config shadow:   ${synced}${remote.lastError ? `; ${remote.lastError}` : ''}`];
+  if (remote.pendingRestart.length > 0) {
+    lines.push(`  restart needed for: ${remote.pendingRestart.join(', ')}`);
+  }
+  for (const [key, reason] of Object.entries(remote.refused)) lines.push(`  refused ${key}: ${reason}`);
+  return lines;
 }
 
 /** `0 readings`, `42 readings (ENOSPC 40, EIO 2)`. */
