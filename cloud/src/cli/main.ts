@@ -29,9 +29,38 @@ const LAKE_COMMANDS: Readonly<Record<string, () => Promise<CommandRunner>>> = {
   deprovision: async () => (await import('./commands/deprovision.js')).runDeprovision,
 };
 
+/**
+ * Fleet operations (shadow config, jobs, certificate rotation): they talk to the local stack's API
+ * or AWS IoT, never to the database, and load the IoT SDK clients only when used.
+ */
+const FLEET_COMMANDS: Readonly<Record<string, () => Promise<CommandRunner>>> = {
+  jobs: async () => (await import('./commands/jobs.js')).runJobs,
+  'devices config': async () => (await import('./commands/devices-config.js')).runDevicesConfig,
+  'devices rotate-cert': async () => (await import('./commands/devices-rotate-cert.js')).runDevicesRotateCert,
+};
+
+function fleetCommandFor(
+  argv: readonly string[],
+): { load: () => Promise<CommandRunner>; args: string[] } | undefined {
+  const help = argv[0] === 'help';
+  const words = help ? argv.slice(1) : argv;
+  for (const length of [2, 1]) {
+    if (words.length < length) continue;
+    const name = words.slice(0, length).join(' ');
+    if (!Object.hasOwn(FLEET_COMMANDS, name)) continue;
+    const load = FLEET_COMMANDS[name] as () => Promise<CommandRunner>;
+    // `coffee-iot help jobs` is `coffee-iot jobs --help`.
+    if (help) return words.length === length ? { load, args: ['--help'] } : undefined;
+    return { load, args: argv.slice(length) };
+  }
+  return undefined;
+}
+
 function lakeCommandFor(
   argv: readonly string[],
 ): { load: () => Promise<CommandRunner>; args: string[] } | undefined {
+  const fleet = fleetCommandFor(argv);
+  if (fleet) return fleet;
   const [first, second, ...rest] = argv;
   if (first !== undefined && Object.hasOwn(LAKE_COMMANDS, first)) {
     return { load: LAKE_COMMANDS[first] as () => Promise<CommandRunner>, args: argv.slice(1) };
