@@ -143,6 +143,9 @@ async function main() {
   );
   await copyFile(join(deviceDir, 'scripts', 'agent.example.json'), join(outDir, 'agent.example.json'));
   await copyFile(join(deviceDir, 'scripts', 'install-pi.sh'), join(outDir, 'install-pi.sh'));
+  // The unit's ExecStart; install-pi.sh installs it outside the releases an update may replace.
+  await copyFile(join(deviceDir, 'scripts', 'coffee-iot-launch.sh'), join(outDir, 'coffee-iot-launch.sh'));
+  await chmod(join(outDir, 'coffee-iot-launch.sh'), 0o755);
   await chmod(join(outDir, 'install-pi.sh'), 0o755);
   const photos = await copyDemoPhotos();
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the coffee-iot agent on a Raspberry Pi (or any Linux arm64, armv7l or x86_64 box):
-# system user, agent in /opt/coffee-iot/agent with its native dependencies and demo photos,
-# the /usr/local/bin/coffee-iot-agent command, the systemd unit and an example
-# /etc/coffee-iot/agent.json (never overwritten).
+# system user, agent in /opt/coffee-iot/releases/VERSION with its native dependencies and demo
+# photos (side by side with the previous version, /opt/coffee-iot/current pointing at the one
+# that runs), the launcher the unit starts it through, the /usr/local/bin/coffee-iot-agent
+# command, the systemd unit and an example /etc/coffee-iot/agent.json (never overwritten).
 #
 #   sudo ./install-pi.sh --from coffee-iot-agent-VERSION-linux-ARCH.tar.gz [--destdir DIR] [--dry-run]
 #   sudo ./install-pi.sh [--bundle DIR] [--destdir DIR] [--skip-npm-install] [--dry-run]
@@ -20,7 +21,14 @@ readonly AGENT_USER=coffee-iot
 # i2c: Sense HAT sensors; gpio: the coffee button; video: LED matrix framebuffer and camera;
 # input: the Sense HAT joystick (/dev/input/eventN).
 readonly HARDWARE_GROUPS=(i2c gpio video input)
-readonly APP_DIR=/opt/coffee-iot/agent
+# Releases side by side (docs/agent-updates.md): releases/VERSION, with the symlinks current (what
+# the unit runs), previous (what a failed update rolls back to) and agent (-> current, the path
+# of earlier installs). Owned by the agent's user: the update-agent job installs releases here.
+readonly APP_ROOT=/opt/coffee-iot
+readonly RELEASES_DIR=$APP_ROOT/releases
+readonly CURRENT_DIR=$APP_ROOT/current
+# The unit's ExecStart: outside APP_ROOT and root-owned, so no update can change it.
+readonly LAUNCHER=/usr/local/lib/coffee-iot/coffee-iot-launch
 readonly CONFIG_DIR=/etc/coffee-iot
 readonly STATE_DIR=/var/lib/coffee-iot
 readonly UNIT_DIR=/etc/systemd/system
@@ -282,7 +290,7 @@ check_native_modules() {
 
 check_bundle() {
   local file
-  for file in "$ENTRY" package.json coffee-iot-agent.service agent.example.json "$DEMO_PHOTOS/PROVENANCE.md"; do
+  for file in "$ENTRY" package.json coffee-iot-agent.service coffee-iot-launch.sh agent.example.json "$DEMO_PHOTOS/PROVENANCE.md"; do
     [[ -f "$bundle_dir/$file" ]] ||
       die "$bundle_dir/$file is missing: pass --from RELEASE.tar.gz, or run 'npm run bundle -w device' and use device/dist-bundle/install-pi.sh"
   done
@@ -313,15 +321,36 @@ create_user() {
   )" "$AGENT_USER"
 }
 
+# The version being installed, from the bundle's package.json: it names releases/VERSION.
+bundle_version() {
+  local node_bin="$1" version
+  version="$(cd "$bundle_dir" && "$node_bin" -p 'require("./package.json").version')" ||
+    die "$bundle_dir/package.json is unreadable"
+  [[ "$version" =~ ^[0-9A-Za-z][0-9A-Za-z._+-]{0,63}$ ]] ||
+    die "$bundle_dir/package.json has an unusable version: $version"
+  printf '%s\n' "$version"
+}
+
+# Points the symlink $1 at $2 atomically: a new link under a temporary name renamed over the
+# old one (mv -T: never into the directory the old link points at).
+point_link() {
+  local link="$1" target="$2"
+  run ln -sfn "$target" "$link.tmp-install"
+  run mv -Tf "$link.tmp-install" "$link"
+}
+
 # Installs into a fresh directory and swaps it in, so a failed npm install or module check
-# leaves the previous version untouched and running.
+# leaves the previous version untouched and running. Then current -> the new release and
+# previous -> the one it replaces.
 install_app() {
-  local arch="$1" node_bin="$2" target staging modules
-  target="$destdir$APP_DIR"
-  staging="$target.new"
+  local arch="$1" node_bin="$2" version="$3" root="$destdir$APP_ROOT" releases target staging modules
+  local old='' old_version link
+  releases="$destdir$RELEASES_DIR"
+  target="$releases/$version"
+  staging="$releases/.install-$version"
   # Removed on any exit from here until it is swapped in (a dry run creates nothing).
   if ((!dry_run)); then staging_dir="$staging"; fi
-  note "installing the agent into $target"
+  note "installing the agent $version into $RELEASES_DIR/$version"
   run rm -rf "$staging"
   run mkdir -p "$staging"
   if [[ -n "$from_tarball" ]]; then
@@ -361,6 +390,53 @@ install_app() {
   run mv "$staging" "$target"
   staging_dir=''
   run rm -rf "$target.old"
+
+  # An install from before side-by-side releases: a directory at agent/. It becomes the previous
+  # release (under its own version) and agent/ a link to current.
+  if [[ -d "$root/agent" && ! -L "$root/agent" ]]; then
+    old_version="$(cd "$root/agent" && "$node_bin" -p 'require("./package.json").version' 2>/dev/null)" ||
+      old_version=''
+    if [[ -n "$old_version" && "$old_version" != "$version" && ! -e "$releases/$old_version" ]] &&
+      [[ "$old_version" =~ ^[0-9A-Za-z][0-9A-Za-z._+-]{0,63}$ ]]; then
+      note "keeping the earlier install ($old_version) as the previous release"
+      run mv "$root/agent" "$releases/$old_version"
+      old="$old_version"
+    else
+      run rm -rf "$root/agent"
+    fi
+  fi
+  if [[ -L "$root/current" ]]; then
+    link="$(readlink "$root/current")"
+    if [[ "${link##*/}" != "$version" ]]; then old="${link##*/}"; fi
+  fi
+  if [[ -n "$old" ]]; then point_link "$root/previous" "releases/$old"; fi
+  point_link "$root/current" "releases/$version"
+  point_link "$root/agent" current
+  # An update the agent had pending is superseded by this install.
+  run rm -f "$root/update-state/pending"
+  prune_releases "$root"
+  run_on_system chown -R "$AGENT_USER:$AGENT_USER" "$APP_ROOT"
+}
+
+# Removes releases neither current nor previous points at: at most two stay on the card.
+prune_releases() {
+  local root="$1" dir name keep_current keep_previous
+  keep_current="$(readlink "$root/current" 2>/dev/null || true)"
+  keep_previous="$(readlink "$root/previous" 2>/dev/null || true)"
+  for dir in "$root/releases"/*; do
+    [[ -d "$dir" ]] || continue
+    name="${dir##*/}"
+    if [[ "$name" != "${keep_current##*/}" && "$name" != "${keep_previous##*/}" ]]; then
+      note "removing the old release $name"
+      run rm -rf "$dir"
+    fi
+  done
+}
+
+install_launcher() {
+  note "installing $LAUNCHER"
+  run mkdir -p "$(dirname "$destdir$LAUNCHER")"
+  run install -m 0755 "$bundle_dir/coffee-iot-launch.sh" "$destdir$LAUNCHER"
 }
 
 install_command() {
@@ -373,7 +449,7 @@ install_command() {
   fi
   {
     printf '#!/bin/sh\n# Installed by install-pi.sh.\n'
-    printf "exec '%s' '%s' \"\$@\"\n" "$node_bin" "$APP_DIR/$ENTRY"
+    printf "exec '%s' '%s' \"\$@\"\n" "$node_bin" "$CURRENT_DIR/$ENTRY"
   } >"$wrapper"
   chmod 0755 "$wrapper"
 }
@@ -386,8 +462,8 @@ install_unit() {
     printf '+ write %s (ExecStart with %s)\n' "$unit" "$node_bin"
     return
   fi
-  # The unit ships with /usr/bin/node; use the node this script checked.
-  sed "s#^ExecStart=/usr/bin/node #ExecStart=$node_bin #" "$bundle_dir/$SERVICE.service" >"$unit"
+  # The unit ships with /usr/bin/node (the launcher's first argument); use the node this script checked.
+  sed "s#^\(ExecStart=$LAUNCHER\) /usr/bin/node #\1 $node_bin #" "$bundle_dir/$SERVICE.service" >"$unit"
   chmod 0644 "$unit"
 }
 
@@ -457,7 +533,7 @@ EOF
 main() {
   parse_args "$@"
   check_root
-  local machine node_info node_bin version arch abi
+  local machine node_info node_bin version arch abi release
   # Nothing is touched until the machine, Node.js, the release's checksums and its native
   # modules have all been checked.
   machine="$(check_machine)"
@@ -474,8 +550,10 @@ main() {
     check_native_modules "$bundle_dir" "$node_bin" "$arch" ||
       die 'not installed: a native module does not load (see above); nothing was changed'
   fi
+  release="$(bundle_version "$node_bin")"
   create_user
-  install_app "$arch" "$node_bin"
+  install_app "$arch" "$node_bin" "$release"
+  install_launcher
   install_command "$node_bin"
   install_unit "$node_bin"
   install_config

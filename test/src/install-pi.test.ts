@@ -9,6 +9,7 @@ import {
   mkdtemp,
   readdir,
   readFile,
+  readlink,
   rm,
   stat,
   writeFile,
@@ -64,6 +65,7 @@ describe('install-pi.sh', () => {
       join(bundle, 'coffee-iot-agent.service'),
     );
     await copyFile(join(DEVICE, 'scripts', 'agent.example.json'), join(bundle, 'agent.example.json'));
+    await copyFile(join(DEVICE, 'scripts', 'coffee-iot-launch.sh'), join(bundle, 'coffee-iot-launch.sh'));
     await writeFile(join(bundle, 'coffee-iot-agent.mjs'), '// agent\n');
     await mkdir(join(bundle, 'assets/demo-photos'), { recursive: true });
     await writeFile(join(bundle, 'assets/demo-photos/coffee.png'), 'png stand-in\n');
@@ -153,13 +155,16 @@ describe('install-pi.sh', () => {
     );
     const wrapper = join(root, 'usr/local/bin/coffee-iot-agent');
     expect(await readFile(wrapper, 'utf8')).toContain(
-      `exec '${join(fakeBin, 'node')}' '/opt/coffee-iot/agent/coffee-iot-agent.mjs' "$@"`,
+      `exec '${join(fakeBin, 'node')}' '/opt/coffee-iot/current/coffee-iot-agent.mjs' "$@"`,
     );
     expect((await stat(wrapper)).mode & 0o777).toBe(0o755);
     const unit = await readFile(join(root, 'etc/systemd/system/coffee-iot-agent.service'), 'utf8');
     expect(unit).toContain(
-      `ExecStart=${join(fakeBin, 'node')} /opt/coffee-iot/agent/coffee-iot-agent.mjs --config /etc/coffee-iot/agent.json`,
+      `ExecStart=/usr/local/lib/coffee-iot/coffee-iot-launch ${join(fakeBin, 'node')} --config /etc/coffee-iot/agent.json`,
     );
+    const launcher = join(root, 'usr/local/lib/coffee-iot/coffee-iot-launch');
+    expect(await readFile(launcher, 'utf8')).toBe(await readFile(join(DEVICE, 'scripts/coffee-iot-launch.sh'), 'utf8'));
+    expect((await stat(launcher)).mode & 0o777).toBe(0o755);
     expect(JSON.parse(await readFile(join(root, 'etc/coffee-iot/agent.json'), 'utf8')).thingName).toBe(
       'coffee-pi-01',
     );
@@ -222,6 +227,59 @@ describe('install-pi.sh', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('keeping the existing /etc/coffee-iot/agent.json');
     expect(await readFile(join(root, 'etc/coffee-iot/agent.json'), 'utf8')).toBe('{"thingName":"mine"}');
+  });
+
+  it('installs side by side: releases/VERSION, current and agent links, chowned to the agent user', async () => {
+    const result = await install();
+    expect(result.code).toBe(0);
+    expect(await readFile(join(root, 'opt/coffee-iot/releases/0.1.0/coffee-iot-agent.mjs'), 'utf8')).toBe(
+      '// agent\n',
+    );
+    expect(await readlink(join(root, 'opt/coffee-iot/current'))).toBe('releases/0.1.0');
+    expect(await readlink(join(root, 'opt/coffee-iot/agent'))).toBe('current');
+    expect(existsSync(join(root, 'opt/coffee-iot/previous'))).toBe(false);
+    expect(result.stdout).toMatch(/skipped \(DESTDIR\): chown -R coffee-iot:coffee-iot \/opt\/coffee-iot/);
+    expect(await readdir(join(root, 'opt/coffee-iot'))).not.toContainEqual(expect.stringMatching(/tmp/));
+  });
+
+  it('keeps the version it replaces as previous, prunes older ones and clears a pending update', async () => {
+    const release = (version: string) =>
+      writeFile(
+        join(bundle, 'package.json'),
+        JSON.stringify({ name: 'coffee-iot-agent', version, dependencies: {}, optionalDependencies: {} }),
+      );
+    for (const version of ['1.0.0', '1.1.0']) {
+      await release(version);
+      expect((await install()).code).toBe(0);
+    }
+    await mkdir(join(root, 'opt/coffee-iot/update-state'));
+    await writeFile(join(root, 'opt/coffee-iot/update-state/pending'), 'version=1.1.0\nprevious=1.0.0\n');
+    await release('1.2.0');
+    const result = await install();
+    expect(result.code).toBe(0);
+    expect(await readlink(join(root, 'opt/coffee-iot/current'))).toBe('releases/1.2.0');
+    expect(await readlink(join(root, 'opt/coffee-iot/previous'))).toBe('releases/1.1.0');
+    expect((await readdir(join(root, 'opt/coffee-iot/releases'))).sort()).toEqual(['1.1.0', '1.2.0']);
+    expect(result.stdout).toContain('removing the old release 1.0.0');
+    expect(existsSync(join(root, 'opt/coffee-iot/update-state/pending'))).toBe(false);
+  });
+
+  it('turns an install from before side-by-side releases into the previous release', async () => {
+    await mkdir(join(root, 'opt/coffee-iot/agent'), { recursive: true });
+    await writeFile(join(root, 'opt/coffee-iot/agent/coffee-iot-agent.mjs'), '// agent 0.0.9\n');
+    await writeFile(
+      join(root, 'opt/coffee-iot/agent/package.json'),
+      JSON.stringify({ name: 'coffee-iot-agent', version: '0.0.9' }),
+    );
+    const result = await install();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('keeping the earlier install (0.0.9) as the previous release');
+    expect(await readlink(join(root, 'opt/coffee-iot/previous'))).toBe('releases/0.0.9');
+    expect(await readFile(join(root, 'opt/coffee-iot/releases/0.0.9/coffee-iot-agent.mjs'), 'utf8')).toBe(
+      '// agent 0.0.9\n',
+    );
+    expect(await readlink(join(root, 'opt/coffee-iot/agent'))).toBe('current');
+    expect(await readFile(join(root, 'opt/coffee-iot/agent/coffee-iot-agent.mjs'), 'utf8')).toBe('// agent\n');
   });
 
   it('replaces a previous version of the agent', async () => {
@@ -322,7 +380,7 @@ describe('install-pi.sh', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('npm install failed');
     expect(result.stdout).not.toMatch(/installed\./);
-    expect(existsSync(join(root, 'opt/coffee-iot/agent.new'))).toBe(false);
+    expect(existsSync(join(root, 'opt/coffee-iot/releases/.install-0.1.0'))).toBe(false);
   });
 
   it('after npm install, names a native module that does not load and keeps the previous version', async () => {
@@ -345,7 +403,7 @@ describe('install-pi.sh', () => {
     expect(result.stderr).toContain('Could not locate the bindings file');
     expect(result.stderr).toContain('Fix: install from a release tarball (--from)');
     expect(result.stdout).not.toContain('installed.');
-    expect(existsSync(join(root, 'opt/coffee-iot/agent.new'))).toBe(false);
+    expect(existsSync(join(root, 'opt/coffee-iot/releases/.install-0.1.0'))).toBe(false);
     expect(await readFile(join(root, 'opt/coffee-iot/agent/coffee-iot-agent.mjs'), 'utf8')).toBe(
       '// agent\n',
     );

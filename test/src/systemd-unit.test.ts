@@ -14,7 +14,8 @@ import {
 const UNIT_PATH = fileURLToPath(new URL('../../device/systemd/coffee-iot-agent.service', import.meta.url));
 const INSTALLER_PATH = fileURLToPath(new URL('../../device/scripts/install-pi.sh', import.meta.url));
 const SYSTEMD_ANALYZE = '/usr/bin/systemd-analyze';
-const INSTALLED_ENTRY = '/opt/coffee-iot/agent/coffee-iot-agent.mjs';
+const LAUNCHER_PATH = fileURLToPath(new URL('../../device/scripts/coffee-iot-launch.sh', import.meta.url));
+const INSTALLED_LAUNCHER = '/usr/local/lib/coffee-iot/coffee-iot-launch';
 
 interface Run {
   code: number;
@@ -56,14 +57,12 @@ describe('coffee-iot-agent.service', () => {
   });
 
   /**
-   * verify checks that ExecStart's binary exists and is executable, so the copy points at this
-   * machine's node and a stand-in entry file; every other line is the shipped unit.
+   * verify checks that ExecStart's binary exists and is executable, so the copy points at the
+   * launcher in the repository; every other line is the shipped unit.
    */
   async function verify(text: string): Promise<Run> {
     const path = join(dir, 'coffee-iot-agent.service');
-    const local = text
-      .replace('ExecStart=/usr/bin/node ', `ExecStart=${process.execPath} `)
-      .replace(INSTALLED_ENTRY, join(dir, 'coffee-iot-agent.mjs'));
+    const local = text.replace(`ExecStart=${INSTALLED_LAUNCHER} `, `ExecStart=${LAUNCHER_PATH} `);
     expect(local).not.toBe(text);
     await writeFile(path, local);
     return run(SYSTEMD_ANALYZE, ['verify', '--man=no', path]);
@@ -169,12 +168,23 @@ describe('coffee-iot-agent.service', () => {
     expect(groups).toEqual(directives(unit).get('SupplementaryGroups')?.[0]?.split(' ').sort());
   });
 
-  it('starts the file the install script installs, with the default config path', async () => {
+  it('starts the agent through the launcher the install script installs, with the default config path', async () => {
     const installer = await readFile(INSTALLER_PATH, 'utf8');
-    expect(installer).toContain('readonly APP_DIR=/opt/coffee-iot/agent');
+    expect(installer).toContain(`readonly LAUNCHER=${INSTALLED_LAUNCHER}`);
+    expect(installer).toContain('readonly APP_ROOT=/opt/coffee-iot');
     expect(installer).toContain('readonly ENTRY=coffee-iot-agent.mjs');
     expect(directives(unit).get('ExecStart')).toEqual([
-      `/usr/bin/node ${INSTALLED_ENTRY} --config /etc/coffee-iot/agent.json`,
+      `${INSTALLED_LAUNCHER} /usr/bin/node --config /etc/coffee-iot/agent.json`,
     ]);
+    const launcher = await readFile(LAUNCHER_PATH, 'utf8');
+    expect(launcher).toContain('root=${COFFEE_IOT_ROOT:-/opt/coffee-iot}');
+    expect(launcher).toContain('entry=coffee-iot-agent.mjs');
+  });
+
+  it('lets the update job write the releases, and stops the agent through the launcher', () => {
+    const d = directives(unit);
+    expect(d.get('ReadWritePaths')).toContain('/opt/coffee-iot');
+    // SIGTERM to the launcher only, which passes it on to the agent it waits for.
+    expect(d.get('KillMode')).toEqual(['mixed']);
   });
 });
