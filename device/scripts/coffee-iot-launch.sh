@@ -94,6 +94,7 @@ child=''
 trap 'stopping=1; if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; fi' TERM INT
 
 # Stops the new agent at the deadline unless it became healthy first (the pending file is gone).
+# Its sleeps hold no output open, so one left over after the watchdog is killed delays nothing.
 watchdog() {
   while [ -f "$pending" ]; do
     if [ "$(date +%s)" -ge "$deadline" ]; then
@@ -101,13 +102,13 @@ watchdog() {
       kill -TERM "$child" 2>/dev/null
       waited=0
       while kill -0 "$child" 2>/dev/null && [ "$waited" -lt 10 ]; do
-        sleep 1
+        sleep 1 >/dev/null 2>&1
         waited=$((waited + 1))
       done
       kill -KILL "$child" 2>/dev/null
       exit 0
     fi
-    sleep 1
+    sleep 1 >/dev/null 2>&1
   done
 }
 
