@@ -4,19 +4,19 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureLogs } from '../testing/capture-logs.js';
 import {
-  AgentStoppingError,
-  JobEndedElsewhereError,
-  JobStepTimeoutError,
-  STEP_TIMEOUT_REASON,
-} from './jobs-service.js';
-import {
   FakeJobsConnection,
   FakeJobsService,
   ManualTime,
   newService,
   ScriptedHandler,
   THING,
-} from './testing/jobs-harness.js';
+} from '../testing/jobs/jobs-harness.js';
+import {
+  AgentStoppingError,
+  JobEndedElsewhereError,
+  JobStepTimeoutError,
+  STEP_TIMEOUT_REASON,
+} from './jobs-service.js';
 
 describe('JobsService', () => {
   let stateDir: string;

@@ -1,9 +1,9 @@
 import type { JobDocument } from '@coffee-iot/shared';
+import type { JobHandler, JobOutcome, JobRun } from '../../jobs/job-handler.js';
+import { JobsService, type JobsServiceOptions } from '../../jobs/jobs-service.js';
 import { silentLogger } from '../../ports/logger.js';
 import type { ConnectionContext } from '../../remote/connection-service.js';
-import { FakeTransport } from '../../testing/fake-transport.js';
-import type { JobHandler, JobOutcome, JobRun } from '../job-handler.js';
-import { JobsService, type JobsServiceOptions } from '../jobs-service.js';
+import { FakeTransport } from '../fake-transport.js';
 import { FakeJobsService } from './fake-jobs-service.js';
 import { ManualTime } from './manual-timers.js';
 
