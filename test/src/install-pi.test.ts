@@ -163,7 +163,9 @@ describe('install-pi.sh', () => {
       `ExecStart=/usr/local/lib/coffee-iot/coffee-iot-launch ${join(fakeBin, 'node')} --config /etc/coffee-iot/agent.json`,
     );
     const launcher = join(root, 'usr/local/lib/coffee-iot/coffee-iot-launch');
-    expect(await readFile(launcher, 'utf8')).toBe(await readFile(join(DEVICE, 'scripts/coffee-iot-launch.sh'), 'utf8'));
+    expect(await readFile(launcher, 'utf8')).toBe(
+      await readFile(join(DEVICE, 'scripts/coffee-iot-launch.sh'), 'utf8'),
+    );
     expect((await stat(launcher)).mode & 0o777).toBe(0o755);
     expect(JSON.parse(await readFile(join(root, 'etc/coffee-iot/agent.json'), 'utf8')).thingName).toBe(
       'coffee-pi-01',
@@ -279,7 +281,9 @@ describe('install-pi.sh', () => {
       '// agent 0.0.9\n',
     );
     expect(await readlink(join(root, 'opt/coffee-iot/agent'))).toBe('current');
-    expect(await readFile(join(root, 'opt/coffee-iot/agent/coffee-iot-agent.mjs'), 'utf8')).toBe('// agent\n');
+    expect(await readFile(join(root, 'opt/coffee-iot/agent/coffee-iot-agent.mjs'), 'utf8')).toBe(
+      '// agent\n',
+    );
   });
 
   it('replaces a previous version of the agent', async () => {

@@ -177,7 +177,7 @@ describe('coffee-iot-agent.service', () => {
       `${INSTALLED_LAUNCHER} /usr/bin/node --config /etc/coffee-iot/agent.json`,
     ]);
     const launcher = await readFile(LAUNCHER_PATH, 'utf8');
-    expect(launcher).toContain('root=${COFFEE_IOT_ROOT:-/opt/coffee-iot}');
+    expect(launcher).toContain('COFFEE_IOT_ROOT:-/opt/coffee-iot}');
     expect(launcher).toContain('entry=coffee-iot-agent.mjs');
   });
 
