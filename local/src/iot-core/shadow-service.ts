@@ -148,7 +148,7 @@ export class ShadowService {
     } else {
       this.counters.requests += 1;
       const parsed = parseTokenOnly(payload);
-      work = this.queue.run(key, () =>
+      work = this.queue.run<unknown>(key, () =>
         !parsed.ok
           ? this.reject(thing, shadowName, operation === 'get' ? 'get' : 'delete', parsed.error)
           : operation === 'get'

@@ -104,7 +104,10 @@ export interface JobExecution {
   lastUpdatedAt: number;
   versionNumber: number;
   executionNumber: number;
-  /** Epoch seconds after which an IN_PROGRESS step times out (set by stepTimeoutInMinutes). */
+  /**
+   * Seconds left (a duration, not a time) before an IN_PROGRESS execution times out, as AWS
+   * documents it; present only when a step timeout (stepTimeoutInMinutes) is set.
+   */
   approximateSecondsBeforeTimedOut?: number;
 }
 

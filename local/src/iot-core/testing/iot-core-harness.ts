@@ -68,7 +68,14 @@ export class Inbox {
 
   constructor(readonly client: MqttClient) {
     client.on('message', (topic, payload) => {
-      this.messages.push({ topic, body: JSON.parse(payload.toString('utf8')) });
+      const text = payload.toString('utf8');
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // A device's own malformed request, echoed by a wide subscription: kept as text.
+      }
+      this.messages.push({ topic, body });
       for (const wake of this.waiters.splice(0)) wake();
     });
   }
@@ -108,5 +115,40 @@ export class Inbox {
 
   async publish(topic: string, body: unknown): Promise<void> {
     await this.client.publishAsync(topic, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1 });
+  }
+}
+
+/** Timers moved by hand together with a ManualClock: `advance` fires what falls due, in order. */
+export class ManualTimers {
+  private pending: { at: number; callback: () => void; id: number }[] = [];
+  private nextId = 1;
+
+  constructor(private readonly clock: ManualClock) {}
+
+  setTimeout = (callback: () => void, ms: number): ReturnType<typeof setTimeout> => {
+    const id = this.nextId++;
+    this.pending.push({ at: this.clock.ms + ms, callback, id });
+    return id as unknown as ReturnType<typeof setTimeout>;
+  };
+
+  clearTimeout = (handle: ReturnType<typeof setTimeout>): void => {
+    this.pending = this.pending.filter((timer) => timer.id !== (handle as unknown as number));
+  };
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  advance(ms: number): void {
+    const until = this.clock.ms + ms;
+    for (;;) {
+      this.pending.sort((a, b) => a.at - b.at);
+      const due = this.pending[0];
+      if (due === undefined || due.at > until) break;
+      this.pending.shift();
+      this.clock.ms = due.at;
+      due.callback();
+    }
+    this.clock.ms = until;
   }
 }
