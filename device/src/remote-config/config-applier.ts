@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AgentConfig } from '../config/agent-config.js';
 import { setPath } from '../config/config-sources.js';
-import { configDocumentProblems } from '../config/load-config.js';
+import { configChecker } from '../config/load-config.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger, LogLevel } from '../ports/logger.js';
 import type { ConfigChangeResult, ConfigChangeSource, LiveConfigApplier } from './live-config-port.js';
@@ -28,8 +28,8 @@ export interface RemoteConfigApplierOptions {
   live: LiveSetters;
   clock: Clock;
   logger: Logger;
-  /** Defaults to agent.json's own checks (configDocumentProblems). */
-  problemsOf?: DocumentProblems;
+  /** Makes a checker for one batch of changes; defaults to agent.json's own checks (configChecker). */
+  newChecker?: () => DocumentProblems;
   /** Defaults to an atomic write of {stateDir}/remote-config.json. */
   save?: (overrides: Readonly<Record<string, unknown>>) => Promise<void>;
 }
@@ -46,7 +46,7 @@ export class RemoteConfigApplier implements LiveConfigApplier {
   /** What the next start will use: inEffect plus the changes waiting for a restart. */
   private nextStart: Record<string, unknown>;
   private overrides: Record<string, unknown>;
-  private readonly problemsOf: DocumentProblems;
+  private readonly newChecker: () => DocumentProblems;
   private readonly save: (overrides: Readonly<Record<string, unknown>>) => Promise<void>;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -54,7 +54,7 @@ export class RemoteConfigApplier implements LiveConfigApplier {
     this.inEffect = structuredClone(options.config) as unknown as Record<string, unknown>;
     this.nextStart = structuredClone(this.inEffect);
     this.overrides = { ...options.overrides };
-    this.problemsOf = options.problemsOf ?? ((document) => configDocumentProblems(document, () => 'remote'));
+    this.newChecker = options.newChecker ?? (() => configChecker(() => 'remote'));
     const path = remoteConfigPath(options.config.stateDir);
     this.save = options.save ?? ((overrides) => writeOverrides(path, overrides, options.clock.now()));
   }
@@ -87,8 +87,9 @@ export class RemoteConfigApplier implements LiveConfigApplier {
     const refused: Record<string, string> = {};
     const accepted: Record<string, unknown> = {};
     let candidate = this.nextStart;
+    const problemsOf = this.newChecker();
     for (const [path, value] of Object.entries(flattenSettings(changes))) {
-      const checked = checkRemoteChange(candidate, path, value, pinned, this.problemsOf);
+      const checked = checkRemoteChange(candidate, path, value, pinned, problemsOf);
       if (!checked.ok) {
         refused[path] = checked.reason;
         continue;
