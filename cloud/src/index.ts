@@ -6,6 +6,8 @@ export { EnvironmentError, EnvReader } from './config/env.js';
 export type * from './dashboard-api/snapshot-types.js';
 export * from './db/index.js';
 export * from './db-url/index.js';
+export * from './fleet-provisioning/pre-provisioning-decision.js';
+export * from './fleet-provisioning/sql-serial-allow-list.js';
 export { asS3Notification, encodeS3Key } from './local/s3-notification.js';
 export { createCloudLogger, type Logger, silentLogger } from './logging/logger.js';
 export * from './photos/index.js';

@@ -4,7 +4,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { Logger } from '@coffee-iot/device';
 import { Aedes, type Client } from 'aedes';
-import { certificateThingName, ThingPolicy, type ThingPolicyRefusals } from './thing-policy.js';
+import {
+  type CertificateGate,
+  certificateThingName,
+  ThingPolicy,
+  type ThingPolicyRefusals,
+} from './thing-policy.js';
 
 /**
  * A local stand-in for AWS IoT Core: aedes (MQTT 3.1.1 only; it refuses v5 CONNECTs itself)
@@ -24,9 +29,10 @@ export interface EmbeddedBrokerOptions {
   /**
    * Enforce what the IoT policy enforces in AWS (see ThingPolicy): a device connects only with its
    * certificate's CN (the thing name) as client id, and publishes, subscribes and receives only
-   * under `{topicPrefix}/{thingName}/`.
+   * under `{topicPrefix}/{thingName}/`. With `certificates`, a CONNECT is admitted only as the
+   * certificate registry says (ACTIVE, attached to the client id's thing, or a claim certificate).
    */
-  thingPolicy?: { topicPrefix: string };
+  thingPolicy?: { topicPrefix: string; certificates?: CertificateGate };
 }
 
 export interface BrokerAddress {
@@ -49,7 +55,10 @@ export class EmbeddedBroker {
   constructor(options: EmbeddedBrokerOptions) {
     this.options = options;
     this.log = options.logger.child({ component: 'embedded-broker' });
-    if (options.thingPolicy) this.policy = new ThingPolicy(options.thingPolicy.topicPrefix, this.log);
+    if (options.thingPolicy) {
+      const { topicPrefix, certificates } = options.thingPolicy;
+      this.policy = new ThingPolicy(topicPrefix, this.log, certificates);
+    }
   }
 
   /** The port actually listened on. */

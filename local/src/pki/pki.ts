@@ -153,6 +153,26 @@ export async function ensureDevPki(dir: string, options: DevPkiOptions): Promise
   return { dir, caPath: caFiles.certPath, caKeyPath: caFiles.keyPath, server, clients };
 }
 
+/** The CN of the claim certificate: not a thing name, so it can never pass as a device. */
+export const CLAIM_CERTIFICATE_COMMON_NAME = 'coffee-iot claim certificate';
+
+/**
+ * The claim certificate an SD-card image carries for fleet provisioning, issued once from the dev
+ * CA in `dir` (run ensureDevPki first) and reused afterwards. It lives in `dir/claim/`, a name no
+ * thing's files can take. What it may do is decided by the certificate registry, not by its CN.
+ */
+export async function ensureClaimCertificate(dir: string): Promise<CertificateFilePaths> {
+  const ca = await readCertificateAuthority({ certPath: join(dir, 'ca.crt'), keyPath: join(dir, 'ca.key') });
+  return ensureIssuedAsync(join(dir, 'claim'), 'claim', async () =>
+    issueLeaf(
+      ca,
+      CLAIM_CERTIFICATE_COMMON_NAME,
+      [{ name: 'extKeyUsage', clientAuth: true }],
+      await generateRsaKeyPairAsync(),
+    ),
+  );
+}
+
 async function writeNewCertificateAuthority(dir: string): Promise<CertificateAuthority> {
   const ca = createCertificateAuthority();
   await writeCertificateFiles(dir, 'ca', ca);
