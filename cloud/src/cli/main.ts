@@ -27,6 +27,7 @@ const LAKE_COMMANDS: Readonly<Record<string, () => Promise<CommandRunner>>> = {
   // Provisioning parses its own flags too, and brings the IoT and CloudFormation SDK clients.
   provision: async () => (await import('./commands/provision.js')).runProvision,
   deprovision: async () => (await import('./commands/deprovision.js')).runDeprovision,
+  'sign-bundle': async () => (await import('./commands/sign-bundle.js')).runSignBundle,
 };
 
 /**
