@@ -3,6 +3,7 @@ import type { Logger } from '@coffee-iot/device';
 import { FleetUnavailableError, PressNotRecordedError } from '../fleet/fleet-errors.js';
 import { parseDeviceId, parsePhotoKey } from './api-params.js';
 import { type DashboardSource, UnknownDeviceError } from './dashboard-source.js';
+import type { DeviceControl } from './device-control.js';
 import { HttpError, notFound } from './http-errors.js';
 import { sendJson } from './responses.js';
 import type { SseHub } from './sse-hub.js';
@@ -11,6 +12,8 @@ export interface ApiContext {
   source: DashboardSource;
   hub: SseHub;
   logger: Logger;
+  /** Device configuration and jobs (local stack only); absent, those routes answer 404. */
+  control?: DeviceControl;
 }
 
 /** Path captures from the route pattern, still percent-encoded. */

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type Logger, systemTimers, type Timers } from '@coffee-iot/device';
 import type { ApiContext } from './api-handlers.js';
 import type { DashboardSource } from './dashboard-source.js';
+import type { DeviceControl } from './device-control.js';
 import { HttpError, notFound } from './http-errors.js';
 import { type GuardedHeader, type GuardRefusal, RequestGuard } from './request-guard.js';
 import { requestPath } from './request-path.js';
@@ -14,6 +15,8 @@ import { StaticFiles, type StaticRoot } from './static-files.js';
 export interface DashboardServerOptions {
   /** Where snapshots, live events, photos and presses come from. */
   source: DashboardSource;
+  /** Device configuration and jobs (local stack only): the config panel, the job list, Photo now. */
+  control?: DeviceControl;
   /** The page and its assets; the longest matching prefix owns a path. */
   staticRoots: readonly StaticRoot[];
   logger: Logger;
@@ -50,7 +53,12 @@ export function createDashboardServer(options: DashboardServerOptions): Dashboar
     timers: options.timers ?? systemTimers,
     maxBufferedBytes: options.maxClientBufferBytes ?? DEFAULT_MAX_CLIENT_BUFFER_BYTES,
   });
-  const context: ApiContext = { source: options.source, hub, logger };
+  const context: ApiContext = {
+    source: options.source,
+    hub,
+    logger,
+    ...(options.control === undefined ? {} : { control: options.control }),
+  };
   const refused: Record<GuardedHeader, number> = { Host: 0, Origin: 0, 'Sec-Fetch-Site': 0 };
   // Known once listening: the Host and Origin a request must carry include the bound port.
   let guard: RequestGuard | undefined;

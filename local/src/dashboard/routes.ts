@@ -7,6 +7,7 @@ import {
   openEventStream,
   pressButton,
 } from './api-handlers.js';
+import { createJob, getDeviceConfig, getJob, listJobs, putDeviceConfig } from './control-handlers.js';
 import { methodNotAllowed, notFound } from './http-errors.js';
 
 interface ApiRoute {
@@ -21,6 +22,9 @@ const API_ROUTES: readonly ApiRoute[] = [
   { pattern: /^\/api\/events$/, methods: { GET: openEventStream } },
   { pattern: /^\/api\/photos\/(.*)$/, methods: { GET: getPhoto } },
   { pattern: /^\/api\/devices\/([^/]*)\/press$/, methods: { POST: pressButton } },
+  { pattern: /^\/api\/devices\/([^/]*)\/config$/, methods: { GET: getDeviceConfig, PUT: putDeviceConfig } },
+  { pattern: /^\/api\/jobs$/, methods: { GET: listJobs, POST: createJob } },
+  { pattern: /^\/api\/jobs\/([^/]*)$/, methods: { GET: getJob } },
 ];
 
 export function isApiPath(path: string): boolean {

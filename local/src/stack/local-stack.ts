@@ -3,7 +3,10 @@ import { createLogger, type Logger } from '@coffee-iot/device';
 import type { EmbeddedBroker } from '../broker/embedded-broker.js';
 import type { DashboardServer } from '../dashboard/dashboard-server.js';
 import type { DashboardSource } from '../dashboard/dashboard-source.js';
+import type { DeviceControl } from '../dashboard/device-control.js';
 import type { FleetCounters } from '../fleet/fleet-process.js';
+import type { JobsService } from '../iot-core/jobs-service.js';
+import type { ShadowService } from '../iot-core/shadow-service.js';
 import type { LakeWriter } from '../lake/lake-writer.js';
 import { LiveDashboardSource } from '../live/live-dashboard-source.js';
 import type { PhotoInvoker } from '../photos/photo-invoker.js';
@@ -19,6 +22,7 @@ import { startBucketPart } from './parts/bucket-part.js';
 import { startDashboardPart } from './parts/dashboard-part.js';
 import { startDatabasePart } from './parts/database-part.js';
 import { type FleetPart, startFleetPart } from './parts/fleet-part.js';
+import { startIotCorePart } from './parts/iot-core-part.js';
 import { startLakePart } from './parts/lake-part.js';
 import { startPhotoHandlerPart } from './parts/photo-handler-part.js';
 import { startStreamPart } from './parts/stream-part.js';
@@ -36,6 +40,8 @@ export interface LocalStack {
   readonly thingNames: readonly string[];
   /** Brews on a simulated device, as the dashboard's button does. */
   press(thingName: string): Promise<void>;
+  /** Device config shadows and jobs, as the dashboard's panel and the CLI drive them. */
+  readonly control: DeviceControl;
   /** The dashboard's live events (telemetry, device status, coffees), for the terminal and tests. */
   subscribe: DashboardSource['subscribe'];
   /** Counters of every part, for tests and benchmarks. */
@@ -58,6 +64,9 @@ export interface StackCounters {
   dashboardClients: number;
   /** Dashboard requests refused for a foreign Host or a cross-site Origin, by header. */
   dashboardRefusedRequests: ReturnType<DashboardServer['refusedRequests']>;
+  /** The local shadow and jobs services: requests answered, rejected, deltas, timeouts. */
+  shadows: ShadowService['counters'];
+  jobs: JobsService['counters'];
   /** The simulated devices' process: crashes, restarts, presses refused or lost; null without devices. */
   fleet: FleetCounters | null;
 }
@@ -66,7 +75,7 @@ export interface StackCounters {
  * The whole pipeline on one machine, each AWS part replaced by its embedded stand-in and reached
  * through the client our code uses in AWS. Parts start in dependency order and stop in reverse:
  * data directory → PKI → database → Kinesis → bucket → lake → photo handler → broker + topic
- * rule → dashboard → the simulated fleet.
+ * rule → shadow and jobs services → dashboard → the simulated fleet.
  */
 export async function startLocalStack(
   options: LocalStackOptions,
@@ -134,8 +143,11 @@ export async function startLocalStack(
         logger,
       }),
     );
+    const iotCore = await parts.start('shadows + jobs', () =>
+      startIotCorePart({ dataDir, broker: broker.broker, logger }),
+    );
     const dashboard = await parts.start('dashboard', () =>
-      startDashboardPart({ live, press, port: options.dashboardPort, logger }),
+      startDashboardPart({ live, press, control: iotCore.control, port: options.dashboardPort, logger }),
     );
     if (things.length > 0) {
       fleetPart = await parts.start('devices', () =>
@@ -161,6 +173,7 @@ export async function startLocalStack(
       thingNames: things,
       subscribe: (listener) => live.subscribe(listener),
       press,
+      control: iotCore.control,
       counters: () => ({
         rule: { ...broker.rule.counters },
         deviceMessages: { ...broker.deviceMessages.counters },
@@ -170,6 +183,8 @@ export async function startLocalStack(
         brokerPolicyRefusals: { ...broker.broker.policyRefusals },
         dashboardClients: dashboard.server.clients(),
         dashboardRefusedRequests: dashboard.server.refusedRequests(),
+        shadows: { ...iotCore.shadows.counters },
+        jobs: { ...iotCore.jobs.counters },
         fleet: fleetPart?.fleet.counters() ?? null,
       }),
       flushLake: () => lake.writer.flush(),

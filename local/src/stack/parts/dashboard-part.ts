@@ -1,5 +1,6 @@
 import type { Logger } from '@coffee-iot/device';
 import { createDashboardServer, type DashboardServer } from '../../dashboard/dashboard-server.js';
+import type { DeviceControl } from '../../dashboard/device-control.js';
 import type { LiveDashboardSource } from '../../live/live-dashboard-source.js';
 import { listenOrExplain } from '../stack-errors.js';
 import type { RunningPart } from '../stack-parts.js';
@@ -14,6 +15,7 @@ export interface DashboardPart extends RunningPart {
 export async function startDashboardPart(options: {
   live: LiveDashboardSource;
   press: (deviceId: string) => Promise<void>;
+  control: DeviceControl;
   port: number;
   logger: Logger;
 }): Promise<DashboardPart> {
@@ -25,6 +27,7 @@ export async function startDashboardPart(options: {
       readPhoto: (key) => live.readPhoto(key),
       press: options.press,
     },
+    control: options.control,
     staticRoots: webRoots(),
     logger: options.logger.child({ part: 'dashboard' }),
   });
