@@ -1,10 +1,11 @@
+import type { CoffeeTrigger } from '@coffee-iot/shared';
 import type { Press, PressTrigger } from '../button/button-port.js';
 import type { CoffeeSnapshot } from '../health/agent-snapshot.js';
 import type { LedMatrix } from '../leds/led-port.js';
 import type { Logger } from '../ports/logger.js';
 import { type CauseCounts, noCauseCounts } from '../spool/storage-cause.js';
 import type { CoffeeFlow } from './coffee-flow.js';
-import { answerFor, type PressAnswer } from './press-admission.js';
+import { answerFor, type PressAdmission, type PressAnswer } from './press-admission.js';
 
 /** A trigger that can answer its caller (the HTTP control port): told whether the press was recorded. */
 interface AnsweringTrigger {
@@ -70,6 +71,14 @@ export class CoffeeStation {
         );
       }
     }
+  }
+
+  /**
+   * A press that comes from neither a trigger nor the control port (a `capture-photo` job): the
+   * same countdown, photo, upload and coffee event as the button.
+   */
+  press(source: CoffeeTrigger): PressAdmission {
+    return this.parts.flow.admit(source);
   }
 
   /** A photo reached the outbox: wake the uploads. */

@@ -17,6 +17,7 @@ import type { Clock, Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { HttpControl } from '../triggers/http-control.js';
 import { KeyboardTrigger } from '../triggers/keyboard-trigger.js';
+import type { S3PhotoUploader } from '../upload/s3-photo-uploader.js';
 import { UploadWorker } from '../upload/upload-worker.js';
 import { CoffeeFlow } from './coffee-flow.js';
 import { CoffeeStation } from './coffee-station.js';
@@ -43,6 +44,8 @@ export interface OpenedCoffeeStation {
   station: CoffeeStation;
   /** The loopback control port when enabled (`POST /press`). */
   control: HttpControl | null;
+  /** The S3 adapter photos go up with, when a bucket is configured (log uploads share it). */
+  s3: S3PhotoUploader | null;
   /** Changes the LED countdown from the next press on (the config shadow); checked like the config. */
   setCountdownSeconds(seconds: number): void;
 }
@@ -67,7 +70,8 @@ export async function openCoffeeStation(options: OpenCoffeeStationOptions): Prom
     deviceId: config.thingName,
     logger: log.child({ part: 'outbox' }),
   });
-  const uploads = await openUploads(config, outbox, log, clock, timers, leds);
+  const s3 = await openS3Uploader(config, log, clock);
+  const uploads = s3 ? openUploads(config, s3, outbox, log, clock, timers, leds) : null;
   const control =
     config.control.port > 0 ? new HttpControl({ logger: log, port: config.control.port, clock }) : null;
   const triggers = options.triggers ?? openTriggers(config, log, clock, timers);
@@ -105,7 +109,7 @@ export async function openCoffeeStation(options: OpenCoffeeStationOptions): Prom
     }
     countdownSeconds = seconds;
   };
-  return { station, control, setCountdownSeconds };
+  return { station, control, s3, setCountdownSeconds };
 }
 
 /*
@@ -160,14 +164,12 @@ function openTriggers(config: AgentConfig, logger: Logger, clock: Clock, timers:
   return triggers;
 }
 
-async function openUploads(
+/** The S3 adapter with the configured credentials, or null when no bucket is configured. */
+export async function openS3Uploader(
   config: AgentConfig,
-  outbox: FilePhotoOutbox,
   logger: Logger,
   clock: Clock,
-  timers: Timers,
-  leds: LedMatrix,
-): Promise<UploadWorker | null> {
+): Promise<S3PhotoUploader | null> {
   const { upload, credentials } = config;
   if (upload.bucket === undefined) {
     logger.warn('upload.bucket is not set: photos wait in the outbox and are not uploaded');
@@ -175,7 +177,7 @@ async function openUploads(
   }
   const { S3PhotoUploader } = await import('../upload/s3-photo-uploader.js');
   const { IotCredentialProvider } = await import('../credentials/iot-credential-provider.js');
-  const uploader = new S3PhotoUploader({
+  return new S3PhotoUploader({
     bucket: upload.bucket,
     region: upload.region,
     ...(upload.endpoint ? { endpoint: upload.endpoint } : {}),
@@ -200,6 +202,18 @@ async function openUploads(
           }),
         }),
   });
+}
+
+function openUploads(
+  config: AgentConfig,
+  uploader: S3PhotoUploader,
+  outbox: FilePhotoOutbox,
+  logger: Logger,
+  clock: Clock,
+  timers: Timers,
+  leds: LedMatrix,
+): UploadWorker {
+  const { upload } = config;
   return new UploadWorker({
     outbox,
     uploader,

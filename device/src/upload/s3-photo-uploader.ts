@@ -120,6 +120,35 @@ export class S3PhotoUploader implements PhotoUploader {
     }
   }
 
+  /**
+   * Any other object under the device's prefixes (a log upload: `logs/{thing}/…`), with the same
+   * Content-MD5 check, credentials and error classification as photos.
+   */
+  async putObject(
+    object: { key: string; body: Buffer; contentType: string },
+    signal?: AbortSignal,
+  ): Promise<{ etag: string | undefined }> {
+    const contentMd5 = createHash('md5').update(object.body).digest('base64');
+    try {
+      const output = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: object.key,
+          Body: object.body,
+          ContentLength: object.body.length,
+          ContentType: object.contentType,
+          ContentMD5: contentMd5,
+        }),
+        signal ? { abortSignal: signal } : {},
+      );
+      return { etag: output.ETag };
+    } catch (error) {
+      const failure = classifyS3Error(error, { bucket: this.bucket, region: this.region, key: object.key });
+      if (EXPIRED_CREDENTIAL_CODES.has(failure.code)) this.options.credentials?.invalidate?.();
+      throw failure;
+    }
+  }
+
   /** Closes the client's sockets. */
   destroy(): void {
     this.client.destroy();
