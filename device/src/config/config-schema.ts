@@ -342,5 +342,14 @@ export const agentConfigSchema: SchemaNode = {
       },
       'local control port',
     ),
+    // Absolute only: the file is read by the update-agent job long after start-up, from
+    // wherever the agent happens to run. Never remote-settable (docs/agent-updates.md).
+    updatePublicKeyPath: {
+      type: 'string',
+      minLength: 2,
+      pattern: '^/',
+      description:
+        'absolute path to the ECDSA P-256 public key (PEM) agent update bundles must be signed with (unset = update-agent jobs fail)',
+    },
   },
 };
