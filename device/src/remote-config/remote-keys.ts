@@ -43,6 +43,8 @@ export const REMOTE_REFUSED: Readonly<Record<string, string>> = {
     'the credential provider receives the device certificate; it is set on the device only',
   'credentials.roleAlias':
     'the role alias decides what the device may do in AWS; it is set on the device only',
+  updatePublicKeyPath:
+    'the key agent updates must be signed with is set on the device only: a remote change could make it trust another signer',
 };
 
 export type RemoteKeyKind =
