@@ -1,5 +1,6 @@
 import type { LogLevel } from '../ports/logger.js';
 import type { TransportName } from '../transport/transport-port.js';
+import type { ProvisioningConfig } from './provisioning-config.js';
 
 /** `auto` picks aws-crt and falls back to MQTT.js where aws-crt has no binary (32-bit ARM). */
 export type TransportChoice = 'auto' | TransportName;
@@ -109,6 +110,7 @@ export interface ControlConfig {
 
 /** The validated agent configuration, every default applied. Paths are absolute. */
 export interface AgentConfig {
+  /** With `provisioning`: from {stateDir}/identity/, and '' (like cert and key) until provisioned. */
   thingName: string;
   endpoint: string;
   port: number;
@@ -142,6 +144,8 @@ export interface AgentConfig {
   upload: UploadConfig;
   credentials: CredentialsConfig;
   control: ControlConfig;
+  /** Provisioning by claim on first boot; unset on a device set up by hand. */
+  provisioning?: ProvisioningConfig;
   /** ECDSA P-256 public key (PEM) update bundles must be signed with; unset = no updates. */
   updatePublicKeyPath?: string;
 }

@@ -2,6 +2,7 @@ import { DEFAULT_TOPIC_PREFIX, IOT_CORE_LIMITS, THING_NAME_PATTERN } from '@coff
 import { DEFAULT_CAMERA_SETTINGS as CAMERA } from '../camera/camera-port.js';
 import { LOG_LEVELS } from '../ports/logger.js';
 import { TRANSPORT_NAMES } from '../transport/transport-port.js';
+import { provisioningSchema } from './provisioning-config.js';
 
 /**
  * The subset of JSON Schema draft-07 this file uses. Every `description` is phrased as the
@@ -342,6 +343,7 @@ export const agentConfigSchema: SchemaNode = {
       },
       'local control port',
     ),
+    provisioning: provisioningSchema,
     // Absolute only: the file is read by the update-agent job long after start-up, from
     // wherever the agent happens to run. Never remote-settable (docs/agent-updates.md).
     updatePublicKeyPath: {

@@ -15,6 +15,7 @@ import {
 } from './config-sources.js';
 import { describeSchemaErrors } from './describe-problems.js';
 import { checkPemFiles } from './file-checks.js';
+import { allowingClaimIdentity, applyProvisionedIdentity, claimFileProblems } from './provisioning-config.js';
 import { semanticProblems } from './semantic-checks.js';
 
 // allErrors: report every mistake at once; useDefaults fills what no source set.
@@ -23,7 +24,9 @@ import { semanticProblems } from './semantic-checks.js';
  * held by a module constant would stay in the agent's heap for the life of the process.
  */
 function compileConfigValidator() {
-  return new Ajv({ allErrors: true, strict: true, useDefaults: true }).compile(agentConfigSchema);
+  return allowingClaimIdentity(
+    new Ajv({ allErrors: true, strict: true, useDefaults: true }).compile(agentConfigSchema),
+  );
 }
 
 type ConfigValidator = ReturnType<typeof compileConfigValidator>;
@@ -50,7 +53,15 @@ export function configChecker(
   return (document) => documentProblems(validate, document, originOf);
 }
 
-const PATH_KEYS = ['cert', 'key', 'rootCa', 'stateDir', 'camera.mockDir'] as const;
+const PATH_KEYS = [
+  'cert',
+  'key',
+  'rootCa',
+  'stateDir',
+  'camera.mockDir',
+  'provisioning.claimCert',
+  'provisioning.claimKey',
+] as const;
 
 export interface ConfigSources {
   /** `--config FILE`; when absent, COFFEE_IOT_CONFIG, then /etc/coffee-iot/agent.json. */
@@ -165,10 +176,12 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
     remote = layer.applied;
     warnings.push(...layer.warnings);
   }
+  applyProvisionedIdentity(effective, fs);
   if (sources.checkFiles !== false) {
     const checked = checkPemFiles(effective, fs, originOf);
-    problems.push(...checked.problems);
-    warnings.push(...checked.warnings);
+    const claim = claimFileProblems(effective, fs, originOf);
+    problems.push(...checked.problems, ...claim.problems);
+    warnings.push(...checked.warnings, ...claim.warnings);
   }
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,8 +1,12 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { LiveAgentSettings } from '../agent.js';
 import type { AgentConfig } from '../config/agent-config.js';
+import { nodeConfigFs } from '../config/config-fs.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger, LogLevel } from '../ports/logger.js';
 import { type LiveSetters, RemoteConfigApplier } from './config-applier.js';
+import { readOverrides, remoteConfigPath } from './overrides-file.js';
+import { valueAtPath } from './remote-keys.js';
 import { ShadowConfigService } from './shadow-config-service.js';
 
 export interface OpenRemoteConfigOptions {
@@ -45,7 +49,7 @@ export function openRemoteConfig(options: OpenRemoteConfigOptions): RemoteConfig
   };
   const applier = new RemoteConfigApplier({
     config,
-    ...(options.overrides ? { overrides: options.overrides } : {}),
+    overrides: options.overrides ?? overridesInEffect(config),
     ...(options.pinned ? { pinned: options.pinned } : {}),
     live,
     clock,
@@ -58,4 +62,15 @@ export function openRemoteConfig(options: OpenRemoteConfigOptions): RemoteConfig
     logger: logger.child({ component: 'config-shadow' }),
   });
   return { applier, service };
+}
+
+/**
+ * For callers that loaded the configuration without keeping LoadedConfig.remote (the local fleet):
+ * the saved overrides the configuration took. Without them the next save would forget the others.
+ */
+function overridesInEffect(config: AgentConfig): Record<string, unknown> {
+  const { overrides } = readOverrides(remoteConfigPath(config.stateDir), nodeConfigFs);
+  return Object.fromEntries(
+    Object.entries(overrides).filter(([path, value]) => isDeepStrictEqual(valueAtPath(config, path), value)),
+  );
 }
