@@ -11,6 +11,7 @@ import { TEST_AGENT_SETTINGS } from '../testing/agent-settings.js';
 import { FakeTransport } from '../testing/fake-transport.js';
 import { MemorySpool } from '../testing/memory-spool.js';
 import { sampleReading } from '../testing/readings.js';
+import { TestCa } from '../testing/test-ca.js';
 import { MqttConnectError } from '../transport/transport-port.js';
 import { certificateIdOf, keyMatchesCertificate } from './certificate-id.js';
 import { CertificateRotation } from './certificate-rotation.js';
@@ -18,7 +19,6 @@ import { createKeyAndCsr } from './csr.js';
 import { ReconnectingTransport } from './reconnecting-transport.js';
 import { RotateCertHandler } from './rotate-cert-handler.js';
 import { type IdentityPaths, RotationFiles } from './rotation-files.js';
-import { TestCa } from './test-ca.js';
 
 const BOOT = '11111111-1111-4111-8111-111111111111';
 const THING = TEST_AGENT_SETTINGS.thingName;

@@ -1,4 +1,5 @@
 import { buildTopic, THING_NAME_PATTERN, TopicError, topicPrefixProblem } from '@coffee-iot/shared';
+import { provisioningProblems } from './provisioning-config.js';
 
 function suffix(origin: string | undefined): string {
   return origin ? ` (from ${origin})` : '';
@@ -47,6 +48,7 @@ export function semanticProblems(
     );
   }
   problems.push(...coffeeProblems(document, originOf));
+  problems.push(...provisioningProblems(document, originOf));
   return problems;
 }
 
