@@ -166,6 +166,31 @@ describe('SpoolPublisher', () => {
     await publisher.stop(100);
   });
 
+  it('judges held readings by a batch length changed at run time: shorter sends what is due at once', async () => {
+    const publisher = createPublisher({ batchMs: 60_000 });
+    await transport.connect();
+    publisher.start();
+    publisher.attach(transport);
+    addReadings(spool, 3);
+    publisher.notify();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(transport.acknowledged).toHaveLength(0);
+
+    publisher.setBatchMs(15_000); // the oldest is 10 s old: due in 5 s, not in 50 s
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(transport.acknowledged).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(publishedSeqs(transport)).toEqual([1, 2, 3]);
+
+    addReadings(spool, 2);
+    publisher.notify();
+    await vi.advanceTimersByTimeAsync(1000);
+    publisher.setBatchMs(0); // no batching: what waits goes now
+    await vi.advanceTimersByTimeAsync(0);
+    expect(publishedSeqs(transport)).toEqual([1, 2, 3, 4, 5]);
+    await publisher.stop(100);
+  });
+
   it('publishes nothing while disconnected and keeps every reading', async () => {
     const publisher = createPublisher();
     publisher.start();

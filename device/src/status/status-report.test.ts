@@ -58,6 +58,32 @@ describe('assessStatus', () => {
 });
 
 describe('renderStatus', () => {
+  it('shows the last config shadow sync, what waits for a restart and every refusal with its reason', () => {
+    const text = renderStatus(
+      assessStatus(
+        {
+          ...status,
+          remoteConfig: {
+            shadowVersion: 12,
+            syncedAt: '2026-03-01T09:59:00.000Z',
+            applied: ['intervalMs', 'transport'],
+            refused: { batchSeconds: 'pinned by a command-line flag (--batch-seconds)' },
+            pendingRestart: ['transport'],
+            ignoredStaleDeltas: 0,
+            lastError: null,
+          },
+        },
+        now,
+        alive,
+      ),
+      '/var/lib/coffee-iot/status.json',
+      now,
+    );
+    expect(text).toContain('config shadow:   version 12, 2026-03-01T09:59:00.000Z (1m 2s ago)\n');
+    expect(text).toContain('  restart needed for: transport\n');
+    expect(text).toContain('  refused batchSeconds: pinned by a command-line flag (--batch-seconds)\n');
+  });
+
   it('summarises connection, spool, oldest unsent and its age, drops and last PUBACK', () => {
     const text = renderStatus(assessStatus(status, now, alive), '/var/lib/coffee-iot/status.json', now);
     expect(text).toBe(
