@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '@coffee-iot/device';
-import type { DeviceTopicGrants } from '@coffee-iot/shared';
+import { type DeviceTopicGrants, THING_NAME_PATTERN } from '@coffee-iot/shared';
 import type { CertificateGate, ConnectingCertificate, ConnectionAdmission } from '../broker/thing-policy.js';
 import { readFileIfExists, writeFileAtomically } from './atomic-file.js';
 import { certificateIdOfPem } from './certificate-id.js';
@@ -51,6 +53,13 @@ export interface CertificateRegistryOptions {
   path: string;
   /** What a connection with a claim certificate may do (claimTopicGrants of the template). */
   claimGrants: DeviceTopicGrants;
+  /**
+   * The dev PKI's directory: a certificate not registered yet that ensureDevPki wrote there for
+   * the connecting client id (`{dir}/{clientId}.crt`, the very same certificate) is registered at
+   * its first CONNECT, ACTIVE and attached, as if it had been there at start-up. Tests and tools
+   * add things to the dev PKI while the stack runs.
+   */
+  devPkiDir?: string;
   logger: Logger;
   now?: () => Date;
 }
@@ -186,7 +195,7 @@ export class CertificateRegistry implements CertificateGate {
   admit(connection: ConnectingCertificate): ConnectionAdmission {
     const { certificateId, clientId, commonName } = connection;
     if (certificateId === undefined) return this.refuse('noCertificate', 'no client certificate');
-    const record = this.records.get(certificateId);
+    const record = this.records.get(certificateId) ?? this.adoptDevPki(certificateId, clientId);
     if (record === undefined) {
       return this.refuse('unregistered', `certificate ${short(certificateId)} is not registered`);
     }
@@ -208,6 +217,38 @@ export class CertificateRegistry implements CertificateGate {
       return this.refuse('otherThing', `client id ${clientId} is not the certificate's ${commonName}`);
     }
     return { admitted: 'thing' };
+  }
+
+  private adoptDevPki(certificateId: string, clientId: string): CertificateRecord | undefined {
+    const dir = this.options.devPkiDir;
+    // The pattern also keeps the file name inside the directory.
+    if (dir === undefined || !THING_NAME_PATTERN.test(clientId)) return undefined;
+    let pem: string;
+    try {
+      pem = readFileSync(join(dir, `${clientId}.crt`), 'utf8');
+      if (certificateIdOfPem(pem) !== certificateId) return undefined;
+    } catch {
+      return undefined;
+    }
+    const at = this.now().toISOString();
+    const record: CertificateRecord = {
+      certificateId,
+      certificatePem: pem,
+      status: 'ACTIVE',
+      thingName: clientId,
+      origin: 'dev-pki',
+      requestedBy: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    // Admitted now; written in the background, a failed write logged (the next change retries it).
+    this.put(record).catch((error: unknown) =>
+      this.log.error(
+        { err: error, certificateId },
+        'cannot save a dev-PKI certificate registered at CONNECT',
+      ),
+    );
+    return record;
   }
 
   private refuse(reason: keyof CertificateRefusals, words: string): ConnectionAdmission {

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import type { SerialAllowListAdmin } from '@coffee-iot/cloud';
 import { createLogger, type Logger } from '@coffee-iot/device';
 import type { EmbeddedBroker } from '../broker/embedded-broker.js';
 import type { DashboardServer } from '../dashboard/dashboard-server.js';
@@ -11,6 +12,8 @@ import type { LakeWriter } from '../lake/lake-writer.js';
 import { LiveDashboardSource } from '../live/live-dashboard-source.js';
 import type { PhotoInvoker } from '../photos/photo-invoker.js';
 import { ensureDevPki } from '../pki/pki.js';
+import type { CertificateRegistry } from '../provisioning/certificate-registry.js';
+import type { ProvisioningService } from '../provisioning/provisioning-service.js';
 import type { DeviceMessageRule } from '../rules/device-message-rule.js';
 import type { LakeRuleErrors } from '../rules/rule-error-sink.js';
 import type { TelemetryRule } from '../rules/telemetry-rule.js';
@@ -19,6 +22,7 @@ import { ensureWritableDataDir } from './data-dir.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { startBrokerPart } from './parts/broker-part.js';
 import { startBucketPart } from './parts/bucket-part.js';
+import { startCertificatesPart, startProvisioningPart } from './parts/certificates-part.js';
 import { startDashboardPart } from './parts/dashboard-part.js';
 import { startDatabasePart } from './parts/database-part.js';
 import { type FleetPart, startFleetPart } from './parts/fleet-part.js';
@@ -42,6 +46,10 @@ export interface LocalStack {
   press(thingName: string): Promise<void>;
   /** Device config shadows and jobs, as the dashboard's panel and the CLI drive them. */
   readonly control: DeviceControl;
+  /** The serial allow-list of fleet provisioning by claim (in the registry database). */
+  readonly allowList: SerialAllowListAdmin;
+  /** The claim certificate and key an SD-card image carries. */
+  readonly claimCertificate: { readonly certPath: string; readonly keyPath: string };
   /** The dashboard's live events (telemetry, device status, coffees), for the terminal and tests. */
   subscribe: DashboardSource['subscribe'];
   /** Counters of every part, for tests and benchmarks. */
@@ -67,6 +75,10 @@ export interface StackCounters {
   /** The local shadow and jobs services: requests answered, rejected, deltas, timeouts. */
   shadows: ShadowService['counters'];
   jobs: JobsService['counters'];
+  /** CreateCertificateFromCsr, RegisterThing (with hook refusals) and rotation reports. */
+  provisioning: ProvisioningService['counters'];
+  /** CONNECTs the certificate registry refused, by reason. */
+  certificateRefusals: CertificateRegistry['refusals'];
   /** The simulated devices' process: crashes, restarts, presses refused or lost; null without devices. */
   fleet: FleetCounters | null;
 }
@@ -104,6 +116,9 @@ export async function startLocalStack(
         paths,
       };
     });
+    const certificates = await parts.start('certificates', () =>
+      startCertificatesPart({ dataDir, pki: pki.paths, logger }),
+    );
     const database = await parts.start('database', () => startDatabasePart(dataDir, options.mysqlUrl));
     const stream = await parts.start('Kinesis', () =>
       startStreamPart(dataDir, options.kinesisPort, options.shards, logger),
@@ -140,8 +155,12 @@ export async function startLocalStack(
         streamName: stream.kinesis.streamName,
         lakeDir: lake.lakeDir,
         live,
+        certificates: certificates.registry,
         logger,
       }),
+    );
+    const provisioning = await parts.start('provisioning', () =>
+      startProvisioningPart({ broker: broker.broker, certificates, database: database.database, logger }),
     );
     const iotCore = await parts.start('shadows + jobs', () =>
       startIotCorePart({ dataDir, broker: broker.broker, logger }),
@@ -173,6 +192,8 @@ export async function startLocalStack(
       thingNames: things,
       subscribe: (listener) => live.subscribe(listener),
       press,
+      allowList: provisioning.allowList,
+      claimCertificate: certificates.claim,
       control: iotCore.control,
       counters: () => ({
         rule: { ...broker.rule.counters },
@@ -185,6 +206,8 @@ export async function startLocalStack(
         dashboardRefusedRequests: dashboard.server.refusedRequests(),
         shadows: { ...iotCore.shadows.counters },
         jobs: { ...iotCore.jobs.counters },
+        provisioning: structuredClone(provisioning.service.counters),
+        certificateRefusals: { ...certificates.registry.refusals },
         fleet: fleetPart?.fleet.counters() ?? null,
       }),
       flushLake: () => lake.writer.flush(),

@@ -3,6 +3,7 @@ import type { Logger } from '@coffee-iot/device';
 import { DEFAULT_TOPIC_PREFIX } from '@coffee-iot/shared';
 import { tapBroker } from '../../broker/broker-taps.js';
 import { EmbeddedBroker } from '../../broker/embedded-broker.js';
+import type { CertificateGate } from '../../broker/thing-policy.js';
 import type { LiveDashboardSource } from '../../live/live-dashboard-source.js';
 import type { DevPkiPaths } from '../../pki/pki.js';
 import { DeviceMessageRule } from '../../rules/device-message-rule.js';
@@ -30,6 +31,8 @@ export async function startBrokerPart(options: {
   streamName: string;
   lakeDir: string;
   live: LiveDashboardSource;
+  /** The certificate registry every CONNECT is checked against (IoT Core's). */
+  certificates?: CertificateGate;
   logger: Logger;
 }): Promise<BrokerPart> {
   const { live, logger } = options;
@@ -40,7 +43,10 @@ export async function startBrokerPart(options: {
     certPath: options.pki.server.certPath,
     keyPath: options.pki.server.keyPath,
     logger: logger.child({ part: 'broker' }),
-    thingPolicy: { topicPrefix: prefix },
+    thingPolicy: {
+      topicPrefix: prefix,
+      ...(options.certificates ? { certificates: options.certificates } : {}),
+    },
   });
   await listenOrExplain('MQTT broker', options.port, '--port', () => broker.start());
   const ruleLogger = logger.child({ part: 'topic-rule' });
