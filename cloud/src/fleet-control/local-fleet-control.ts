@@ -4,8 +4,8 @@ import { configView } from './shadow-view.js';
 
 /**
  * FleetControl over the local stack's HTTP API (local/src/dashboard): the same shadow and jobs
- * services the embedded broker answers devices with. Requests carry the header the dashboard's
- * request guard asks of non-browser clients.
+ * services the embedded broker answers devices with. No Origin header is sent: the dashboard's
+ * request guard lets through clients that are not browsers, and refuses cross-site pages.
  */
 export class LocalFleetControl implements FleetControl {
   readonly description: string;
@@ -18,7 +18,7 @@ export class LocalFleetControl implements FleetControl {
   }
 
   async getConfig(thing: string): Promise<DeviceConfigView> {
-    return configView(thing, await this.call('GET', `/api/devices/${encodeURIComponent(thing)}/config`));
+    return localConfigView(thing, await this.call('GET', `/api/devices/${encodeURIComponent(thing)}/config`));
   }
 
   async setDesiredConfig(
@@ -26,13 +26,15 @@ export class LocalFleetControl implements FleetControl {
     values: Readonly<Record<string, unknown>>,
   ): Promise<DeviceConfigView> {
     const path = `/api/devices/${encodeURIComponent(thing)}/config`;
-    return configView(thing, await this.call('PUT', path, { desired: values }));
+    return localConfigView(thing, await this.call('PUT', path, { desired: values }));
   }
 
   async createJob(request: JobRequest): Promise<{ jobId: string }> {
+    const { operation, ...parameters } = request.document;
     const body = {
       jobId: request.jobId,
-      document: request.document,
+      operation,
+      parameters,
       targets: request.targets,
       ...(request.inProgressTimeoutMinutes === undefined
         ? {}
@@ -48,7 +50,7 @@ export class LocalFleetControl implements FleetControl {
       status: string;
       document: Record<string, unknown>;
       executions: {
-        thing: string;
+        thingName: string;
         status: JobView['executions'][number]['status'];
         statusDetails?: Record<string, string>;
         lastUpdatedAt?: number | string | null;
@@ -59,7 +61,7 @@ export class LocalFleetControl implements FleetControl {
       status: answer.status,
       document: answer.document ?? {},
       executions: (answer.executions ?? []).map((execution) => ({
-        thing: execution.thing,
+        thing: execution.thingName,
         status: execution.status,
         statusDetails: execution.statusDetails ?? {},
         lastUpdatedAt: toDate(execution.lastUpdatedAt),
@@ -72,7 +74,7 @@ export class LocalFleetControl implements FleetControl {
     try {
       response = await this.fetchImpl(new URL(path, this.baseUrl), {
         method,
-        headers: { 'content-type': 'application/json', 'x-coffee-iot-client': 'cli' },
+        headers: { 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
@@ -91,6 +93,16 @@ export class LocalFleetControl implements FleetControl {
       throw new FleetControlError(`${method} ${path} answered something that is not JSON`, { cause: error });
     }
   }
+}
+
+/**
+ * The local API's config view is flat (`{ thingName, desired, reported, delta, version }`), version 0
+ * before the shadow exists.
+ */
+function localConfigView(thing: string, answer: unknown): DeviceConfigView {
+  const view = answer as { desired?: unknown; reported?: unknown; delta?: unknown; version?: unknown };
+  const shaped = configView(thing, { state: view, version: view.version });
+  return { ...shaped, version: shaped.version === 0 ? null : shaped.version };
 }
 
 function errorText(body: string): string {
