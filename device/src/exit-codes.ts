@@ -1,3 +1,5 @@
+import { ProvisioningRefusedError } from './provisioning/claim-provisioning.js';
+import { SerialNumberError } from './provisioning/serial-number.js';
 import { SensorUnavailableError } from './sensors/sensor-port.js';
 
 /**
@@ -13,6 +15,11 @@ export const EXIT_USAGE = 2;
 export const EXIT_DRIVER_MISSING = 3;
 /** The driver loaded but the hardware is absent or not answering. */
 export const EXIT_HARDWARE_ABSENT = 4;
+/**
+ * Provisioning by claim was refused (the serial is not on the fleet's allow-list, or is used).
+ * systemd still restarts the agent (RestartSec), so a serial allowed later provisions on its own.
+ */
+export const EXIT_PROVISIONING_REFUSED = 5;
 
 export interface ExitCodeMeaning {
   code: number;
@@ -34,10 +41,18 @@ export const EXIT_CODES: readonly ExitCodeMeaning[] = [
     code: EXIT_HARDWARE_ABSENT,
     meaning: 'the driver loaded but the Sense HAT is absent or not answering: seat it, enable I2C',
   },
+  {
+    code: EXIT_PROVISIONING_REFUSED,
+    meaning:
+      "provisioning by claim was refused (serial not on the fleet's allow-list): allow it; systemd retries",
+  },
 ];
 
 /** The exit code for an error that stopped the agent. */
 export function exitCodeFor(error: unknown): number {
+  if (error instanceof ProvisioningRefusedError) return EXIT_PROVISIONING_REFUSED;
+  // No serial number to provision with: only the configuration can fix that.
+  if (error instanceof SerialNumberError) return EXIT_USAGE;
   if (error instanceof SensorUnavailableError) {
     return error.reason === 'module-missing' ? EXIT_DRIVER_MISSING : EXIT_HARDWARE_ABSENT;
   }
