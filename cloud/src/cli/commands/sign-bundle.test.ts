@@ -87,7 +87,13 @@ describe('coffee-iot sign-bundle', () => {
     const { privateKey, publicKey } = await keys();
     const run = await cli(['sign-bundle', '--key', privateKey, bundle, '--out', 'bundle.sig']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^sha256: [0-9a-f]{64}\nsignature: [A-Za-z0-9+/=]+\n$/);
+    const printed = /^sha256: ([0-9a-f]{64})\nsignature: ([A-Za-z0-9+/=]+)\njob parameters: (.*)\n$/.exec(
+      run.stdout,
+    );
+    expect(printed?.[3]).toBe(
+      `--param bundle.sha256=${printed?.[1]} --param bundle.signature=${printed?.[2]}`,
+    );
+    expect(Buffer.from(printed?.[2] ?? '', 'base64')).toEqual(await readFile(join(dir, 'bundle.sig')));
     const openssl = await new Promise<CliRun>((resolve) =>
       execFile(
         'openssl',

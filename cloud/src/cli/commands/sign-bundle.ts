@@ -18,7 +18,8 @@ export const SIGN_BUNDLE_USAGE = `Usage: coffee-iot sign-bundle --key KEY.pem BU
 
 Signs an agent release (BUNDLE: coffee-iot-agent-VERSION-linux-ARCH.tar.gz from npm run release)
 for an update-agent job. Prints its SHA-256 and the signature (base64 of a DER ECDSA P-256
-signature over the SHA-256 of the bundle), the job document's bundle.sha256 and bundle.signature.
+signature over the SHA-256 of the bundle), the job document's bundle.sha256 and bundle.signature,
+and the same as parameters for coffee-iot jobs run update-agent.
 Devices install only bundles signed by the key whose public half is at their agent.json
 updatePublicKeyPath. See docs/agent-updates.md.
 
@@ -100,7 +101,8 @@ async function sign(command: Extract<SignBundleCommand, { kind: 'sign' }>, io: C
   io.stdout.write(
     command.json
       ? `${JSON.stringify({ sha256: signature.sha256, signature: signature.base64 }, null, 2)}\n`
-      : `sha256: ${signature.sha256}\nsignature: ${signature.base64}\n`,
+      : `sha256: ${signature.sha256}\nsignature: ${signature.base64}\n` +
+          `job parameters: --param bundle.sha256=${signature.sha256} --param bundle.signature=${signature.base64}\n`,
   );
   if (command.out !== undefined)
     io.stderr.write(`coffee-iot sign-bundle: signature (DER) written to ${command.out}\n`);
