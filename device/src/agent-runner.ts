@@ -2,16 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, type AgentSettings } from './agent.js';
+import { openCertificateRotation } from './certificates/open-rotation.js';
 import { readAgentVersion } from './agent-version.js';
 import type { PressTrigger } from './button/button-port.js';
 import { systemClockSync } from './clock/clock-setup.js';
 import { openCoffeeStation } from './coffee/open-coffee-station.js';
 import type { AgentConfig } from './config/agent-config.js';
-import { EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_RESTART_REQUESTED } from './exit-codes.js';
 import type { AgentSnapshot } from './health/agent-snapshot.js';
+import type { JobsStatus } from './jobs/jobs-service.js';
+import { type OpenedJobs, openJobs } from './jobs/open-jobs.js';
 import { type Clock, systemClock, systemTimers, type Timers } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
 import { nodeProcessHooks, type ProcessHooks } from './process-hooks.js';
+import { provisionIfNeeded } from './provisioning/first-boot.js';
 import { openRemoteConfig } from './remote-config/open-remote-config.js';
 import type { RemoteConfigSyncStatus } from './remote-config/sync-status.js';
 import { Sampler } from './sampler.js';
@@ -22,6 +26,7 @@ import type { SensorReader } from './sensors/sensor-port.js';
 import { SqliteSpool } from './spool/sqlite-spool.js';
 import {
   type AgentStatus,
+  type JobsStatusFile,
   type RemoteConfigStatus,
   STATUS_WRITE_INTERVAL_MS,
   writeStatusFile,
@@ -97,6 +102,7 @@ export function toAgentStatus(snapshot: AgentSnapshot, pid: number): AgentStatus
     startedAt: new Date(snapshot.startedAtMs).toISOString(),
     ...(snapshot.clock ? { clock: { ...snapshot.clock } } : {}),
     ...(snapshot.remoteConfig ? { remoteConfig: remoteConfigStatus(snapshot.remoteConfig) } : {}),
+    ...(snapshot.jobs ? { jobs: jobsStatusFile(snapshot.jobs) } : {}),
     ...(snapshot.coffee
       ? {
           coffee: {
@@ -117,6 +123,26 @@ export function toAgentStatus(snapshot: AgentSnapshot, pid: number): AgentStatus
   };
 }
 
+function jobsStatusFile(jobs: JobsStatus): JobsStatusFile {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const { current, last } = jobs;
+  return {
+    ...jobs,
+    current: current && {
+      jobId: current.jobId,
+      operation: current.operation,
+      startedAt: iso(current.startedAtMs),
+    },
+    last: last && {
+      jobId: last.jobId,
+      operation: last.operation,
+      status: last.status,
+      reason: last.reason,
+      at: iso(last.atMs),
+    },
+  };
+}
+
 function remoteConfigStatus(sync: RemoteConfigSyncStatus): RemoteConfigStatus {
   const { syncedAtMs, ...rest } = sync;
   return { ...rest, syncedAt: syncedAtMs === null ? null : new Date(syncedAtMs).toISOString() };
@@ -126,12 +152,14 @@ function remoteConfigStatus(sync: RemoteConfigSyncStatus): RemoteConfigStatus {
  * Builds the real parts from the configuration, runs the agent until SIGTERM/SIGINT and
  * shuts it down within 5 s. Resolves with the process exit code.
  */
-export async function runAgent(config: AgentConfig, options: RunAgentOptions): Promise<number> {
+export async function runAgent(configured: AgentConfig, options: RunAgentOptions): Promise<number> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? systemTimers;
   const hooks = options.processHooks ?? nodeProcessHooks;
   const bootId = randomUUID();
+  // First boot of a claim image: provision, then run as the new thing at once (device/src/provisioning/).
+  const config = await provisionIfNeeded(configured, { logger, clock, timers });
 
   mkdirSync(config.stateDir, { recursive: true, mode: 0o750 });
   const sensors = options.sensors ?? (await openSensors(config, clock));
@@ -145,25 +173,33 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
     logger: logger.child({ component: 'spool' }),
     clock,
   });
-  const transport = await createTransport(
-    config.transport,
-    {
-      endpoint: config.endpoint,
-      port: config.port,
-      clientId: config.thingName,
-      certPath: config.cert,
-      keyPath: config.key,
-      caPath: config.rootCa,
-      keepAliveSeconds: config.keepAliveSeconds,
-      connectTimeoutMs: config.connectTimeoutMs,
-    },
-    logger,
-    { timers },
+  // Certificate rotation (rotate-cert jobs): finishes a switch a crash interrupted before the first
+  // connect; its transport can force a reconnect so the new files are read (device/src/certificates/).
+  const rotation = await openCertificateRotation(
+    config,
+    await createTransport(
+      config.transport,
+      {
+        endpoint: config.endpoint,
+        port: config.port,
+        clientId: config.thingName,
+        certPath: config.cert,
+        keyPath: config.key,
+        caPath: config.rootCa,
+        keepAliveSeconds: config.keepAliveSeconds,
+        connectTimeoutMs: config.connectTimeoutMs,
+      },
+      logger,
+      { timers },
+    ),
+    { logger, timers },
   );
+  const { transport } = rotation;
 
   // Late-bound: the station queues events that the agent's publisher sends.
   let agent: Agent | undefined;
-  const { station, setCountdownSeconds } = await openCoffeeStation({
+  let jobs: OpenedJobs | undefined;
+  const { station, s3, setCountdownSeconds } = await openCoffeeStation({
     config,
     bootId,
     logger,
@@ -176,6 +212,7 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
         ...(reservation === undefined ? {} : { replaces: reservation }),
       });
       agent?.coffeeEventQueued();
+      jobs?.photoTaker.eventQueued(event); // a capture-photo job learns its press's outcome here
     },
     // A press is answered only once this is on disk (a full disk answers an error instead).
     reservePress: (fallback) =>
@@ -193,8 +230,30 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
     clock,
   });
 
+  // Jobs: allow-listed handlers only. A job that restarts the agent (restart, update-agent) makes
+  // runAgent stop as on SIGTERM and return EXIT_RESTART_REQUESTED, which systemd restarts.
+  // Handlers built elsewhere (update-agent, rotate-cert) join the allow-list via extraHandlers.
+  let requestRestart: (jobId: string) => void = () => {};
+  const restartRequested = new Promise<string>((resolve) => {
+    requestRestart = resolve;
+  });
+  const openedJobs = openJobs({
+    config,
+    bootId,
+    station: () => station,
+    s3,
+    applier: remoteConfig.applier,
+    extraHandlers: [rotation.handler],
+    onRestartRequested: (jobId) => requestRestart(jobId),
+    clock,
+    timers,
+    logger,
+  });
+  jobs = openedJobs;
+
   agent = new Agent({
-    services: [remoteConfig.service],
+    services: [remoteConfig.service, openedJobs.service, rotation.service],
+    jobsStatus: () => openedJobs.service.status(),
     remoteConfigStatus: () => remoteConfig.service.status(),
     coffee: { station, events: spool.coffeeEvents },
     settings: agentSettings(config),
@@ -226,10 +285,14 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
   });
 
   const running = agent;
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  const signal = await new Promise<NodeJS.Signals | 'restart-job'>((resolve) => {
     const unsubscribe = hooks.onShutdownSignal((received) => {
       unsubscribe();
       resolve(received);
+    });
+    void restartRequested.then(() => {
+      unsubscribe();
+      resolve('restart-job');
     });
     void running.start();
   });
@@ -249,7 +312,7 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
     logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time; exiting anyway');
     return EXIT_FAILURE;
   }
-  return EXIT_OK;
+  return signal === 'restart-job' ? EXIT_RESTART_REQUESTED : EXIT_OK;
 }
 
 async function openSensors(config: AgentConfig, clock: Clock): Promise<SensorReader> {

@@ -8,6 +8,7 @@ import { ConnectionSupervisor } from './connection/connection-supervisor.js';
 import type { AgentSnapshot } from './health/agent-snapshot.js';
 import { toHealthMessage } from './health/health-message.js';
 import { PeriodicTask } from './health/periodic-task.js';
+import type { JobsStatus } from './jobs/jobs-service.js';
 import type { Clock, Timers } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
 import { PublishRateLimiter, type PublishSlot } from './publisher/rate-limiter.js';
@@ -70,6 +71,8 @@ export interface AgentDependencies {
   services?: readonly ConnectionService[];
   /** What the last config shadow sync did, for the snapshot (device/src/remote-config). */
   remoteConfigStatus?: () => RemoteConfigSyncStatus;
+  /** The job in progress and the last outcome, for the snapshot (device/src/jobs). */
+  jobsStatus?: () => JobsStatus;
   bootId: string;
   agentVersion: string;
   clock: Clock;
@@ -294,6 +297,7 @@ export class Agent {
         ? { coffee: this.deps.coffee.station.snapshot(this.deps.coffee.events.stats().depth) }
         : {}),
       ...(this.deps.remoteConfigStatus ? { remoteConfig: this.deps.remoteConfigStatus() } : {}),
+      ...(this.deps.jobsStatus ? { jobs: this.deps.jobsStatus() } : {}),
     };
   }
 

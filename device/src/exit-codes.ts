@@ -21,6 +21,13 @@ export const EXIT_HARDWARE_ABSENT = 4;
  */
 export const EXIT_PROVISIONING_REFUSED = 5;
 
+/**
+ * A job (`restart`, `update-agent`) asked for a restart: the agent stopped in order and systemd
+ * (Restart=always, this code not in RestartPreventExitStatus) starts it again; the job then
+ * finishes. EX_TEMPFAIL from sysexits.h.
+ */
+export const EXIT_RESTART_REQUESTED = 75;
+
 export interface ExitCodeMeaning {
   code: number;
   meaning: string;
@@ -45,6 +52,10 @@ export const EXIT_CODES: readonly ExitCodeMeaning[] = [
     code: EXIT_PROVISIONING_REFUSED,
     meaning:
       "provisioning by claim was refused (serial not on the fleet's allow-list): allow it; systemd retries",
+  },
+  {
+    code: EXIT_RESTART_REQUESTED,
+    meaning: 'a restart or update-agent job asked for a restart: systemd starts the agent again',
   },
 ];
 

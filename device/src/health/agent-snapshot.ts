@@ -1,5 +1,6 @@
 import type { ClockStats } from '../clock/clock-guard.js';
 import type { ConnectionState } from '../connection/connection-supervisor.js';
+import type { JobsStatus } from '../jobs/jobs-service.js';
 import type { RemoteConfigSyncStatus } from '../remote-config/sync-status.js';
 import type { CauseCounts } from '../spool/storage-cause.js';
 import type { StorageFailure } from '../spool/write-failures.js';
@@ -31,6 +32,8 @@ export interface AgentSnapshot {
   coffee?: CoffeeSnapshot;
   /** Present when the config shadow runs: what its last sync did (status file only, not health). */
   remoteConfig?: RemoteConfigSyncStatus;
+  /** Present when the jobs service runs: the job in progress and the last outcome (status file only). */
+  jobs?: JobsStatus;
 }
 
 export interface CoffeeSnapshot {

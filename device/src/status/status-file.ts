@@ -36,6 +36,16 @@ export interface AgentStatus {
   clock?: ClockStats;
   /** What the last config shadow sync did (device/src/remote-config/). */
   remoteConfig?: RemoteConfigStatus;
+  /** The job in progress and the last outcome (device/src/jobs/). */
+  jobs?: JobsStatusFile;
+}
+
+export interface JobsStatusFile {
+  current: { jobId: string; operation: string; startedAt: string } | null;
+  last: { jobId: string; operation: string; status: string; reason: string | null; at: string } | null;
+  succeeded: number;
+  failed: number;
+  rejected: number;
 }
 
 export interface RemoteConfigStatus {

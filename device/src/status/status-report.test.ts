@@ -84,6 +84,39 @@ describe('renderStatus', () => {
     expect(text).toContain('  refused batchSeconds: pinned by a command-line flag (--batch-seconds)\n');
   });
 
+  it('shows the job in progress and the last outcome with its reason', () => {
+    const text = renderStatus(
+      assessStatus(
+        {
+          ...status,
+          jobs: {
+            current: { jobId: 'photo-9', operation: 'capture-photo', startedAt: '2026-03-01T10:00:00.000Z' },
+            last: {
+              jobId: 'evil-1',
+              operation: 'shell',
+              status: 'REJECTED',
+              reason: 'operation "shell" is not allowed on this device',
+              at: '2026-03-01T09:59:00.000Z',
+            },
+            succeeded: 3,
+            failed: 0,
+            rejected: 1,
+          },
+        },
+        now,
+        alive,
+      ),
+      '/s.json',
+      now,
+    );
+    expect(text).toContain(
+      'jobs:            capture-photo photo-9 running since 2026-03-01T10:00:00.000Z (2s ago); 3 succeeded, 0 failed, 1 rejected\n',
+    );
+    expect(text).toContain(
+      '  last: shell evil-1 REJECTED 2026-03-01T09:59:00.000Z (1m 2s ago): operation "shell" is not allowed on this device\n',
+    );
+  });
+
   it('summarises connection, spool, oldest unsent and its age, drops and last PUBACK', () => {
     const text = renderStatus(assessStatus(status, now, alive), '/var/lib/coffee-iot/status.json', now);
     expect(text).toBe(

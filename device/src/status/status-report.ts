@@ -123,6 +123,7 @@ export function renderStatus(assessment: StatusAssessment, statusFile: string, n
     }
   }
   if (status.remoteConfig) lines.push(...remoteConfigLines(status.remoteConfig, now));
+  if (status.jobs) lines.push(...jobsLines(status.jobs, now));
   lines.push(`status file:     ${statusFile}`);
   return `${lines.join('\n')}\n`;
 }
@@ -138,6 +139,21 @@ function remoteConfigLines(remote: NonNullable<AgentStatus['remoteConfig']>, now
     lines.push(`  restart needed for: ${remote.pendingRestart.join(', ')}`);
   }
   for (const [key, reason] of Object.entries(remote.refused)) lines.push(`  refused ${key}: ${reason}`);
+  return lines;
+}
+
+/** Jobs: the one in progress, and the last outcome with its reason (why a job failed). */
+function jobsLines(jobs: NonNullable<AgentStatus['jobs']>, now: number): string[] {
+  const { current, last } = jobs;
+  const counts = `${jobs.succeeded} succeeded, ${jobs.failed} failed, ${jobs.rejected} rejected`;
+  const lines = [
+    `jobs:            ${current ? `${current.operation} ${current.jobId} running since ${when(current.startedAt, now, '')}` : 'none running'}; ${counts}`,
+  ];
+  if (last) {
+    lines.push(
+      `  last: ${last.operation} ${last.jobId} ${last.status} ${when(last.at, now, '')}${last.reason ? `: ${last.reason}` : ''}`,
+    );
+  }
   return lines;
 }
 
