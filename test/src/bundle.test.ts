@@ -37,11 +37,12 @@ describe('Pi bundle (npm run bundle -w device)', () => {
     await rm(out, { recursive: true, force: true });
   });
 
-  it('contains the agent, its package.json, the unit, the installer, an example config and demo photos', async () => {
+  it('contains the agent, its package.json, the unit and its launcher, the installer, an example config and demo photos', async () => {
     for (const file of [
       'coffee-iot-agent.mjs',
       'package.json',
       'coffee-iot-agent.service',
+      'coffee-iot-launch.sh',
       'install-pi.sh',
       'agent.example.json',
       'assets/demo-photos/PROVENANCE.md',
@@ -49,6 +50,7 @@ describe('Pi bundle (npm run bundle -w device)', () => {
       expect((await stat(join(out, file))).isFile(), file).toBe(true);
     }
     expect((await stat(join(out, 'install-pi.sh'))).mode & 0o111).not.toBe(0);
+    expect((await stat(join(out, 'coffee-iot-launch.sh'))).mode & 0o111).not.toBe(0);
   });
 
   it('lists the native and Pi-only modules at the versions device/package.json pins', async () => {
