@@ -34,6 +34,9 @@ export interface ShadowConfigServiceOptions {
 /** The keys of `reported` that are not settings: why values were refused or are not in effect yet. */
 const REFUSED = 'refused';
 const PENDING = 'pendingRestart';
+/** AWS refuses shadow requests over 8 KB of state (413); a report stays well under it. */
+const MAX_REPORT_BYTES = 6 * 1024;
+const MAX_REASON_CHARS = 240;
 
 /**
  * The named shadow `config`: desired settings in, reported settings out.
@@ -246,10 +249,14 @@ export class ShadowConfigService implements ConnectionService {
     }
     const pending = applier.pendingRestart();
     const reported: ShadowValues = nestSettings(values);
-    const refused = removalAware(Object.fromEntries(this.refused), this.reportedRefused);
+    const refused = removalAware(shortReasons(this.refused, MAX_REASON_CHARS), this.reportedRefused);
     if (refused !== undefined) reported[REFUSED] = refused;
     const pendingReport = removalAware(pending, this.reportedPending);
     if (pendingReport !== undefined) reported[PENDING] = pendingReport;
+    if (refused !== undefined && Buffer.byteLength(JSON.stringify(reported)) > MAX_REPORT_BYTES) {
+      // Past AWS's 8 KB a report is rejected whole: keep the keys, send the reasons to the status.
+      reported[REFUSED] = removalAware(shortReasons(this.refused, 0), this.reportedRefused);
+    }
     const text = JSON.stringify(reported);
     if (text === this.lastReport) return;
     const clientToken = this.token();
@@ -281,6 +288,20 @@ function removalAware(
   const out: Record<string, unknown> = { ...current };
   for (const key of inShadow) if (!(key in out)) out[key] = null;
   return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/** Reasons cut to `max` characters; 0 keeps only a pointer to where the whole reason is. */
+function shortReasons(refused: ReadonlyMap<string, string>, max: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, reason] of refused) {
+    out[key] =
+      max === 0
+        ? 'refused: the reason is in the device log and `coffee-iot-agent status`'
+        : reason.length > max
+          ? `${reason.slice(0, max - 1)}…`
+          : reason;
+  }
+  return out;
 }
 
 function objectOr(value: unknown): Record<string, unknown> {

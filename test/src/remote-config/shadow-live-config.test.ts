@@ -134,6 +134,8 @@ describe('config shadow end to end: the real agent on the embedded broker with t
       intervalMs: 2000,
       batchSeconds: 'ten',
       endpoint: 'x.example',
+      coffee: { countdownSeconds: 0 },
+      logLevel: 'warn',
     });
     const reported = await eventually(async () => {
       const doc = await shadows.getDocument(THING);
@@ -141,6 +143,9 @@ describe('config shadow end to end: the real agent on the embedded broker with t
         ? doc.state.reported
         : undefined;
     }, 'intervalMs 2000 reported');
+    // The runner wires every live key: none waits for a restart.
+    expect(reported).toMatchObject({ coffee: { countdownSeconds: 0 }, logLevel: 'warn' });
+    expect(reported).not.toHaveProperty('pendingRestart');
     expect(reported.refused).toMatchObject({
       batchSeconds: expect.stringMatching(/^batchSeconds: must be an integer, got "ten"/),
       endpoint: expect.stringMatching(/nobody can reach it/),
@@ -153,7 +158,7 @@ describe('config shadow end to end: the real agent on the embedded broker with t
 
     expect(await first.stop()).toBe(0);
     const saved = JSON.parse(await readFile(join(temp.dir, 'state', REMOTE_CONFIG_FILE), 'utf8'));
-    expect(saved.overrides).toEqual({ intervalMs: 2000 });
+    expect(saved.overrides).toEqual({ intervalMs: 2000, 'coffee.countdownSeconds': 0, logLevel: 'warn' });
 
     // A valid batchSeconds arrives while the agent is down: the restart applies it from the get.
     await shadows.setDesired(THING, { batchSeconds: 4 });
