@@ -311,6 +311,16 @@ describe('UpdateAgentHandler', () => {
     expect(existsSync(join(root, 'update-state/pending'))).toBe(false);
   });
 
+  it('when the switch itself fails, clears the pending update and fails naming it', async () => {
+    // A directory where the `previous` link goes: renaming a link over it fails (EISDIR).
+    await mkdir(join(root, 'previous/in-the-way'), { recursive: true });
+    const { outcome } = await installed();
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.details.reason).toMatch(/^not switched to 1\.1\.0: .*; still running 1\.0\.0$/);
+    expect(existsSync(join(root, 'update-state/pending'))).toBe(false);
+    expect(await readlink(join(root, 'current'))).toBe('releases/1.0.0');
+  });
+
   it('refuses the version already running', async () => {
     const outcome = await handler('1.1.0').run(fakeJob(documentFor(signed(bundle))));
     expect(outcome.details.reason).toBe('1.1.0 is already the running version');

@@ -139,7 +139,13 @@ export class UpdateAgentHandler implements JobHandler {
       timeoutSeconds: document.healthTimeoutSeconds,
       maxAttempts: document.startAttempts,
     });
-    await this.store.switchTo(version);
+    try {
+      await this.store.switchTo(version);
+    } catch (error) {
+      // Nothing switched (or only `previous`): the launcher must not treat the old agent as new.
+      await this.state.clearPending();
+      return failed(`not switched to ${version}: ${(error as Error).message}; still running ${previous}`);
+    }
     logger.info({ jobId: job.jobId, version, previous }, 'update: switched to the new release; restarting');
     return { status: 'RESTARTING', details: { step: 'restarting', version, previous } };
   }
@@ -177,6 +183,11 @@ export class UpdateAgentHandler implements JobHandler {
   ): Promise<JobOutcome> {
     const pending = await this.state.readPending();
     if (pending === undefined || pending.version !== version) {
+      const result = await this.state.readResult();
+      if (result?.status === 'rolled-back' && result.version === version) {
+        // Rolled back, but this process is still the new agent: the restart is yet to come.
+        return { status: 'RESTARTING', details: { step: 'rolling-back', version, previous } };
+      }
       // Marked healthy before an interruption: the update stands.
       return { status: 'SUCCEEDED', details: { version, previous } };
     }
