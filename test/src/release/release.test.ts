@@ -179,6 +179,7 @@ describe.each(built)('release tarball for $arch', ({ arch, tarball }) => {
       for (const file of [
         'coffee-iot-agent.mjs',
         'coffee-iot-agent.service',
+        'coffee-iot-launch.sh',
         'install-pi.sh',
         'agent.example.json',
       ]) {
