@@ -1,4 +1,5 @@
 import { createDashboardServer, type DashboardServer } from '../dashboard-server.js';
+import type { DeviceControl } from '../device-control.js';
 import type { StaticRoot } from '../static-files.js';
 import { capturingLogger, type LogLine } from './capturing-logger.js';
 import { FakeDashboardSource } from './fake-dashboard-source.js';
@@ -17,6 +18,7 @@ export interface StartDashboardOptions {
   staticRoots?: StaticRoot[];
   heartbeatMs?: number;
   maxClientBufferBytes?: number;
+  control?: DeviceControl;
 }
 
 /** A real server on a free port of 127.0.0.1, over a fake source, with its logs captured. */
@@ -30,6 +32,7 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
     // Long by default so heartbeats do not interleave with the frames a test waits for.
     heartbeatMs: options.heartbeatMs ?? 60_000,
     maxClientBufferBytes: options.maxClientBufferBytes,
+    ...(options.control === undefined ? {} : { control: options.control }),
   });
   const { url, port } = await server.listen(0);
   return { server, source, url, port, logs: lines };
