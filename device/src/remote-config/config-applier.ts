@@ -49,6 +49,7 @@ export class RemoteConfigApplier implements LiveConfigApplier {
   private readonly newChecker: () => DocumentProblems;
   private readonly save: (overrides: Readonly<Record<string, unknown>>) => Promise<void>;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<(keys: readonly string[], source: ConfigChangeSource) => void>();
 
   constructor(private readonly options: RemoteConfigApplierOptions) {
     this.inEffect = structuredClone(options.config) as unknown as Record<string, unknown>;
@@ -63,6 +64,15 @@ export class RemoteConfigApplier implements LiveConfigApplier {
     const run = this.queue.then(() => this.applyNow(changes, source));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Called after a change was saved (applied live or pending a restart), with its keys: the config
+   * shadow reports what a set-config job changed. Returns an unsubscribe function.
+   */
+  onChanged(listener: (keys: readonly string[], source: ConfigChangeSource) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** The value a dotted key has in the running agent. */
@@ -123,6 +133,16 @@ export class RemoteConfigApplier implements LiveConfigApplier {
     const result = { applied, refused, pendingRestart };
     if (Object.keys(changes).length > 0) {
       logger.info({ source, ...result }, 'remote settings change handled');
+    }
+    const changed = Object.keys(accepted);
+    if (changed.length > 0) {
+      for (const listener of this.listeners) {
+        try {
+          listener(changed, source);
+        } catch (error) {
+          logger.error({ err: error }, 'remote settings listener failed');
+        }
+      }
     }
     return result;
   }

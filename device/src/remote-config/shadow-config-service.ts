@@ -24,7 +24,7 @@ export class ShadowSubscribeError extends Error {
 
 export interface ShadowConfigServiceOptions {
   thingName: string;
-  applier: Pick<RemoteConfigApplier, 'apply' | 'valueInEffect' | 'pendingRestart'>;
+  applier: Pick<RemoteConfigApplier, 'apply' | 'valueInEffect' | 'pendingRestart' | 'onChanged'>;
   clock: Clock;
   logger: Logger;
   /** clientTokens of this device's requests; AWS allows 64 bytes. */
@@ -72,6 +72,14 @@ export class ShadowConfigService implements ConnectionService {
   constructor(private readonly options: ShadowConfigServiceOptions) {
     this.topics = shadowTopics(options.thingName);
     this.newClientToken = options.newClientToken ?? randomUUID;
+    // A set-config job changes settings too: the shadow must show what is in effect, whoever set it.
+    options.applier.onChanged((keys, source) => {
+      const connection = this.connection;
+      if (source === 'shadow' || connection === null) return; // offline: the next get reports it
+      this.work = this.work
+        .then(() => this.report(connection, keys))
+        .catch((error: unknown) => this.options.logger.error({ err: error }, 'config shadow report failed'));
+    });
   }
 
   status(): RemoteConfigSyncStatus {

@@ -312,6 +312,19 @@ describe('config shadow', () => {
     expect(d.remote.applier.valueInEffect('intervalMs')).toBe(60_000);
   });
 
+  it('reports a change made by a set-config job, so the shadow shows what is in effect', async () => {
+    const d = device();
+    await connect(d);
+    const result = await d.remote.applier.apply({ intervalMs: 3000, transport: 'mqtt.js' }, 'job');
+    expect(result).toEqual({
+      applied: { intervalMs: 3000 },
+      refused: {},
+      pendingRestart: { transport: 'mqtt.js' },
+    });
+    await until(() => d.shadow.reported.intervalMs === 3000, 'reported intervalMs 3000');
+    expect(d.shadow.reported.pendingRestart).toEqual({ transport: 'mqtt.js' });
+  });
+
   it('logs a refused subscription clearly, retries it on the next connection, and telemetry goes on', async () => {
     const { logger, lines } = captureLogs('warn');
     const transport = new FakeTransport();
