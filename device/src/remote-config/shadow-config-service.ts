@@ -221,7 +221,9 @@ export class ShadowConfigService implements ConnectionService {
   ): Promise<void> {
     const { logger, clock, applier } = this.options;
     if (version !== null) {
-      if (version <= this.lastVersion) {
+      // A delta at the version already handled is a redelivery; a get at that version is the
+      // whole document again (after a report lost with its connection) and must be reported.
+      if (kind === 'get' ? version < this.lastVersion : version <= this.lastVersion) {
         this.syncStatus.ignoredStaleDeltas += 1;
         logger.info({ version, lastVersion: this.lastVersion, kind }, 'stale config shadow state ignored');
         return;

@@ -248,6 +248,24 @@ describe('config shadow', () => {
     expect(d.remote.applier.valueInEffect('intervalMs')).toBe(5000);
   });
 
+  it('reports on reconnect a change whose report was lost with the connection', async () => {
+    const d = device();
+    await connect(d);
+    d.transport.autoAck = false;
+    d.shadow.setDesired({ intervalMs: 2000 });
+    await until(
+      () => d.transport.pending.some((p) => p.topic === d.shadow.topics.update),
+      'the report in flight',
+    );
+    d.transport.dropConnection(); // no PUBACK: the shadow never saw the report
+    d.transport.autoAck = true;
+    expect(d.shadow.reported.intervalMs).toBe(60_000);
+
+    await vi.advanceTimersByTimeAsync(61_000);
+    await until(() => d.shadow.reported.intervalMs === 2000, 'reported intervalMs after reconnect');
+    expect(d.remote.service.status().ignoredStaleDeltas).toBe(0);
+  });
+
   it('keeps remote settings across a restart: a new agent reads them from the state directory', async () => {
     const first = device();
     await connect(first);
