@@ -176,6 +176,41 @@ export class CertificateRegistry implements CertificateGate {
     return this.put({ ...record, thingName, updatedAt: this.now().toISOString() });
   }
 
+  /**
+   * Attaches the certificate to the thing and makes it ACTIVE in one step. The registry changes
+   * in memory at once, before the first await: a device that reconnects with the certificate
+   * right after its request was acknowledged is admitted.
+   */
+  async attachActive(certificateId: string, thingName: string): Promise<CertificateRecord> {
+    const record = this.require(certificateId);
+    if (record.thingName !== null && record.thingName !== thingName) {
+      throw new CertificateRegistryError(
+        `certificate ${certificateId} is attached to ${record.thingName}; detach it first`,
+      );
+    }
+    return this.put({ ...record, thingName, status: 'ACTIVE', updatedAt: this.now().toISOString() });
+  }
+
+  /**
+   * Deactivates and detaches every certificate of the thing but `keep`, all in memory at once and
+   * then in one write. Returns the ids retired.
+   */
+  async retireOthers(thingName: string, keep: string): Promise<string[]> {
+    const at = this.now().toISOString();
+    const retired = this.certificatesOf(thingName).filter((record) => record.certificateId !== keep);
+    for (const record of retired) {
+      this.records.set(record.certificateId, {
+        ...record,
+        status: 'INACTIVE',
+        thingName: null,
+        updatedAt: at,
+      });
+      this.log.info({ certificateId: record.certificateId, thingName }, 'certificate retired');
+    }
+    if (retired.length > 0) await this.save();
+    return retired.map((record) => record.certificateId);
+  }
+
   /** Deactivates and detaches: the certificate can never connect again (until reactivated). */
   async retire(certificateId: string): Promise<CertificateRecord> {
     const record = this.require(certificateId);

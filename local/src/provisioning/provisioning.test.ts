@@ -264,6 +264,15 @@ describe('fleet provisioning and certificate rotation on the embedded broker', (
       await settle(await open(identity, thing), thing);
     });
 
+    it('admits the new certificate as soon as the "issued" report is acknowledged (PUBACK), before any answer', async () => {
+      const old = await open(await stack.identity(thing), thing);
+      const { identity, body } = await newCertificate(old);
+      await old.publishAsync(report, JSON.stringify({ phase: 'issued', certificateId: body.certificateId }), {
+        qos: 1,
+      });
+      await settle(await open(identity, thing), thing);
+    });
+
     it('refuses a "connected" report not sent with the certificate it names', async () => {
       const old = await open(await stack.identity(thing), thing);
       const { body } = await newCertificate(old);

@@ -71,8 +71,7 @@ export async function registerThing(
   if ((await deps.devices.getDevice(thingName)) === null) {
     await deps.devices.setDevice(thingName, { model: null }, deps.now());
   }
-  await deps.registry.attach(record.certificateId, thingName);
-  await deps.registry.setStatus(record.certificateId, 'ACTIVE');
+  await deps.registry.attachActive(record.certificateId, thingName);
   deps.tokens.consume(request.certificateOwnershipToken as string);
   return { deviceConfiguration: { ...deps.deviceConfiguration }, thingName };
 }

@@ -68,9 +68,8 @@ async function attachIssued(
     return refuse(`certificate ${short(certificateId)} was requested by another connection, not by ${thing}`);
   }
   if (record.status === 'INACTIVE') return refuse(`certificate ${short(certificateId)} is INACTIVE`);
-  // Attach, then activate: a retried report finds the first step done.
-  await registry.attach(certificateId, thing);
-  if (record.status !== 'ACTIVE') await registry.setStatus(certificateId, 'ACTIVE');
+  // In memory before the first await: the device reconnects with it as soon as it has the PUBACK.
+  await registry.attachActive(certificateId, thing);
   return { outcome: 'attached', certificateId };
 }
 
@@ -90,11 +89,6 @@ async function retireOthers(
   if (record?.status !== 'ACTIVE' || record.thingName !== thing) {
     return refuse(`certificate ${short(certificateId)} is not an ACTIVE certificate of ${thing}`);
   }
-  const retired: string[] = [];
-  for (const other of registry.certificatesOf(thing)) {
-    if (other.certificateId === certificateId) continue;
-    await registry.retire(other.certificateId);
-    retired.push(other.certificateId);
-  }
+  const retired = await registry.retireOthers(thing, certificateId);
   return { outcome: 'retired', certificateId, retired };
 }
