@@ -86,6 +86,20 @@ describe('Sampler', () => {
     expect(spool.stats().lastSeq).toBe(s.stats().readings);
   }, 60_000);
 
+  it('moves to a new interval at run time on the new grid, at once and without two readings in a slot', async () => {
+    const { sensors, startedAt } = timedSensors(() => 37);
+    const s = makeSampler({ sensors, intervalMs: 1000 });
+    s.start();
+    await vi.advanceTimersByTimeAsync(2500); // readings at +1 s and +2 s; now +2.837 s
+    s.setIntervalMs(5000); // longer: the pending +3 s tick moves to the next 5 s slot
+    await vi.advanceTimersByTimeAsync(7300); // now +10.137 s
+    s.setIntervalMs(250); // shorter: the pending +15 s tick comes forward to +10.25 s
+    await vi.advanceTimersByTimeAsync(300);
+    expect(startedAt.map((t) => t - BASE)).toEqual([1000, 2000, 5000, 10_000, 10_250]);
+    expect(() => s.setIntervalMs(0)).toThrow(/intervalMs must be a positive integer/);
+    expect(s.stats().skippedTicks).toBe(0);
+  });
+
   it('builds the reading with contract field names, ISO ts, rounding and CPU/ambient temperatures', async () => {
     const spool = new MemorySpool();
     const s = makeSampler({
