@@ -6,7 +6,11 @@ import { createCertificateAuthority, issueClientCertificate, writeCertificateFil
 import { captureLogs } from '../testing/log-capture.js';
 import { type TempDir, tempDir } from '../testing/temp-dir.js';
 import { certificateIdOfPem } from './certificate-id.js';
-import { CertificateRegistry, CertificateRegistryError } from './certificate-registry.js';
+import {
+  CertificateRegistry,
+  CertificateRegistryError,
+  PENDING_CERTIFICATE_TTL_MS,
+} from './certificate-registry.js';
 
 const ca = createCertificateAuthority({ commonName: 'registry test CA' });
 const pi1 = issueClientCertificate(ca, 'coffee-pi-1').certPem;
@@ -97,6 +101,26 @@ describe('CertificateRegistry', () => {
     expect(registry.admit(connecting(pi1, 'coffee-pi-2', 'coffee-pi-2'))).toHaveProperty('refused');
     await registry.flushed();
     expect(JSON.parse(await readFile(path, 'utf8')).certificates).toHaveLength(1);
+  });
+
+  it('deletes a certificate left PENDING and unattached for an hour, at the next issue', async () => {
+    let now = Date.parse('2026-12-07T10:00:00Z');
+    const registry = await CertificateRegistry.open({
+      path,
+      claimGrants,
+      logger: logs.logger,
+      now: () => new Date(now),
+    });
+    const left = await registry.registerIssued(pi1, { clientId: 'claim-1', certificateId: 'x' });
+    const used = await registry.registerIssued(pi2, { clientId: 'claim-1', certificateId: 'x' });
+    await registry.attachActive(used.certificateId, 'coffee-pi-2');
+    now += PENDING_CERTIFICATE_TTL_MS;
+    await registry.registerIssued(claim, { clientId: 'claim-2', certificateId: 'y' });
+    expect(registry.get(left.certificateId)).toBeUndefined();
+    expect(registry.get(used.certificateId)?.status).toBe('ACTIVE');
+    expect(
+      (await CertificateRegistry.open({ path, claimGrants, logger: logs.logger })).get(left.certificateId),
+    ).toBeUndefined();
   });
 
   it('names the file and the way out when it is not a registry', async () => {

@@ -44,6 +44,13 @@ export interface CertificateRefusals {
   otherThing: number;
 }
 
+/**
+ * IoT Core deletes a certificate made by CreateCertificateFromCsr that is neither activated nor
+ * attached within an hour; so does this registry, so a claim holder asking again and again cannot
+ * grow it without bound.
+ */
+export const PENDING_CERTIFICATE_TTL_MS = 60 * 60 * 1000;
+
 export class CertificateRegistryError extends Error {
   override readonly name = 'CertificateRegistryError';
 }
@@ -153,6 +160,7 @@ export class CertificateRegistry implements CertificateGate {
     if (this.records.has(certificateId)) {
       throw new CertificateRegistryError(`certificate ${certificateId} is already registered`);
     }
+    this.dropExpiredPending();
     return this.put({
       certificateId,
       certificatePem,
@@ -252,6 +260,23 @@ export class CertificateRegistry implements CertificateGate {
       return this.refuse('otherThing', `client id ${clientId} is not the certificate's ${commonName}`);
     }
     return { admitted: 'thing' };
+  }
+
+  private dropExpiredPending(): void {
+    const cutoff = this.now().getTime() - PENDING_CERTIFICATE_TTL_MS;
+    for (const record of this.records.values()) {
+      if (record.status !== 'PENDING' || record.thingName !== null) continue;
+      if (Date.parse(record.createdAt) > cutoff) continue;
+      this.records.delete(record.certificateId);
+      this.log.info(
+        {
+          certificateId: record.certificateId,
+          requestedBy: record.requestedBy?.clientId,
+          createdAt: record.createdAt,
+        },
+        'certificate deleted: never attached within an hour of its issue',
+      );
+    }
   }
 
   private adoptDevPki(certificateId: string, clientId: string): CertificateRecord | undefined {
