@@ -6,7 +6,7 @@ import type { SchemaNode } from './config-schema.js';
 import { checkPemFiles } from './file-checks.js';
 
 /**
- * Provisioning by claim (docs/provisioning.md): the same SD-card image on every Pi carries a claim
+ * Provisioning by claim: the same SD-card image on every Pi carries a claim
  * certificate; on first boot the agent gets its own certificate and thing from it, and stores them
  * in `{stateDir}/identity/`. With `provisioning` set, thingName, cert and key come from there.
  */
