@@ -1,4 +1,4 @@
-import { deviceTopicGrants } from '@coffee-iot/shared';
+import { deviceTopicGrants, policyPatternMatches } from '@coffee-iot/shared';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -36,13 +36,78 @@ describe('DeviceIdentity', () => {
     expect(connect.Condition).toEqual({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } });
   });
 
-  it('lets a device publish, subscribe and receive only under {prefix}/{its thing name}/', () => {
-    const own = `dt/coffee-iot/\${iot:Connection.Thing.ThingName}/*`;
-    expect(asList(iotStatement('iot:Publish').Resource).map(text)).toEqual([`${arnPrefix}topic/${own}`]);
-    expect(asList(iotStatement('iot:Subscribe').Resource).map(text)).toEqual([
-      `${arnPrefix}topicfilter/${own}`,
-    ]);
-    expect(asList(iotStatement('iot:Receive').Resource).map(text)).toEqual([`${arnPrefix}topic/${own}`]);
+  /** The topic patterns of one action, as IoT Core sees them for the connected thing `thing`. */
+  const patternsFor = (action: 'iot:Publish' | 'iot:Subscribe' | 'iot:Receive', thing: string) => {
+    const kind = action === 'iot:Subscribe' ? 'topicfilter' : 'topic';
+    return asList(iotStatement(action).Resource).map((resource) => {
+      const arn = text(resource);
+      expect(arn.startsWith(`${arnPrefix}${kind}/`)).toBe(true);
+      // IoT Core substitutes the policy variable literally before matching.
+      return arn.slice(`${arnPrefix}${kind}/`.length).replaceAll(`\${iot:Connection.Thing.ThingName}`, thing);
+    });
+  };
+  const may = (action: 'iot:Publish' | 'iot:Subscribe' | 'iot:Receive', thing: string, topic: string) =>
+    patternsFor(action, thing).some((pattern) => policyPatternMatches(pattern, topic));
+
+  it('lets a device publish, subscribe and receive only its own topics, config shadow, jobs and certificate requests', () => {
+    const thing = `\${iot:Connection.Thing.ThingName}`;
+    const own = `dt/coffee-iot/${thing}/*`;
+    const shadow = `$aws/things/${thing}/shadow/name/config`;
+    const jobs = `$aws/things/${thing}/jobs`;
+    const csr = '$aws/certificates/create-from-csr/json';
+    const answers = [`${shadow}/get/*`, `${shadow}/update/*`, `${jobs}/*`, `${csr}/*`];
+    const arns = (kind: string, patterns: string[]) => patterns.map((p) => `${arnPrefix}${kind}/${p}`);
+    expect(asList(iotStatement('iot:Publish').Resource).map(text)).toEqual(
+      arns('topic', [own, `${shadow}/get`, `${shadow}/update`, `${jobs}/*`, csr]),
+    );
+    expect(asList(iotStatement('iot:Subscribe').Resource).map(text)).toEqual(
+      arns('topicfilter', [own, ...answers]),
+    );
+    expect(asList(iotStatement('iot:Receive').Resource).map(text)).toEqual(arns('topic', [own, ...answers]));
+  });
+
+  it.each([
+    ['iot:Publish', 'dt/coffee-iot/coffee-pi-1/telemetry'],
+    ['iot:Publish', '$aws/things/coffee-pi-1/shadow/name/config/update'],
+    ['iot:Publish', '$aws/things/coffee-pi-1/shadow/name/config/get'],
+    ['iot:Publish', '$aws/things/coffee-pi-1/jobs/start-next'],
+    ['iot:Publish', '$aws/things/coffee-pi-1/jobs/job-42/update'],
+    ['iot:Publish', '$aws/certificates/create-from-csr/json'],
+    ['iot:Subscribe', '$aws/things/coffee-pi-1/shadow/name/config/update/delta'],
+    ['iot:Subscribe', '$aws/things/coffee-pi-1/jobs/notify-next'],
+    ['iot:Subscribe', '$aws/certificates/create-from-csr/json/accepted'],
+    ['iot:Receive', '$aws/things/coffee-pi-1/jobs/notify-next'],
+    ['iot:Receive', '$aws/things/coffee-pi-1/shadow/name/config/get/accepted'],
+  ] as const)('allows coffee-pi-1 %s on its own %s', (action, topic) => {
+    expect(may(action, 'coffee-pi-1', topic)).toBe(true);
+  });
+
+  it.each([
+    // Another thing's topics, shadow and jobs, including one whose name starts with ours.
+    ['iot:Publish', 'dt/coffee-iot/coffee-pi-2/telemetry'],
+    ['iot:Publish', '$aws/things/coffee-pi-2/shadow/name/config/update'],
+    ['iot:Publish', '$aws/things/coffee-pi-10/jobs/start-next'],
+    ['iot:Subscribe', '$aws/things/coffee-pi-2/jobs/notify-next'],
+    ['iot:Subscribe', '$aws/things/coffee-pi-2/shadow/name/config/update/delta'],
+    ['iot:Receive', '$aws/things/coffee-pi-2/jobs/notify-next'],
+    ['iot:Receive', '$aws/things/coffee-pi-10/shadow/name/config/get/accepted'],
+    // The classic shadow and other named shadows, even its own.
+    ['iot:Publish', '$aws/things/coffee-pi-1/shadow/update'],
+    ['iot:Publish', '$aws/things/coffee-pi-1/shadow/name/other/update'],
+    ['iot:Subscribe', '$aws/things/coffee-pi-1/shadow/update/delta'],
+    // MQTT wildcards reaching across things or everything.
+    ['iot:Subscribe', 'dt/coffee-iot/+/telemetry'],
+    ['iot:Subscribe', 'dt/coffee-iot/#'],
+    ['iot:Subscribe', '$aws/things/+/jobs/notify-next'],
+    ['iot:Subscribe', '$aws/things/+/shadow/name/config/update/delta'],
+    ['iot:Subscribe', '$aws/things/#'],
+    ['iot:Subscribe', '#'],
+    // Other provisioning and service APIs: keys made in the cloud, registering things, events.
+    ['iot:Publish', '$aws/certificates/create/json'],
+    ['iot:Publish', '$aws/provisioning-templates/coffee-iot-fleet/provision/json'],
+    ['iot:Subscribe', '$aws/events/#'],
+  ] as const)('refuses coffee-pi-1 %s on %s', (action, topic) => {
+    expect(may(action, 'coffee-pi-1', topic)).toBe(false);
   });
 
   it('builds its topic resources from the grants the local broker enforces (shared deviceTopicGrants)', () => {
@@ -64,6 +129,7 @@ describe('DeviceIdentity', () => {
   });
 
   it('allows nothing else over MQTT: five statements, no wildcard action', () => {
+    expect(iotStatements).toHaveLength(5);
     expect(iotStatements.flatMap((s) => asList(s.Action)).sort()).toEqual([
       'iot:AssumeRoleWithCertificate',
       'iot:Connect',
@@ -74,7 +140,7 @@ describe('DeviceIdentity', () => {
     expect(iotStatements.every((s) => s.Effect === 'Allow')).toBe(true);
   });
 
-  it('gives device credentials nothing but s3:PutObject under photos/{its thing name}/', () => {
+  it('gives device credentials nothing but s3:PutObject under photos/ and logs/{its thing name}/', () => {
     const bucket = Object.keys(template.findResources('AWS::S3::Bucket'))[0];
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
@@ -88,9 +154,11 @@ describe('DeviceIdentity', () => {
       },
     });
     const statements = iamAllowStatements(template);
-    expect(statements).toHaveLength(1);
-    expect(statements[0]?.Action).toBe('s3:PutObject');
-    expect(text(statements[0]?.Resource)).toBe(`{${bucket}.Arn}/photos/\${credentials-iot:ThingName}/*`);
+    expect(statements.map((s) => [s.Action, text(s.Resource)])).toEqual([
+      ['s3:PutObject', `{${bucket}.Arn}/photos/\${credentials-iot:ThingName}/*`],
+      ['s3:PutObject', `{${bucket}.Arn}/logs/\${credentials-iot:ThingName}/*`],
+    ]);
+    expect(statements.every((s) => s.Condition === undefined)).toBe(true);
   });
 
   it('issues credentials for an hour, within the role’s maximum session', () => {
@@ -110,10 +178,10 @@ describe('DeviceIdentity', () => {
     const kms = synth((s) => new Bucket(s, 'Photos', { encryptionKey: new Key(s, 'PhotoKey') }));
     const key = Object.keys(kms.template.findResources('AWS::KMS::Key'))[0];
     const statements = iamAllowStatements(kms.template);
-    expect(statements.map((s) => s.Action)).toEqual(['s3:PutObject', 'kms:GenerateDataKey']);
-    expect(statements[1]?.Resource).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
+    expect(statements.map((s) => s.Action)).toEqual(['s3:PutObject', 's3:PutObject', 'kms:GenerateDataKey']);
+    expect(statements[2]?.Resource).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
     const sse = synth((s) => new Bucket(s, 'Photos', { encryption: BucketEncryption.S3_MANAGED }));
-    expect(iamAllowStatements(sse.template).map((s) => s.Action)).toEqual(['s3:PutObject']);
+    expect(iamAllowStatements(sse.template).map((s) => s.Action)).toEqual(['s3:PutObject', 's3:PutObject']);
   });
 
   it('grants no wildcard action and no "*" resource', () => {

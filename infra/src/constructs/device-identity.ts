@@ -1,4 +1,4 @@
-import { deviceTopicGrants, PHOTO_KEY_PREFIX, topicPrefixProblem } from '@coffee-iot/shared';
+import { deviceTopicGrants, logKeyPrefix, PHOTO_KEY_PREFIX, topicPrefixProblem } from '@coffee-iot/shared';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnPolicy, CfnRoleAlias } from 'aws-cdk-lib/aws-iot';
@@ -8,7 +8,10 @@ import { Construct } from 'constructs';
 export interface DeviceIdentityProps {
   /** The topic prefix every device publishes under (`{prefix}/{thing}/{kind}`), e.g. `dt/coffee-iot`. */
   readonly topicPrefix: string;
-  /** The bucket devices upload photos to, each under `photos/{its thing name}/`. */
+  /**
+   * The bucket devices upload to, each under `photos/{its thing name}/` (coffee photos) and
+   * `logs/{its thing name}/` (the `upload-logs` job).
+   */
   readonly photoBucket: IBucket;
 }
 
@@ -26,9 +29,12 @@ const CREDENTIAL_DURATION_SECONDS = 3600;
  * that one policy serves the whole fleet while each device is fenced into its own names:
  *
  * - MQTT: connect only as client id = its thing name, and only with a certificate that thing is
- *   attached to; publish, subscribe and receive only under `{prefix}/{its thing name}/`.
+ *   attached to; publish, subscribe and receive only its own topics (shared deviceTopicGrants):
+ *   under `{prefix}/{its thing name}/`, its own `config` named shadow and jobs, and
+ *   CreateCertificateFromCsr for rotating its certificate.
  * - S3: temporary credentials from the IoT credential provider (mutual TLS, role alias), whose
- *   role may only PUT objects under `photos/{its thing name}/` — devices never hold AWS keys.
+ *   role may only PUT objects under `photos/{its thing name}/` and `logs/{its thing name}/` —
+ *   devices never hold AWS keys.
  *
  * Attach `policyName` to each device certificate (with the thing attached to it too).
  */
@@ -38,7 +44,7 @@ export class DeviceIdentity extends Construct {
   /** The role alias devices ask the credential provider for (`/role-aliases/{alias}/credentials`). */
   readonly roleAliasName: string;
   readonly roleAliasArn: string;
-  /** The role behind the alias: s3:PutObject on `photos/${credentials-iot:ThingName}/*` only. */
+  /** The role behind the alias: s3:PutObject on `photos/` and `logs/${credentials-iot:ThingName}/*` only. */
   readonly photoUploadRole: Role;
 
   constructor(scope: Construct, id: string, props: DeviceIdentityProps) {
@@ -47,7 +53,7 @@ export class DeviceIdentity extends Construct {
     if (problem) throw new Error(`DeviceIdentity: topicPrefix "${props.topicPrefix}" ${problem}`);
 
     this.photoUploadRole = new Role(this, 'PhotoUploadRole', {
-      description: 'coffee-iot devices, through the IoT credential provider: upload own photos only',
+      description: 'coffee-iot devices, through the IoT credential provider: upload own photos and logs only',
       assumedBy: new ServicePrincipal('credentials.iot.amazonaws.com'),
       maxSessionDuration: Duration.seconds(CREDENTIAL_DURATION_SECONDS),
       inlinePolicies: { PhotoUpload: photoUploadPolicy(props.photoBucket) },
@@ -73,6 +79,12 @@ function photoUploadPolicy(bucket: IBucket): PolicyDocument {
       sid: 'PutOwnPhotos',
       actions: ['s3:PutObject'],
       resources: [bucket.arnForObjects(`${PHOTO_KEY_PREFIX}/${CREDENTIALS_THING}/*`)],
+    }),
+    new PolicyStatement({
+      // The `upload-logs` job: the agent's last log lines, under the thing's own prefix only.
+      sid: 'PutOwnLogs',
+      actions: ['s3:PutObject'],
+      resources: [bucket.arnForObjects(`${logKeyPrefix(CREDENTIALS_THING)}*`)],
     }),
   ];
   if (bucket.encryptionKey) {
