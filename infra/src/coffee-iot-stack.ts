@@ -3,14 +3,17 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { Analytics } from './constructs/analytics.js';
+import { CertRotation } from './constructs/cert-rotation.js';
 import { Dashboard } from './constructs/dashboard.js';
 import { Database } from './constructs/database.js';
 import { DeviceIdentity } from './constructs/device-identity.js';
+import { FleetProvisioning } from './constructs/fleet-provisioning.js';
 import { Ingest } from './constructs/ingest.js';
 import { Lake } from './constructs/lake.js';
 import { Photos } from './constructs/photos.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
 import { readStackConfig, type StackConfig } from './stack-config.js';
+import { provisioningTemplateName } from './stack-names.js';
 import { StarResourceChecks } from './star-resource-checks.js';
 
 /**
@@ -53,6 +56,17 @@ export class CoffeeIotStack extends Stack {
       topicPrefix: config.topicPrefix,
       photoBucket: photos.bucket,
     });
+    // Fleet operations (docs/fleet-provisioning.md): neither adds a fixed cost but one alarm.
+    const fleet = new FleetProvisioning(this, 'FleetProvisioning', {
+      templateName: provisioningTemplateName(this.stackName),
+      devicePolicyName: identity.policyName,
+      database: database.lambdaAccess,
+    });
+    new CertRotation(this, 'CertRotation', {
+      topicPrefix: config.topicPrefix,
+      devicePolicyName: identity.policyName,
+      alarmTopic: alarms,
+    });
     new Analytics(this, 'Analytics', {
       lakeBucket: lake.bucket,
       glueDatabaseName: lake.databaseName,
@@ -76,7 +90,13 @@ export class CoffeeIotStack extends Stack {
     // coffee-iot provision reads these three (cloud/src/provision/stack-resources.ts).
     output('IotPolicyName', identity.policyName, 'IoT policy attached to each device certificate');
     output('RoleAliasName', identity.roleAliasName, 'IoT role alias devices use for S3 upload credentials');
-    output('PhotoBucketName', photos.bucket.bucketName, 'Bucket the devices upload photos to');
+    output('PhotoBucketName', photos.bucket.bucketName, 'Bucket the devices upload photos (and logs) to');
+    output(
+      'ProvisioningTemplateName',
+      fleet.templateName,
+      'Fleet provisioning template devices register with',
+    );
+    output('ClaimPolicyName', fleet.claimPolicyName, 'IoT policy to attach to the claim certificate');
     output('LakeBucketName', lake.bucket.bucketName, 'The lake: curated/, raw/, errors/, imports/, exports/');
     output('AthenaWorkGroup', lake.workgroupName, 'Athena work group with the saved queries');
     output('GlueDatabase', lake.databaseName, 'Glue database of the telemetry and coffees tables');

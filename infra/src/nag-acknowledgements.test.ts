@@ -86,6 +86,7 @@ describe('cdk-nag acknowledgements', () => {
       'Analytics/DevicesSnapshot/Function/ServiceRole',
       'Dashboard/ApiFunction/Function/ServiceRole',
       'Database/MigrateSchema/Function/ServiceRole',
+      'FleetProvisioning/PreProvisioningHook/Function/ServiceRole',
       'Photos/Analyzer/Function/ServiceRole',
     ]);
   });

@@ -264,6 +264,56 @@ export function stackAcknowledgements(stack: Stack, choices: AcknowledgedChoices
       `${PHOTOS}/photos/<credentials-iot:ThingName>/*`,
       "Device credentials may only PutObject under their own thing's prefix: the policy variable is the least privilege there is.",
     ),
+    resource(
+      'DeviceIdentity/PhotoUploadRole',
+      `${PHOTOS}/logs/<credentials-iot:ThingName>/*`,
+      "The upload-logs job: device credentials may only PutObject under their own thing's logs/ prefix.",
+    ),
+  ];
+
+  const iot = (resource: string) => `arn:<AWS::Partition>:iot:${region}:${account}:${resource}`;
+  const fleetOperations = [
+    ...managedLambdaPolicies(
+      'FleetProvisioning/PreProvisioningHook/Function/ServiceRole',
+      databaseLambdasInVpc,
+    ),
+    resource(
+      'FleetProvisioning/ProvisioningRole',
+      iot('thing/coffee-pi-*'),
+      'Fleet provisioning creates one thing per allow-listed serial, named coffee-pi-{serial}: only things of that name.',
+    ),
+    resource(
+      'FleetProvisioning/ProvisioningRole',
+      iot('cert/*'),
+      'The certificate provisioned is only known when a device registers: IoT activates it and attaches the device policy to it.',
+    ),
+    ...everyResource(
+      'FleetProvisioning/ProvisioningRole',
+      ['iot:AttachThingPrincipal'],
+      'iot:AttachThingPrincipal has no resource-level permissions; the provisioning template attaches the new certificate to its new thing only.',
+    ),
+    ...managedLambdaPolicies('CertRotation/Rotator/Function/ServiceRole'),
+    resource(
+      'CertRotation/Rotator/Function/ServiceRole/DefaultPolicy',
+      iot('cert/*'),
+      'Rotation acts on the certificate a device report names and on that thing’s other certificates, known only at run time; the Lambda checks each (cloud/src/cert-rotation).',
+    ),
+    ...everyResource(
+      'CertRotation/Rotator/Function/ServiceRole/DefaultPolicy',
+      [
+        'iot:ListThingPrincipals',
+        'iot:ListPrincipalThings',
+        'iot:ListAttachedPolicies',
+        'iot:AttachThingPrincipal',
+        'iot:DetachThingPrincipal',
+      ],
+      'These IoT actions have no resource-level permissions: rotation lists and changes the certificates of the reporting thing only.',
+    ),
+    ack(
+      'CertRotation/FailedReports',
+      'AwsSolutions-SQS3',
+      'This queue is itself where failed certificate reports go (Lambda on-failure destination and the rule error action); its alarm notifies.',
+    ),
   ];
 
   const analytics = [
@@ -373,6 +423,7 @@ export function stackAcknowledgements(stack: Stack, choices: AcknowledgedChoices
     ...glueJob,
     ...photos,
     ...deviceIdentity,
+    ...fleetOperations,
     ...analytics,
     ...dashboard,
     ...cdkProvided,

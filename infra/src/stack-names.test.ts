@@ -1,8 +1,15 @@
+import { DEFAULT_PROVISIONING_TEMPLATE, registerThingTopics } from '@coffee-iot/shared';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { CoffeeIotStack } from './coffee-iot-stack.js';
-import { defaultAuthDomainPrefix, readStackName, StackNameError, stackNameWords } from './stack-names.js';
+import {
+  defaultAuthDomainPrefix,
+  provisioningTemplateName,
+  readStackName,
+  StackNameError,
+  stackNameWords,
+} from './stack-names.js';
 
 describe('names made from the stack name', () => {
   it('is CoffeeIot unless coffee-iot:stackName names another, and refuses what CloudFormation would', () => {
@@ -29,5 +36,17 @@ describe('names made from the stack name', () => {
       return domain?.Properties.Domain as string;
     });
     expect(prefixes).toEqual(['coffee-iot-123456789012', 'coffee-iot-staging-123456789012']);
+  });
+
+  it('names the provisioning template after the stack, the default stack’s as devices expect, every one valid for IoT', () => {
+    expect(provisioningTemplateName('CoffeeIot')).toBe(DEFAULT_PROVISIONING_TEMPLATE);
+    expect(provisioningTemplateName('CoffeeIotStaging')).toBe('coffee-iot-staging-fleet');
+    const longest = provisioningTemplateName(`A${'b'.repeat(28)}-${'C'.repeat(10)}`);
+    expect(longest.length).toBeLessThanOrEqual(36);
+    expect(longest.endsWith('-fleet')).toBe(true);
+    expect(provisioningTemplateName(`Abcdefghijklmnopqrstuvwxyzabc-Defghij`)).not.toMatch(/--/);
+    for (const name of ['CoffeeIot', 'x'.repeat(40), `A${'b'.repeat(28)}-${'C'.repeat(10)}`]) {
+      expect(() => registerThingTopics(provisioningTemplateName(name))).not.toThrow();
+    }
   });
 });

@@ -43,3 +43,19 @@ export function stackNameWords(stackName: string, separator: '_' | '-'): string 
 export function defaultAuthDomainPrefix(stackName: string, account: string | undefined): string {
   return `${stackNameWords(stackName, '-')}-${account ?? 'dashboard'}`;
 }
+
+/** IoT provisioning template names: 1–36 letters, digits, underscores, hyphens. */
+const TEMPLATE_NAME_MAX = 36;
+const TEMPLATE_SUFFIX = '-fleet';
+
+/**
+ * The fleet provisioning template's name, which devices put in their RegisterThing topic:
+ * `coffee-iot-fleet` for the default stack (shared DEFAULT_PROVISIONING_TEMPLATE), `coffee-iot-staging-fleet`
+ * for CoffeeIotStaging; a long stack name is cut to fit IoT's 36 characters.
+ */
+export function provisioningTemplateName(stackName: string): string {
+  const words = stackNameWords(stackName, '-')
+    .slice(0, TEMPLATE_NAME_MAX - TEMPLATE_SUFFIX.length)
+    .replace(/-+$/, '');
+  return `${words}${TEMPLATE_SUFFIX}`;
+}

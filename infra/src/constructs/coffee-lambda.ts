@@ -23,7 +23,9 @@ export type HandlerName =
   | 'firehose-transform'
   | 'csv-import'
   | 'dashboard-api'
-  | 'devices-snapshot';
+  | 'devices-snapshot'
+  | 'pre-provisioning-hook'
+  | 'cert-rotation';
 
 export interface CoffeeLambdaProps {
   /** cloud/src/handlers/{handler}.ts, exporting `handler`. */

@@ -154,6 +154,24 @@ describe('Photos', () => {
     });
   });
 
+  it('expires logs/ (devices’ uploaded logs) after 30 days, and their old versions a day later when versioned', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'logs/', ExpirationInDays: 30, Status: 'Enabled' }),
+        ]),
+      },
+    });
+    const versioned = synth(unbundledApp(), { versioned: true, retentionDays: 7 }).template;
+    versioned.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'logs/', NoncurrentVersionExpiration: { NoncurrentDays: 1 } }),
+        ]),
+      },
+    });
+  });
+
   it('when versioned, expires old photo versions a day later so deletes still delete', () => {
     const versioned = synth(unbundledApp(), { versioned: true, retentionDays: 7 }).template;
     versioned.hasResourceProperties('AWS::S3::Bucket', {

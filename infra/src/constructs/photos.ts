@@ -1,4 +1,4 @@
-import { PHOTO_KEY_PREFIX } from '@coffee-iot/shared';
+import { LOG_KEY_PREFIX, PHOTO_KEY_PREFIX } from '@coffee-iot/shared';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -37,6 +37,9 @@ export interface PhotosProps {
 }
 
 const PHOTOS = `${PHOTO_KEY_PREFIX}/`;
+const LOGS = `${LOG_KEY_PREFIX}/`;
+/** Days a device's uploaded log (the `upload-logs` job, under logs/) is kept. */
+export const LOG_RETENTION_DAYS = 30;
 const ALARM_PERIOD = Duration.minutes(5);
 
 /**
@@ -185,6 +188,8 @@ export class Photos extends Construct {
 function photoLifecycleRules(retentionDays: number, versioned: boolean): LifecycleRule[] {
   const rules: LifecycleRule[] = [
     { id: 'expire-photos', prefix: PHOTOS, expiration: Duration.days(retentionDays) },
+    // Devices' logs (`upload-logs` job) are for debugging now, not for keeping.
+    { id: 'expire-logs', prefix: LOGS, expiration: Duration.days(LOG_RETENTION_DAYS) },
     { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
   ];
   if (versioned) {
@@ -195,6 +200,11 @@ function photoLifecycleRules(retentionDays: number, versioned: boolean): Lifecyc
       prefix: PHOTOS,
       noncurrentVersionExpiration: Duration.days(1),
       expiredObjectDeleteMarker: true,
+    });
+    rules.push({
+      id: 'expire-old-log-versions',
+      prefix: LOGS,
+      noncurrentVersionExpiration: Duration.days(1),
     });
   }
   return rules;
