@@ -19,6 +19,8 @@ export const CERTIFICATE_ID_PATTERN = /^[0-9a-f]{64}$/;
 export function peerCertificateId(conn: unknown): string | undefined {
   const socket = conn as Partial<TLSSocket>;
   if (typeof socket.getPeerCertificate !== 'function') return undefined;
-  const raw = socket.getPeerCertificate().raw as Buffer | undefined;
+  // null once the socket is destroyed (a device gone mid-request).
+  const certificate = socket.getPeerCertificate() as { raw?: Buffer } | null;
+  const raw = certificate?.raw;
   return raw === undefined || raw.length === 0 ? undefined : certificateIdOfDer(raw);
 }
