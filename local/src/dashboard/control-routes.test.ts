@@ -336,3 +336,12 @@ describe('/api/jobs', () => {
     }
   });
 });
+
+describe('GET /config.json', () => {
+  it('answers 204: the page is in local mode, and the browser logs no failed request', async () => {
+    const response = await api('/config.json');
+
+    expect(response.status).toBe(204);
+    expect(await response.text()).toBe('');
+  });
+});

@@ -97,6 +97,17 @@ export function createDashboardServer(options: DashboardServerOptions): Dashboar
   };
 }
 
+/**
+ * The page reads /config.json to tell AWS (the deploy writes one) from the local stack. Answering
+ * 204 instead of 404 says "local" without the browser logging a failed request on every load.
+ */
+const AWS_CONFIG_PATH = '/config.json';
+
+function answerNoAwsConfig(res: ServerResponse): void {
+  res.writeHead(204, { 'Cache-Control': 'no-store' });
+  res.end();
+}
+
 /** Only reachable in the instant between listening and knowing the port. */
 const NOT_LISTENING: GuardRefusal = { header: 'Host', message: 'dashboard is not listening yet' };
 
@@ -137,6 +148,7 @@ async function handleRequest(
     const path = requestPath(req);
     api = isApiPath(path);
     if (api) await routeApiRequest(context, req, res, path);
+    else if (path === AWS_CONFIG_PATH) answerNoAwsConfig(res);
     else if (!(await staticFiles.serve(req, res, path))) throw notFound(`no file at ${path}`);
   } catch (error) {
     respondWithError(context.logger, req, res, error, api);

@@ -93,10 +93,15 @@ describe('loadAwsConfig', () => {
   const answering =
     (status: number, body: string): Fetcher =>
     async () =>
-      new Response(body, { status });
+      // A 204 has no body at all (Response refuses even an empty one).
+      new Response(status === 204 ? null : body, { status });
 
   it('is null when the server has no /config.json: the local stack', async () => {
     expect(await loadAwsConfig(answering(404, 'not found'), ORIGIN)).toBeNull();
+  });
+
+  it("is null when the server answers 204 for it: the local dashboard's way of saying none", async () => {
+    expect(await loadAwsConfig(answering(204, ''), ORIGIN)).toBeNull();
   });
 
   it('asks for /config.json, revalidating it, and checks what it gets', async () => {

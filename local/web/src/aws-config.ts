@@ -33,14 +33,16 @@ const USER_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9a-zA-Z]+$/;
 const CLIENT_ID = /^[\w+]{1,128}$/;
 
 /**
- * Reads /config.json: null when the server has none (404, the local stack), the checked config
+ * Reads /config.json: null when the server has none (404 or 204, the local stack), the checked config
  * otherwise. Throws AwsConfigError for content that is not a usable config (naming each field) and
  * DashboardRequestError for any other answer, so a broken deploy is never mistaken for local mode.
  */
 export async function loadAwsConfig(fetcher: Fetcher, pageOrigin: string): Promise<AwsConfig | null> {
   // no-cache: revalidate, since every deploy writes a new one under the same name.
   const response = await fetcher(CONFIG_PATH, { headers: { accept: 'application/json' }, cache: 'no-cache' });
-  if (response.status === 404) return null;
+  // The local dashboard answers 204 (a 404 would be logged as a console error on every load);
+  // a plain static server without the file answers 404. Either way: local mode.
+  if (response.status === 404 || response.status === 204) return null;
   await throwUnlessOk(response, `could not load ${CONFIG_PATH}`);
   const text = await response.text();
   let parsed: unknown;

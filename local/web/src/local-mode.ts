@@ -1,8 +1,10 @@
 // The page against the local stack (npm start): same-origin API, the live event stream, Brew
 // buttons that press the simulated devices, photos served by the page's own server.
 import { fetchSnapshot, pressBrew } from './api-client.js';
+import { controlClient } from './control-client.js';
 import { type DashboardMode, DashboardPage, headerElements } from './dashboard-page.js';
 import { LiveConnection } from './live-connection.js';
+import { ControlPanel } from './view-control.js';
 import { showConnectionState, showNotice } from './view-header.js';
 
 const RETRY_MS = 3000;
@@ -16,6 +18,8 @@ export function localMode(): DashboardMode {
     },
     emptyCoffeesText: 'No coffees yet. Press Brew on a device.',
   });
+  // Config shadows and jobs exist only in the local stack; AWS mode never shows this panel.
+  const control = new ControlPanel(controlClient);
   const connection = new LiveConnection(
     {
       eventsUrl: '/api/events',
@@ -29,6 +33,7 @@ export function localMode(): DashboardMode {
       onConnectionState: (state) => showConnectionState(connectionState, state),
       onSnapshot: (snapshot) => {
         page.showSnapshot(snapshot);
+        control.setDevices(snapshot.devices.map((device) => device.deviceId));
         showNotice(notice, null);
       },
       onEvent: (event) => page.applyEvent(event),
@@ -44,10 +49,12 @@ export function localMode(): DashboardMode {
     start: () => {
       connection.start();
       page.start();
+      control.start();
     },
     stop: () => {
       connection.stop();
       page.stop();
+      control.stop();
     },
   };
 }
