@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { remoteKeyKind } from '../remote-config/remote-keys.js';
 import { ConfigError } from './config-error.js';
 import type { ConfigFs } from './config-fs.js';
+import { CONFIG_KEYS } from './config-keys.js';
 import { type ConfigSources, loadConfig } from './load-config.js';
 
 function errno(code: string, path: string): NodeJS.ErrnoException {
@@ -126,5 +128,13 @@ describe('agent.json with provisioning by claim', () => {
       sources({ ...CLAIM_IMAGE, provisioning: { ...CLAIM_IMAGE.provisioning, serialNumber: 'a b/c' } }),
     );
     expect(problems).toEqual([expect.stringMatching(/^provisioning\.serialNumber: has the wrong form/)]);
+  });
+});
+
+describe('provisioning keys and remote changes', () => {
+  it('refuses every provisioning key from the config shadow and set-config jobs', () => {
+    const keys = CONFIG_KEYS.filter((key) => key.path.startsWith('provisioning.')).map((key) => key.path);
+    expect(keys).toHaveLength(6);
+    for (const key of keys) expect(remoteKeyKind(key), key).toMatchObject({ kind: 'refused' });
   });
 });

@@ -45,6 +45,14 @@ export const REMOTE_REFUSED: Readonly<Record<string, string>> = {
     'the role alias decides what the device may do in AWS; it is set on the device only',
   updatePublicKeyPath:
     'the key agent updates must be signed with is set on the device only: a remote change could make it trust another signer',
+  ...Object.fromEntries(
+    ['claimCert', 'claimKey', 'templateName', 'serialNumber', 'serialSource', 'requestTimeoutMs'].map(
+      (key) => [
+        `provisioning.${key}`,
+        "provisioning by claim decides the device's identity; it is set in the image's agent.json only",
+      ],
+    ),
+  ),
 };
 
 export type RemoteKeyKind =
