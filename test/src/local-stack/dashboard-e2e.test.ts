@@ -108,4 +108,36 @@ describe('npm start: the whole pipeline with 3 simulated devices, driven through
     await phone.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-phone.png'), fullPage: true });
     await phone.close();
   }, 90_000);
+
+  it('Photo now on the remote-control panel queues a capture-photo job through the jobs path, with no console errors', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    await page.goto(stack.dashboardUrl);
+    await expect.poll(() => page.locator('#control-section').isVisible(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => page.getByTestId('control-device').locator('option').count()).toBe(3);
+
+    await page.getByTestId('control-device').selectOption('coffee-pi-3');
+    await page.getByTestId('photo-now').click();
+
+    await expect
+      .poll(() => page.getByTestId('photo-message').textContent(), { timeout: 10_000 })
+      .toMatch(/^job capture-photo-[0-9a-f]{8} queued$/);
+    const job = (await stack.control.listJobs()).find((candidate) =>
+      candidate.targets.includes('coffee-pi-3'),
+    );
+    expect(job).toMatchObject({ operation: 'capture-photo', targets: ['coffee-pi-3'] });
+    expect((await stack.control.describeJob(job?.jobId ?? '')).document).toEqual({
+      operation: 'capture-photo',
+    });
+    // Whatever the device has made of it by now, the list shows the execution's status.
+    await expect
+      .poll(() => page.getByTestId(`job-status-${job?.jobId}`).textContent(), { timeout: 10_000 })
+      .toMatch(/^(QUEUED|IN_PROGRESS|SUCCEEDED|FAILED|REJECTED)$/);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  }, 60_000);
 });
