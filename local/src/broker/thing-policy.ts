@@ -1,4 +1,4 @@
-import type { TLSSocket } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { Logger } from '@coffee-iot/device';
 import {
   type DeviceTopicAction,
@@ -163,6 +163,8 @@ export class ThingPolicy {
 export function certificateThingName(conn: unknown): string | undefined {
   const socket = conn as Partial<TLSSocket>;
   if (typeof socket.getPeerCertificate !== 'function') return undefined;
-  const subject = socket.getPeerCertificate().subject as { CN?: string } | undefined;
+  // null once the socket is destroyed (a device killed mid-connection errors with ECONNRESET).
+  const certificate = socket.getPeerCertificate() as PeerCertificate | null;
+  const subject = certificate?.subject as { CN?: string } | undefined;
   return subject?.CN;
 }
