@@ -561,8 +561,8 @@ const EPOCH_SECONDS_FLOOR = 1_000_000_000;
 
 /**
  * When the step times out: the service's own deadline, else the document's stepTimeoutInMinutes.
- * AWS documents approximateSecondsBeforeTimedOut as the seconds that remain; a value that can
- * only be epoch seconds (our shared type's reading) is taken as the deadline itself.
+ * approximateSecondsBeforeTimedOut is the seconds that remain (AWS); a value that can only be
+ * epoch seconds, from a service that sends the deadline itself, is taken as that deadline.
  */
 export function stepDeadlineMs(execution: JobExecution, nowMs: number): number | null {
   const seconds = execution.approximateSecondsBeforeTimedOut;
