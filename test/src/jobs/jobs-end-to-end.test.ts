@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { UpdateJobExecutionRequest } from '@coffee-iot/shared';
+import { DEFAULT_TOPIC_PREFIX, type UpdateJobExecutionRequest } from '@coffee-iot/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_RESTART_REQUESTED } from '../../../device/src/exit-codes.js';
 import { createLogger } from '../../../device/src/ports/logger.js';
@@ -43,6 +43,8 @@ describe('jobs end to end: the agent process and the local jobs service', { time
       certPath: pki.trusted.server.certPath,
       keyPath: pki.trusted.server.keyPath,
       logger: createLogger('silent'),
+      // As the stack runs it: the device may use its own jobs topics only.
+      thingPolicy: { topicPrefix: DEFAULT_TOPIC_PREFIX },
     });
     await broker.start();
   });
