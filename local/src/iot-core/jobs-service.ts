@@ -60,6 +60,8 @@ export interface JobsServiceCounters {
   rejected: number;
   timedOut: number;
   notifications: number;
+  /** Requests that failed before any answer could be published (logged with the error). */
+  unanswered: number;
 }
 
 /** AWS: job documents of at most 32 KB. */
@@ -85,6 +87,7 @@ export class JobsService {
     accepted: 0,
     rejected: 0,
     timedOut: 0,
+    unanswered: 0,
     notifications: 0,
   };
   private file: JobsFile = { jobs: [], executions: [], nextSequence: 1 };
@@ -248,9 +251,13 @@ export class JobsService {
           : jobOperation === 'update'
             ? this.update(thing, jobId ?? '', payload)
             : this.describeExecution(thing, jobId ?? '', payload);
-    work.catch((error: unknown) =>
-      this.log.error({ err: error, thing, topic }, 'jobs request failed and was not answered'),
-    );
+    work.catch((error: unknown) => {
+      this.counters.unanswered += 1;
+      this.log.error(
+        { err: error, thing, topic, unanswered: this.counters.unanswered },
+        'jobs request failed and was not answered',
+      );
+    });
   }
 
   private startNext(thing: string, payload: Buffer): Promise<void> {

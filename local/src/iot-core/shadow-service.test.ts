@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { shadowTopics } from '@coffee-iot/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -230,6 +230,32 @@ describe('ShadowService: the named shadow MQTT API on the embedded broker', () =
     });
     const onDisk = JSON.parse(await readFile(join(directory, THING, 'config.json'), 'utf8'));
     expect(onDisk.version).toBe(2);
+  });
+
+  it('answers 500 and counts it when the document cannot be read, and keeps serving', async () => {
+    await service.stop();
+    const blocked = join(fixture.temp.dir, `not-a-directory-${run}`);
+    await writeFile(blocked, 'a file where the shadows directory should be');
+    service = new ShadowService({
+      mqtt: aedesMqtt(fixture.broker.aedes),
+      directory: blocked,
+      logger: fixture.logs.logger,
+      clock,
+    });
+    await service.start();
+
+    await inbox.publish(topics.update, { state: { desired: { a: 1 } }, clientToken: 'e' });
+
+    expect(await inbox.next(topics.updateRejected)).toEqual({
+      code: 500,
+      message: 'Internal service failure',
+      timestamp: clock.seconds,
+      clientToken: 'e',
+    });
+    expect(service.counters.rejected).toBe(1);
+    expect(
+      fixture.logs.lines.some((line) => line.msg === 'shadow document could not be read or written'),
+    ).toBe(true);
   });
 
   it('setDesired publishes the delta to the device and returns the whole document', async () => {

@@ -47,6 +47,8 @@ export interface ShadowServiceCounters {
   accepted: number;
   rejected: number;
   deltas: number;
+  /** Requests that failed before any answer could be published (logged with the error). */
+  unanswered: number;
 }
 
 export class ShadowUpdateRejectedError extends Error {
@@ -70,7 +72,13 @@ const REQUEST_FILTERS = ['get', 'update', 'delete'].map((op) => `$aws/things/+/s
  * delta catches up with the next.
  */
 export class ShadowService {
-  readonly counters: ShadowServiceCounters = { requests: 0, accepted: 0, rejected: 0, deltas: 0 };
+  readonly counters: ShadowServiceCounters = {
+    requests: 0,
+    accepted: 0,
+    rejected: 0,
+    deltas: 0,
+    unanswered: 0,
+  };
   private readonly store: ShadowStore;
   private readonly queue = new KeyedQueue();
   private readonly clock: Clock;
@@ -156,9 +164,13 @@ export class ShadowService {
             : this.answerDelete(thing, shadowName, parsed.clientToken),
       );
     }
-    work.catch((error: unknown) =>
-      this.log.error({ err: error, thing, shadowName, topic }, 'shadow request failed and was not answered'),
-    );
+    work.catch((error: unknown) => {
+      this.counters.unanswered += 1;
+      this.log.error(
+        { err: error, thing, shadowName, topic, unanswered: this.counters.unanswered },
+        'shadow request failed and was not answered',
+      );
+    });
   }
 
   private async applyUpdate(
