@@ -75,21 +75,33 @@ describe('decidePreProvisioning', () => {
   });
 
   it.each([
-    ['missing', {}],
-    ['empty', { SerialNumber: '' }],
-    ['upper case', { SerialNumber: '10000000A1B2C3D4' }],
-    ['too short', { SerialNumber: 'a1b2c3' }],
-    ['a wildcard', { SerialNumber: '1000000*' }],
+    ['a missing', {}],
+    ['an empty', { SerialNumber: '' }],
+    ['a policy wildcard', { SerialNumber: '1000000*' }],
+    ['an MQTT wildcard', { SerialNumber: '10000000+' }],
     ['a path', { SerialNumber: '../coffee-pi-1' }],
-    ['too long', { SerialNumber: 'a'.repeat(5000) }],
-  ])('refuses a %s serial without asking the allow-list', async (_label, parameters) => {
-    const list = new MemoryAllowList(['a'.repeat(5000), '10000000A1B2C3D4', 'a1b2c3']);
+    ['a space', { SerialNumber: 'kitchen 1' }],
+    ['a 65-character', { SerialNumber: 'a'.repeat(65) }],
+    ['a huge', { SerialNumber: 'a'.repeat(5000) }],
+  ])('refuses %s serial without asking the allow-list', async (_label, parameters) => {
+    const list = new MemoryAllowList(['a'.repeat(5000), 'a'.repeat(65), 'kitchen 1', '1000000*']);
     const decision = await decidePreProvisioning(hookEvent(parameters), list);
     expect(decision.response).toEqual({ allowProvisioning: false });
     expect(decision.outcome).toBe('malformed-serial');
     expect(decision.reason.length).toBeLessThan(200);
     expect(list.claims).toHaveLength(0);
   });
+
+  it.each(['10000000a1b2c3d4', 'kitchen-pi_2', 'A'.repeat(64)])(
+    'accepts the serial %s, of the form the agent sends',
+    async (serial) => {
+      const decision = await decidePreProvisioning(
+        hookEvent({ SerialNumber: serial }),
+        new MemoryAllowList([serial]),
+      );
+      expect(decision.outcome).toBe('allowed');
+    },
+  );
 
   it('refuses, with the reason, when the allow-list fails', async () => {
     const failing: SerialAllowList = { claim: () => Promise.reject(new Error('connect ETIMEDOUT')) };

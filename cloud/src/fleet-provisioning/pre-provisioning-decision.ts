@@ -1,12 +1,12 @@
 import type { PreProvisioningHookEvent, PreProvisioningHookResponse } from '@coffee-iot/shared';
 
 /**
- * A Raspberry Pi's serial number as the device reads it (`/proc/cpuinfo` "Serial", or
- * `/sys/firmware/devicetree/base/serial-number`): 8 or 16 lower-case hex digits. Upper case is
- * refused rather than folded, because the template builds the thing name from the value IoT Core
- * received, not from anything this hook returns.
+ * A serial number as the agent sends it (device/src/provisioning/serial-number.ts): a Pi's own
+ * (`/proc/device-tree/serial-number`, 16 lower-case hex digits) or one set in its configuration,
+ * 1-64 letters, digits, '_' or '-'. Nothing that could widen a policy or a thing name
+ * (`coffee-pi-{serial}` stays a valid thing name), and the allow-list compares it exactly.
  */
-export const SERIAL_NUMBER_PATTERN = /^[0-9a-f]{8,16}$/;
+export const SERIAL_NUMBER_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The template parameter carrying the serial number (the device sends it in RegisterThing). */
 export const SERIAL_NUMBER_PARAMETER = 'SerialNumber';
@@ -109,8 +109,8 @@ export async function decidePreProvisioning(
   }
   if (!SERIAL_NUMBER_PATTERN.test(raw)) {
     // The value is echoed only when short: a hostile device must not fill the log.
-    const shown = raw.length <= 40 ? JSON.stringify(raw) : `of ${raw.length} characters`;
-    return refuse('malformed-serial', `serial number ${shown} is not 8 or 16 lower-case hex digits`);
+    const shown = raw.length <= 64 ? JSON.stringify(raw) : `of ${raw.length} characters`;
+    return refuse('malformed-serial', `serial number ${shown} is not 1-64 letters, digits, '_' or '-'`);
   }
   const serial = raw;
   if (typeof event.certificateId !== 'string' || event.certificateId.length === 0) {

@@ -32,7 +32,7 @@ export class InvalidSerialError extends Error {
   override readonly name = 'InvalidSerialError';
   constructor(readonly serials: readonly string[]) {
     super(
-      `not a Raspberry Pi serial (8 or 16 lower-case hex digits, as in /proc/cpuinfo): ${serials
+      `not a serial number (1-64 letters, digits, '_' or '-'): ${serials
         .slice(0, 5)
         .map((s) => JSON.stringify(s))
         .join(', ')}${serials.length > 5 ? ` and ${serials.length - 5} more` : ''}`,

@@ -79,6 +79,13 @@ export function describeSerialAllowList(engine: string, createTarget: () => Prom
       expect(outcomes.sort()).toEqual(['already-used', 'claimed']);
     });
 
+    it('keeps serials that differ only in case apart, as the template’s thing names are', async () => {
+      expect(await list.allow(['kitchen-a', 'KITCHEN-A'], null, NOW)).toBe(2);
+      expect(await list.claim(claim('kitchen-a', CERT_A))).toBe('claimed');
+      expect(await list.claim(claim('KITCHEN-A', CERT_B))).toBe('claimed');
+      expect(await list.claim(claim('Kitchen-A', CERT_B))).toBe('not-listed');
+    });
+
     it('adds serials again without touching a claim, and refuses malformed ones all at once', async () => {
       await list.allow([SERIAL], null, NOW);
       await list.claim(claim(SERIAL, CERT_A));
@@ -87,7 +94,9 @@ export function describeSerialAllowList(engine: string, createTarget: () => Prom
         ['10000000a1b2c3d4', CERT_A],
         ['10000000deadbeef', null],
       ]);
-      await expect(list.allow(['10000000DEADBEEF', 'x'], null, NOW)).rejects.toThrow(InvalidSerialError);
+      await expect(list.allow(['10000000DEADBEEF', 'x y', ''], null, NOW)).rejects.toThrow(
+        InvalidSerialError,
+      );
       expect(await list.list()).toHaveLength(2);
     });
 

@@ -14,7 +14,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   const tableOptions = mysql ? sql`default character set utf8mb4 collate utf8mb4_bin` : sql``;
   await db.schema
     .createTable('provisioning_serials')
-    .addColumn('serial', 'varchar(16)', (c) => c.primaryKey())
+    .addColumn('serial', 'varchar(64)', (c) => c.primaryKey())
     .addColumn('note', 'varchar(200)')
     .addColumn('allowed_at', time, (c) => c.notNull())
     // Certificate ids are 64 hex characters.
