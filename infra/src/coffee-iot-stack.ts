@@ -56,7 +56,7 @@ export class CoffeeIotStack extends Stack {
       topicPrefix: config.topicPrefix,
       photoBucket: photos.bucket,
     });
-    // Fleet operations (docs/fleet-provisioning.md): neither adds a fixed cost but one alarm.
+    // Fleet operations (docs/fleet-provisioning.md): no fixed cost, billed per device provisioned or rotated.
     const fleet = new FleetProvisioning(this, 'FleetProvisioning', {
       templateName: provisioningTemplateName(this.stackName),
       devicePolicyName: identity.policyName,
@@ -65,7 +65,6 @@ export class CoffeeIotStack extends Stack {
     new CertRotation(this, 'CertRotation', {
       topicPrefix: config.topicPrefix,
       devicePolicyName: identity.policyName,
-      alarmTopic: alarms,
     });
     new Analytics(this, 'Analytics', {
       lakeBucket: lake.bucket,

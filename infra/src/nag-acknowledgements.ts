@@ -312,7 +312,7 @@ export function stackAcknowledgements(stack: Stack, choices: AcknowledgedChoices
     ack(
       'CertRotation/FailedReports',
       'AwsSolutions-SQS3',
-      'This queue is itself where failed certificate reports go (Lambda on-failure destination and the rule error action); its alarm notifies.',
+      'This queue is itself where failed certificate reports go (the Lambda on-failure destination and the rule error action): it needs no DLQ of its own.',
     ),
   ];
 

@@ -13,6 +13,9 @@ const valid = {
 
 describe('parseCertificateReport', () => {
   it('reads what the topic rule hands over: the topic’s thing, the phase, the named and the sending certificate', () => {
+    expect(parseCertificateReport({ ...valid, deviceId: 'coffee-pi-1' })).toEqual(
+      parseCertificateReport(valid),
+    );
     expect(parseCertificateReport({ ...valid, extra: 1 })).toEqual({
       thing: 'coffee-pi-1',
       phase: 'issued',

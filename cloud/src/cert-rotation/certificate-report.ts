@@ -7,9 +7,10 @@ import { THING_NAME_PATTERN } from '@coffee-iot/shared';
  * - `issued`: CreateCertificateFromCsr answered with `certificateId`; the device still runs on
  *   its old certificate and asks for the new one to be attached to it.
  * - `connected`: the device reconnected with `certificateId`; every other certificate may go.
- * `deviceId` is the device's own claim (the identity rule keeps messages whose deviceId is not
- * their topic's thing); `thing` and `principal` are IoT Core's: the topic the policy let the
- * connection publish on, and the certificate that connection authenticated with.
+ * The agent (device/src/certificates/rotation-report.ts) also sends `previousCertificateId`, which
+ * is not trusted: `connected` retires every other certificate of the thing. `thing` and
+ * `principal` are IoT Core's: the topic the policy let the connection publish on, and the
+ * certificate that connection authenticated with; an optional `deviceId` must match the topic.
  */
 export const CERTIFICATE_REPORT_KIND = 'certificate';
 export const CERTIFICATE_PHASES = ['issued', 'connected'] as const;
@@ -41,7 +42,8 @@ export function parseCertificateReport(event: unknown): CertificateReport {
   const { thing, phase, certificateId, principal, deviceId } = record;
   if (typeof thing !== 'string' || !THING_NAME_PATTERN.test(thing))
     problems.push('thing (from the topic) is missing or invalid');
-  if (typeof deviceId !== 'string' || deviceId !== thing) problems.push('deviceId is not the topic’s thing');
+  // Optional (the agent's reports carry none); when given, it must not contradict the topic.
+  if (deviceId !== undefined && deviceId !== thing) problems.push('deviceId is not the topic’s thing');
   if (typeof phase !== 'string' || !(CERTIFICATE_PHASES as readonly string[]).includes(phase)) {
     problems.push(`phase must be one of ${CERTIFICATE_PHASES.join(', ')}`);
   }

@@ -1,12 +1,9 @@
 import { THING_FIELD, TOPIC_RULE_SQL_VERSION, thingTopicLevel, topicPrefixProblem } from '@coffee-iot/shared';
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnTopicRule } from 'aws-cdk-lib/aws-iot';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CERTIFICATE_REPORT_KIND } from '../../../cloud/src/cert-rotation/certificate-report.js';
@@ -16,8 +13,6 @@ export interface CertRotationProps {
   readonly topicPrefix: string;
   /** The IoT policy every device certificate carries (DeviceIdentity.policyName). */
   readonly devicePolicyName: string;
-  /** Where the failed-reports alarm notifies. */
-  readonly alarmTopic: ITopic;
 }
 
 /**
@@ -35,7 +30,8 @@ export function certificateRuleSql(prefix: string): string {
  * The cloud half of certificate rotation: a topic rule on `{prefix}/+/certificate` invokes a
  * Lambda (cloud/src/handlers/cert-rotation.ts) that attaches a device's new certificate on
  * `issued` and retires the old ones on `connected`. An invocation that fails every retry, or that
- * the rule could not make, lands in a queue that raises an alarm: no report is lost unseen.
+ * the rule could not make, lands in the FailedReports queue (its depth is the count to watch; no
+ * alarm of its own, which would add $0.10 a month to the cost model in docs/costs.md).
  * No fixed cost: one Lambda invocation and two IoT rule actions per rotation.
  */
 export class CertRotation extends Construct {
@@ -130,15 +126,5 @@ export class CertRotation extends Construct {
       sourceArn: this.rule.attrArn,
       sourceAccount: stack.account,
     });
-
-    new Alarm(this, 'FailedReportsAlarm', {
-      alarmDescription:
-        'A certificate report was not handled (rule or Lambda failure): read the FailedReports queue, fix, and let the device report again',
-      metric: this.failureQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new SnsAction(props.alarmTopic));
   }
 }

@@ -177,14 +177,14 @@ describe('Ingest on the stream path', () => {
     template.resourceCountIs('AWS::Logs::LogGroup', 2 + 3); // Firehose's two, the three functions'
   });
 
-  it('keeps and counts every non-telemetry message whose deviceId is missing or not its topic thing, and telemetry that sets thing', () => {
+  it('keeps and counts every message but telemetry and certificate reports whose deviceId is missing or not its topic thing, and telemetry that sets thing', () => {
     const sql = identityMismatchRuleSql('dt/coffee-iot');
     expect(sql).toBe(
       "SELECT topic() AS topic, clientid() AS clientId, encode(*, 'base64') AS base64OriginalPayload, " +
         'timestamp() AS arrivedAtMs, topic(3) AS thing, ' +
         `CASE topic(4) WHEN 'telemetry' THEN '${RESERVED_THING_FIELD_REASON}' ELSE '${IDENTITY_MISMATCH_REASON}' END AS reason ` +
         "FROM 'dt/coffee-iot/+/+' " +
-        "WHERE (topic(4) <> 'telemetry' AND NOT (isString(deviceId) AND deviceId = topic(3))) " +
+        "WHERE (topic(4) <> 'telemetry' AND topic(4) <> 'certificate' AND NOT (isString(deviceId) AND deviceId = topic(3))) " +
         "OR (topic(4) = 'telemetry' AND NOT isUndefined(thing))",
     );
     // Exactly the complement of the telemetry rule's condition on telemetry: none is in neither.

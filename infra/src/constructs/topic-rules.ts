@@ -13,6 +13,7 @@ import { CfnTopicRule } from 'aws-cdk-lib/aws-iot';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import { Construct } from 'constructs';
+import { CERTIFICATE_REPORT_KIND } from '../../../cloud/src/cert-rotation/certificate-report.js';
 // Not exported from '@coffee-iot/cloud/lake' (yet): the lake's prefixes and the pipeline metrics.
 import {
   PIPELINE_METRICS,
@@ -42,7 +43,8 @@ export interface TopicRulesProps {
  * The IoT SQL of the rule that catches forged identities on every device topic under `prefix`:
  * - a message but telemetry whose `deviceId` is missing, not a string, or not the topic's thing
  *   name (IoT Core's policy binds the topic's thing to the certificate; the payload is only a
- *   claim);
+ *   claim). Certificate rotation reports are not checked: they carry no deviceId, and their
+ *   rule takes the sender from IoT Core itself (`principal()`, cert-rotation.ts);
  * - a telemetry message that sets `thing` itself, which the telemetry rule does not forward
  *   (RESERVED_THING_FIELD_REASON).
  * It keeps the message's bytes (base64: a payload that is not JSON has no deviceId and is caught
@@ -63,7 +65,7 @@ export function identityMismatchRuleSql(prefix: string): string {
     `timestamp() AS arrivedAtMs, ${thing} AS thing,`,
     `CASE ${kind} WHEN 'telemetry' THEN '${RESERVED_THING_FIELD_REASON}' ELSE '${IDENTITY_MISMATCH_REASON}' END AS reason`,
     `FROM '${topicFilter(prefix, '+')}'`,
-    `WHERE (${kind} <> 'telemetry' AND NOT (${sameDevice(thing)}))`,
+    `WHERE (${kind} <> 'telemetry' AND ${kind} <> '${CERTIFICATE_REPORT_KIND}' AND NOT (${sameDevice(thing)}))`,
     `OR (${kind} = 'telemetry' AND NOT isUndefined(${THING_FIELD}))`,
   ].join(' ');
 }
