@@ -52,9 +52,9 @@ export class ControlPanel {
             });
       input.setAttribute('data-testid', `config-input-${spec.path}`);
       const cells: SettingCells = {
-        reported: el('td', { class: 'num' }),
-        desired: el('td', { class: 'num' }),
-        state: el('td', { attrs: { 'data-testid': `config-state-${spec.path}` } }),
+        reported: el('td', { class: 'num', attrs: { 'data-label': 'in effect' } }),
+        desired: el('td', { class: 'num', attrs: { 'data-label': 'desired' } }),
+        state: el('td', { attrs: { 'data-label': 'state', 'data-testid': `config-state-${spec.path}` } }),
         input,
       };
       this.cells.set(spec.path, cells);
@@ -64,7 +64,7 @@ export class ControlPanel {
           cells.reported,
           cells.desired,
           cells.state,
-          el('td', {}, [input]),
+          el('td', { attrs: { 'data-label': 'change to' } }, [input]),
         ]),
       );
     }
@@ -147,12 +147,16 @@ export class ControlPanel {
       ...jobs.map((job) =>
         el('tr', { attrs: { 'data-job-id': job.jobId } }, [
           el('th', { class: 'job-id', text: job.jobId, attrs: { scope: 'row' } }),
-          el('td', { text: job.operation ?? '—' }),
-          el('td', { text: job.targets.join(', ') }),
-          el('td', { attrs: { 'data-testid': `job-status-${job.jobId}` } }, [
+          el('td', { text: job.operation ?? '—', attrs: { 'data-label': 'operation' } }),
+          el('td', { text: job.targets.join(', '), attrs: { 'data-label': 'targets' } }),
+          el('td', { attrs: { 'data-label': 'status', 'data-testid': `job-status-${job.jobId}` } }, [
             el('span', { class: `badge job ${job.status.toLowerCase()}`, text: jobStatusText(job) }),
           ]),
-          el('td', { class: 'small muted', text: formatDateTime(job.createdAt * 1000) }),
+          el('td', {
+            class: 'small muted',
+            text: formatDateTime(job.createdAt * 1000),
+            attrs: { 'data-label': 'created' },
+          }),
         ]),
       ),
     );
