@@ -464,7 +464,8 @@ export class JobsService {
       let outcome: { result: T; answers: Answer[] };
       try {
         outcome = await apply(this.file);
-        await this.store.save(this.file);
+        // A rejection or an empty start-next changes nothing: no write for it.
+        if (JSON.stringify(this.file) !== JSON.stringify(before)) await this.store.save(this.file);
       } catch (error) {
         this.file = before;
         throw error;
