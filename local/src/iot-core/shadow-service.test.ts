@@ -2,9 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { shadowTopics } from '@coffee-iot/shared';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { captureLogs } from '../testing/log-capture.js';
+import { tempDir } from '../testing/temp-dir.js';
 import { aedesMqtt } from './in-process-mqtt.js';
 import { ShadowService, ShadowUpdateRejectedError } from './shadow-service.js';
 import { type BrokerFixture, Inbox, ManualClock, startBrokerFixture } from './testing/iot-core-harness.js';
+import { RecordingMqtt } from './testing/recording-mqtt.js';
 
 const THING = 'coffee-pi-1';
 const OTHER = 'coffee-pi-2';
@@ -309,5 +312,32 @@ describe('ShadowService under the thing policy', () => {
 
     expect((await service.getDocument(OTHER))?.state.desired).toEqual({ intervalMs: 100 });
     expect(fixture.broker.policyRefusals.publish).toBeGreaterThan(0);
+  });
+});
+
+describe('ShadowService delete (IoT Core answers it; no device policy grants it)', () => {
+  it('deletes the document, answers delete/accepted with its last version, then 404', async () => {
+    const temp = await tempDir('shadow-delete');
+    const mqtt = new RecordingMqtt();
+    const clock = new ManualClock();
+    const service = new ShadowService({ mqtt, directory: temp.dir, logger: captureLogs().logger, clock });
+    await service.start();
+    try {
+      await service.setDesired(THING, { intervalMs: 100 });
+
+      mqtt.deliver(topics.delete, Buffer.from('{"clientToken":"del"}'));
+      await service.getDocument(THING);
+      mqtt.deliver(topics.delete, Buffer.from(''));
+      await service.getDocument(THING);
+
+      expect(mqtt.bodiesOn(`${topics.delete}/accepted`)).toEqual([
+        { version: 1, timestamp: clock.seconds, clientToken: 'del' },
+      ]);
+      expect(mqtt.bodiesOn(`${topics.delete}/rejected`)).toEqual([expect.objectContaining({ code: 404 })]);
+      expect(await service.getDocument(THING)).toBeNull();
+    } finally {
+      await service.stop();
+      await temp.remove();
+    }
   });
 });
