@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   createLogger,
+  EXIT_RESTART_REQUESTED,
   type LogLevel,
   loadConfig,
   type ProcessHooks,
@@ -12,6 +13,8 @@ import {
 } from '@coffee-iot/device';
 import type { FleetSpec, FromFleet, ToFleet } from './fleet-messages.js';
 import { RemotePressTrigger } from './remote-trigger.js';
+
+type Loaded = Awaited<ReturnType<typeof loadConfig>>;
 
 const START_GROUP = 25;
 const START_GROUP_GAP_MS = 250;
@@ -72,16 +75,30 @@ async function main(specPath: string): Promise<void> {
     send({ type: 'press-result', id: message.id, status: answer.status, error });
   });
 
+  /** One device; a restart job (exit 75) starts its agent again, as systemd does on a Pi. */
+  const runDevice = async (configPath: string, loaded: Loaded): Promise<number> => {
+    for (let restart = false; ; restart = true) {
+      // Read again on a restart, as a Pi's agent would (an update or a rotation may have changed it).
+      const { config, warnings } = restart ? await loadConfig({ configPath, env: {} }) : loaded;
+      const agentLogger = logger.child({ thing: config.thingName });
+      const trigger = new RemotePressTrigger(systemClock, agentLogger);
+      triggers.set(config.thingName, trigger);
+      const code = await runAgent(config, {
+        logger: agentLogger,
+        warnings,
+        processHooks: hooks,
+        triggers: [trigger],
+      });
+      if (code !== EXIT_RESTART_REQUESTED || stopSignal !== undefined) return code;
+      agentLogger.info('a job asked for a restart: starting the agent again');
+    }
+  };
   const runs: Promise<number>[] = [];
   for (const [index, configPath] of spec.configPaths.entries()) {
     // Hundreds of agents opening spools and TLS sessions at once stall this event loop for
     // seconds and their samplers skip ticks: start them in small groups.
     if (index > 0 && index % START_GROUP === 0) await delay(START_GROUP_GAP_MS);
-    const { config, warnings } = await loadConfig({ configPath, env: {} });
-    const agentLogger = logger.child({ thing: config.thingName });
-    const trigger = new RemotePressTrigger(systemClock, agentLogger);
-    triggers.set(config.thingName, trigger);
-    runs.push(runAgent(config, { logger: agentLogger, warnings, processHooks: hooks, triggers: [trigger] }));
+    runs.push(runDevice(configPath, await loadConfig({ configPath, env: {} })));
   }
   send({ type: 'started', devices: runs.length });
   const exitCodes = await Promise.all(runs);
