@@ -32,6 +32,7 @@ import {
   writeStatusFile,
 } from './status/status-file.js';
 import { createTransport } from './transport/select-transport.js';
+import { createUpdateAgentHandler } from './update/update-agent-handler.js';
 
 // Startup failures are mapped to their exit codes by exitCodeFor (the CLI applies it).
 export { EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
@@ -243,7 +244,18 @@ export async function runAgent(configured: AgentConfig, options: RunAgentOptions
     station: () => station,
     s3,
     applier: remoteConfig.applier,
-    extraHandlers: [rotation.handler],
+    extraHandlers: [
+      rotation.handler,
+      // Signed updates: refused (FAILED, naming the key) unless updatePublicKeyPath is configured.
+      createUpdateAgentHandler({
+        publicKeyPath: config.updatePublicKeyPath,
+        runningVersion: readAgentVersion(),
+        health: { hasPublished: () => agent?.snapshot().lastPubackAtMs != null },
+        logger: logger.child({ component: 'update' }),
+        clock,
+        timers,
+      }),
+    ],
     onRestartRequested: (jobId) => requestRestart(jobId),
     clock,
     timers,
