@@ -32,7 +32,8 @@ describe('certificateRuleSql', () => {
 
 describe('CertRotation', () => {
   const template = synth();
-  const resources = template.toJSON().Resources;
+  // Synthesized CloudFormation, read loosely: each resource as Template.toJSON() types a template.
+  const resources = template.toJSON().Resources as Record<string, ReturnType<Template['toJSON']>>;
   const only = (type: string) => {
     const found = Object.entries(resources).filter(([, r]) => r.Type === type);
     expect(found).toHaveLength(1);

@@ -54,7 +54,8 @@ const ARN = 'arn:{AWS::Partition}:iot:{AWS::Region}:{AWS::AccountId}:';
 
 describe('FleetProvisioning', () => {
   const { stack, fleet, template } = synth();
-  const resources = template.toJSON().Resources;
+  // Synthesized CloudFormation, read loosely: each resource as Template.toJSON() types a template.
+  const resources = template.toJSON().Resources as Record<string, ReturnType<Template['toJSON']>>;
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
   const [templateId, provisioning] = ofType('AWS::IoT::ProvisioningTemplate')[0] ?? [];
   const [claimId, claimPolicy] = ofType('AWS::IoT::Policy')[0] ?? [];

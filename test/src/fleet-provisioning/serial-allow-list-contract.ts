@@ -15,6 +15,9 @@ import {
 export interface AllowListTarget {
   open(): Promise<CoffeeDatabase>;
   cleanup(): Promise<void>;
+  /** Makes the database unavailable (an Aurora cluster auto-paused) and back, where the target can. */
+  pause?(): Promise<void>;
+  resume?(): Promise<void>;
 }
 
 const NOW = new Date('2026-12-07T10:00:00.000Z');
@@ -31,7 +34,11 @@ const claim = (serial: string, certificateId: string): SerialClaim => ({
 });
 
 /** The serial allow-list's behaviour on one database engine. */
-export function describeSerialAllowList(engine: string, createTarget: () => Promise<AllowListTarget>): void {
+export function describeSerialAllowList(
+  engine: string,
+  createTarget: () => Promise<AllowListTarget>,
+  { canPause = false }: { canPause?: boolean } = {},
+): void {
   describe(`serial allow-list on ${engine}`, () => {
     let target: AllowListTarget;
     let database: CoffeeDatabase;
@@ -123,5 +130,31 @@ export function describeSerialAllowList(engine: string, createTarget: () => Prom
       expect((await decidePreProvisioning(event(CERT_A), list)).outcome).toBe('allowed');
       expect((await decidePreProvisioning(event(CERT_B), list)).outcome).toBe('already-used');
     });
+
+    // Only where the target can take its database away and back (pause and resume).
+    if (canPause) {
+      it('refuses while the database cannot answer, saying the device may retry, and allows the retry once it is back', async () => {
+        if (!target.pause || !target.resume)
+          throw new Error(`${engine}: canPause without pause() and resume()`);
+        await list.allow([SERIAL], null, NOW);
+        const event = {
+          claimCertificateId: CLAIM_CERT,
+          certificateId: CERT_A,
+          certificatePem: '',
+          templateArn: 'arn:aws:iot:eu-west-1:123456789012:provisioningtemplate/coffee-iot-fleet',
+          clientId: SERIAL,
+          parameters: { SerialNumber: SERIAL },
+        };
+        await target.pause();
+        const refused = await decidePreProvisioning(event, list);
+        expect(refused).toMatchObject({
+          outcome: 'allow-list-failed',
+          response: { allowProvisioning: false },
+        });
+        expect(refused.reason).toMatch(/may retry/);
+        await target.resume();
+        expect((await decidePreProvisioning(event, list)).outcome).toBe('allowed');
+      });
+    }
   });
 }
