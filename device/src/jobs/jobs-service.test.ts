@@ -112,6 +112,33 @@ describe('JobsService', () => {
     expect(lines.filter((l) => String(l.msg).includes('not acknowledged'))).toEqual([]);
   });
 
+  it('sends a progress update and the outcome right behind it in order, each with the version before it', async () => {
+    const photo = new ScriptedHandler('capture-photo');
+    const service = newService(stateDir, [photo], time);
+    const connection = new FakeJobsConnection(jobs);
+    jobs.queue('p', { operation: 'capture-photo' });
+    await service.connected(connection.context);
+    await vi.waitFor(() => expect(photo.runs).toHaveLength(1));
+
+    connection.transport.autoAck = false; // the broker is slow to answer
+    void photo.runs[0]?.progress({ step: 'capturing' }); // not awaited, as capture-photo does
+    photo.finish({ status: 'SUCCEEDED', details: {} });
+    await vi.waitFor(async () => {
+      const entry = JSON.parse(await readFile(join(stateDir, 'jobs', 'p.json'), 'utf8'));
+      expect(entry.state).toBe('decided');
+    });
+    // The outcome waits for the progress update's answer instead of racing it.
+    expect(connection.transport.pending.map((p) => JSON.parse(p.payload).status)).toEqual(['IN_PROGRESS']);
+    connection.transport.autoAck = true;
+    connection.transport.ackPending();
+
+    await vi.waitFor(() => expect(jobs.execution('p').status).toBe('SUCCEEDED'));
+    expect(jobs.updates.map((u) => [u.request.status, u.request.expectedVersion, u.answer])).toEqual([
+      ['IN_PROGRESS', 2, 'accepted'],
+      ['SUCCEEDED', 3, 'accepted'],
+    ]);
+  });
+
   it('stops the handler when the job is canceled while it runs, and reports nothing more', async () => {
     const photo = new ScriptedHandler('capture-photo');
     const service = newService(stateDir, [photo], time);

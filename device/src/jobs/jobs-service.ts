@@ -91,6 +91,8 @@ export class JobsService implements ConnectionService {
   private restarting = false;
   private stopped = false;
   private counts = { succeeded: 0, failed: 0, rejected: 0 };
+  /** Updates go out one after another, so each expects the version the previous one produced. */
+  private updates: Promise<unknown> = Promise.resolve();
   private last: JobsStatus['last'] = null;
 
   constructor(private readonly options: JobsServiceOptions) {
@@ -409,8 +411,22 @@ export class JobsService implements ConnectionService {
     await this.report(jobId, operation, { status: outcome.status, details });
   }
 
+  private inTurn<T>(send: () => Promise<T>): Promise<T> {
+    const turn = this.updates.then(send, send);
+    this.updates = turn.catch(() => undefined);
+    return turn;
+  }
+
   /** Sends a decided outcome; true once the service has it (or the job ended there anyway). */
-  private async report(
+  private report(
+    jobId: string,
+    operation: string,
+    outcome: { status: DecidedStatus; details: JobStatusDetails },
+  ): Promise<boolean> {
+    return this.inTurn(() => this.sendOutcome(jobId, operation, outcome));
+  }
+
+  private async sendOutcome(
     jobId: string,
     operation: string,
     outcome: { status: DecidedStatus; details: JobStatusDetails },
@@ -449,7 +465,11 @@ export class JobsService implements ConnectionService {
   }
 
   /** IN_PROGRESS with details; best effort, but a job ended meanwhile stops its handler. */
-  private async progress(
+  private progress(jobId: string, details: JobStatusDetails, controller: AbortController): Promise<void> {
+    return this.inTurn(() => this.sendProgress(jobId, details, controller));
+  }
+
+  private async sendProgress(
     jobId: string,
     details: JobStatusDetails,
     controller: AbortController,

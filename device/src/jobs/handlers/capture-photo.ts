@@ -52,7 +52,8 @@ export class CapturePhotoHandler implements JobHandler {
     await job.saveCheckpoint({ phase: 'pressing' });
     const result = await this.camera.takePhoto(async (eventId) => {
       await job.saveCheckpoint({ phase: 'pressing', eventId });
-      await job.progress({ step: 'capturing', eventId });
+      // Not awaited: a slow jobs service must not delay recording the photo once it is taken.
+      void job.progress({ step: 'capturing', eventId });
     });
     if (result.outcome === 'failed') {
       return {
