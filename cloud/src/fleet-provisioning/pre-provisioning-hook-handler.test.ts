@@ -61,7 +61,9 @@ describe('pre-provisioning hook handler', () => {
     expect(await handler(event)).toEqual({ allowProvisioning: false });
     // The UPDATE matched nothing, so the row is read to tell "not listed" from "used".
     const statements = rdsData.commandCalls(ExecuteStatementCommand).map((call) => call.args[0].input.sql);
-    expect(statements[1]).toMatch(/^select `certificate_id` from `provisioning_serials` where `serial` = :\w+$/);
+    expect(statements[1]).toMatch(
+      /^select `certificate_id` from `provisioning_serials` where `serial` = :\w+$/,
+    );
   });
 
   it('refuses, without throwing, while the cluster resumes from auto-pause', async () => {
