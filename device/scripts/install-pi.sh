@@ -19,8 +19,9 @@ set -euo pipefail
 readonly SERVICE=coffee-iot-agent
 readonly AGENT_USER=coffee-iot
 # i2c: Sense HAT sensors; gpio: the coffee button; video: LED matrix framebuffer and camera;
-# input: the Sense HAT joystick (/dev/input/eventN).
-readonly HARDWARE_GROUPS=(i2c gpio video input)
+# input: the Sense HAT joystick (/dev/input/eventN); systemd-journal: the upload-logs job reads
+# the agent's own journal.
+readonly HARDWARE_GROUPS=(i2c gpio video input systemd-journal)
 # Releases side by side (docs/agent-updates.md): releases/VERSION, with the symlinks current (what
 # the unit runs), previous (what a failed update rolls back to) and agent (-> current, the path
 # of earlier installs). Owned by the agent's user: the update-agent job installs releases here.

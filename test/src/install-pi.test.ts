@@ -181,9 +181,15 @@ describe('install-pi.sh', () => {
     expect(result.code).toBe(0);
     // printf %q escapes the commas: "i2c\,gpio\,video\,input".
     const groups = /usermod --append --groups (\S+) coffee-iot/.exec(result.stdout)?.[1];
-    expect(groups?.replaceAll('\\', '').split(',').sort()).toEqual(['gpio', 'i2c', 'input', 'video']);
+    expect(groups?.replaceAll('\\', '').split(',').sort()).toEqual([
+      'gpio',
+      'i2c',
+      'input',
+      'systemd-journal',
+      'video',
+    ]);
     const installer = await readFile(INSTALLER, 'utf8');
-    expect(installer).toContain('readonly HARDWARE_GROUPS=(i2c gpio video input)');
+    expect(installer).toContain('readonly HARDWARE_GROUPS=(i2c gpio video input systemd-journal)');
   });
 
   it('installs the demo photos next to the agent, where the mock camera looks', async () => {

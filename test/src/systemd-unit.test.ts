@@ -102,7 +102,13 @@ describe('coffee-iot-agent.service', () => {
     const d = directives(unit);
     expect(d.get('User')).toEqual(['coffee-iot']);
     expect(d.get('Group')).toEqual(['coffee-iot']);
-    expect(d.get('SupplementaryGroups')?.[0]?.split(' ').sort()).toEqual(['gpio', 'i2c', 'input', 'video']);
+    expect(d.get('SupplementaryGroups')?.[0]?.split(' ').sort()).toEqual([
+      'gpio',
+      'i2c',
+      'input',
+      'systemd-journal',
+      'video',
+    ]);
     expect(d.get('Restart')).toEqual(['always']);
     expect(d.get('RestartPreventExitStatus')).toEqual([`${EXIT_USAGE} ${EXIT_DRIVER_MISSING}`]);
     expect(d.get('KillSignal')).toEqual(['SIGTERM']);
