@@ -90,3 +90,14 @@ export function findChild(args: readonly string[]): number {
     throw new Error(`expected one child with ${args.join(' ')}, found ${matches.length}`);
   return matches[0] as number;
 }
+
+/**
+ * Proportional set size (kB) from /proc/PID/smaps_rollup (Linux ≥ 4.14): RSS with each shared page
+ * divided among the processes that map it, so two agents side by side are not both charged for the
+ * node binary's pages. The figure the reference edge runtimes publish.
+ */
+export function pssKb(pid: number): number {
+  const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  if (!match) throw new Error(`no Pss in /proc/${pid}/smaps_rollup (process gone?)`);
+  return Number(match[1]);
+}

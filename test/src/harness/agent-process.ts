@@ -26,6 +26,8 @@ export class AgentProcess {
   constructor(
     readonly configPath: string,
     private readonly extraArgs: readonly string[] = [],
+    /** The agent's launcher: this checkout's, or another build's (bench/agent-ab-footprint.ts). */
+    readonly bin: string = AGENT_BIN,
   ) {}
 
   /** Writes `config` as agent.json in `dir` and returns an AgentProcess for it. */
@@ -33,11 +35,12 @@ export class AgentProcess {
     dir: string,
     config: Record<string, unknown>,
     extraArgs: string[] = [],
+    bin: string = AGENT_BIN,
   ): Promise<AgentProcess> {
     await mkdir(dir, { recursive: true });
     const configPath = join(dir, 'agent.json');
     await writeFile(configPath, JSON.stringify(config, null, 2));
-    return new AgentProcess(configPath, extraArgs);
+    return new AgentProcess(configPath, extraArgs, bin);
   }
 
   get running(): boolean {
@@ -46,7 +49,7 @@ export class AgentProcess {
 
   start(): void {
     if (this.running) throw new Error('agent already running');
-    const child = spawn(process.execPath, [AGENT_BIN, '--config', this.configPath, ...this.extraArgs], {
+    const child = spawn(process.execPath, [this.bin, '--config', this.configPath, ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH ?? '' },
     });
