@@ -1,6 +1,18 @@
 import { CREATE_CERTIFICATE_FROM_CSR_TOPICS, registerThingTopics } from './aws-iot/provisioning.js';
 import type { DeviceTopicGrants } from './device-topics.js';
 
+/** The thing a provisioned serial becomes (`coffee-pi-{SerialNumber}`); the template builds the same name. */
+export const PROVISIONED_THING_PREFIX = 'coffee-pi-';
+
+/**
+ * Whether a claim certificate may connect with this client id. Never as a provisioned thing: IoT
+ * Core drops the older of two connections with one client id, so anyone holding the SD-card image's
+ * claim certificate could otherwise knock a provisioned Pi offline by connecting under its name.
+ */
+export function claimMayConnectAs(clientId: string): boolean {
+  return !clientId.startsWith(PROVISIONED_THING_PREFIX);
+}
+
 /** The provisioning template a claim certificate registers things with, unless configured. */
 export const DEFAULT_PROVISIONING_TEMPLATE = 'coffee-iot-fleet';
 

@@ -1,4 +1,8 @@
-import type { PreProvisioningHookEvent, PreProvisioningHookResponse } from '@coffee-iot/shared';
+import {
+  PROVISIONED_THING_PREFIX,
+  type PreProvisioningHookEvent,
+  type PreProvisioningHookResponse,
+} from '@coffee-iot/shared';
 
 /**
  * A serial number as the agent sends it (device/src/provisioning/serial-number.ts): a Pi's own
@@ -11,8 +15,7 @@ export const SERIAL_NUMBER_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** The template parameter carrying the serial number (the device sends it in RegisterThing). */
 export const SERIAL_NUMBER_PARAMETER = 'SerialNumber';
 
-/** The thing a provisioned serial becomes; the template builds the same name. */
-export const PROVISIONED_THING_PREFIX = 'coffee-pi-';
+export { PROVISIONED_THING_PREFIX } from '@coffee-iot/shared';
 
 export function provisionedThingName(serial: string): string {
   return `${PROVISIONED_THING_PREFIX}${serial}`;

@@ -1,4 +1,4 @@
-import { claimTopicGrants, policyPatternMatches } from '@coffee-iot/shared';
+import { claimTopicGrants, PROVISIONED_THING_PREFIX, policyPatternMatches } from '@coffee-iot/shared';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -60,16 +60,21 @@ describe('FleetProvisioning', () => {
   const [templateId, provisioning] = ofType('AWS::IoT::ProvisioningTemplate')[0] ?? [];
   const [claimId, claimPolicy] = ofType('AWS::IoT::Policy')[0] ?? [];
   const claimStatements = (claimPolicy?.Properties.PolicyDocument.Statement ?? []) as Statement[];
-  const claimStatement = (action: string) => {
-    const found = claimStatements.filter((s) => asList(s.Action).includes(action));
+  const claimStatement = (action: string, effect = 'Allow') => {
+    const found = claimStatements.filter((s) => asList(s.Action).includes(action) && s.Effect === effect);
     expect(found).toHaveLength(1);
     return found[0] as Statement;
   };
   const hookId = Object.keys(template.findResources('AWS::Lambda::Function'))[0] as string;
 
   describe('claim certificate policy', () => {
-    it('allows connecting with any client id: a Pi on first boot has no thing yet', () => {
+    it('allows connecting with any client id but a provisioned thing’s: a Pi on first boot has no thing yet', () => {
       expect(asList(claimStatement('iot:Connect').Resource).map(text)).toEqual([`${ARN}client/*`]);
+      // IoT Core drops the older connection of a client id: the image's claim certificate must not
+      // be able to knock coffee-pi-… off by connecting under its name.
+      expect(asList(claimStatement('iot:Connect', 'Deny').Resource).map(text)).toEqual([
+        `${ARN}client/${PROVISIONED_THING_PREFIX}*`,
+      ]);
     });
 
     it('allows only CreateCertificateFromCsr and this template’s RegisterThing, built from shared claimTopicGrants', () => {
@@ -107,15 +112,18 @@ describe('FleetProvisioning', () => {
       expect(claimMay(action, topic)).toBe(false);
     });
 
-    it('has four statements, all Allow, no wildcard action', () => {
-      expect(claimStatements).toHaveLength(4);
+    it('has four Allow statements and the one Deny, no wildcard action', () => {
+      expect(claimStatements).toHaveLength(5);
       expect(claimStatements.flatMap((s) => asList(s.Action)).sort()).toEqual([
+        'iot:Connect',
         'iot:Connect',
         'iot:Publish',
         'iot:Receive',
         'iot:Subscribe',
       ]);
-      expect(claimStatements.every((s) => s.Effect === 'Allow')).toBe(true);
+      expect(claimStatements.filter((s) => s.Effect === 'Deny').flatMap((s) => asList(s.Action))).toEqual([
+        'iot:Connect',
+      ]);
       expect(stack.resolve(fleet.claimPolicyName)).toEqual({ Ref: claimId });
     });
   });

@@ -1,6 +1,6 @@
 import { claimTopicGrants } from '@coffee-iot/shared';
 import { Duration, Stack } from 'aws-cdk-lib';
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnPolicy, CfnProvisioningTemplate } from 'aws-cdk-lib/aws-iot';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
@@ -66,6 +66,14 @@ export class FleetProvisioning extends Construct {
             sid: 'ConnectToProvision',
             actions: ['iot:Connect'],
             resources: [iotArn('client', '*')],
+          }),
+          new PolicyStatement({
+            // Never as a provisioned thing: IoT Core would drop that Pi's own connection
+            // (claimMayConnectAs in shared; the local broker refuses the same).
+            sid: 'NeverAsAProvisionedThing',
+            effect: Effect.DENY,
+            actions: ['iot:Connect'],
+            resources: [iotArn('client', `${PROVISIONED_THING_PREFIX}*`)],
           }),
           new PolicyStatement({
             sid: 'ProvisioningRequests',

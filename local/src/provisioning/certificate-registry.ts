@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@coffee-iot/device';
-import { type DeviceTopicGrants, THING_NAME_PATTERN } from '@coffee-iot/shared';
+import { claimMayConnectAs, type DeviceTopicGrants, THING_NAME_PATTERN } from '@coffee-iot/shared';
 import type { CertificateGate, ConnectingCertificate, ConnectionAdmission } from '../broker/thing-policy.js';
 import { readFileIfExists, writeFileAtomically } from './atomic-file.js';
 import { certificateIdOfPem } from './certificate-id.js';
@@ -42,6 +42,8 @@ export interface CertificateRefusals {
   notActive: number;
   notAttached: number;
   otherThing: number;
+  /** A claim certificate connecting under a provisioned thing's name (it would knock that Pi off). */
+  claimAsThing: number;
 }
 
 /**
@@ -95,6 +97,7 @@ export class CertificateRegistry implements CertificateGate {
     notActive: 0,
     notAttached: 0,
     otherThing: 0,
+    claimAsThing: 0,
   };
 
   private constructor(private readonly options: CertificateRegistryOptions) {
@@ -245,7 +248,15 @@ export class CertificateRegistry implements CertificateGate {
     if (record.status !== 'ACTIVE') {
       return this.refuse('notActive', `certificate ${short(certificateId)} is ${record.status}`);
     }
-    if (record.origin === 'claim') return { admitted: 'claim', grants: this.options.claimGrants };
+    if (record.origin === 'claim') {
+      if (!claimMayConnectAs(clientId)) {
+        return this.refuse(
+          'claimAsThing',
+          `the claim certificate may not connect as a provisioned thing (${clientId})`,
+        );
+      }
+      return { admitted: 'claim', grants: this.options.claimGrants };
+    }
     if (record.thingName === null) {
       return this.refuse('notAttached', `certificate ${short(certificateId)} is attached to no thing`);
     }

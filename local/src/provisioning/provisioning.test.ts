@@ -165,7 +165,11 @@ describe('fleet provisioning and certificate rotation on the embedded broker', (
 
       const device = await open(identity, thingName);
       await settle(device, thingName);
-      // The claim certificate never passes as the device, even with its client id.
+      // The claim certificate never passes as the device: not with the device's client id (that would
+      // also drop the device's own connection), and under another client id it gets none of its topics.
+      await refusedConnect(stack.claim, thingName);
+      expect(stack.registry.refusals.claimAsThing).toBe(1);
+      await settle(device, thingName);
       const impostor = await open(stack.claim, 'claim-impostor');
       await expect(impostor.subscribeAsync(`${DEFAULT_TOPIC_PREFIX}/${thingName}/#`)).rejects.toThrow();
     });
