@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { TERMINAL_JOB_STATUSES } from '@coffee-iot/shared';
 import type { FleetControl, JobView } from '../../fleet-control/fleet-control-port.js';
 import { openFleetControl } from '../../fleet-control/fleet-target.js';
@@ -8,6 +9,7 @@ import {
   newJobId,
 } from '../../fleet-control/job-documents.js';
 import { parseSettings, SettingError } from '../../fleet-control/setting-values.js';
+import { type UpdateJobRequest, updateJobParameters } from '../../fleet-control/update-job-document.js';
 import { UsageError } from '../cli-errors.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
 import { type LakeCommand, nonEmpty, parseCommandLine, runLakeCommand } from '../lake-command.js';
@@ -15,6 +17,7 @@ import { formatTable } from '../text-table.js';
 import { FLEET_TARGET_OPTIONS, FLEET_TARGET_USAGE, fleetTarget, thingNames } from './fleet-flags.js';
 
 export const JOBS_USAGE = `Usage: coffee-iot jobs run OPERATION --things A[,B…] [--param KEY=VALUE]... [--timeout-minutes N] [--wait]
+       coffee-iot jobs run update-agent --things A[,B…] --bundle FILE --key KEY.pem [--url URL] [--version V]
        coffee-iot jobs status JOB_ID [--wait]
 
 Runs an operation on devices as an IoT job and follows it. Devices run only these operations
@@ -25,6 +28,13 @@ Runs an operation on devices as an IoT job and follows it. Devices run only thes
                        e.g. upload-logs --param lines=500, set-config --param config.batchSeconds=10
   --timeout-minutes N  an execution still IN_PROGRESS after N minutes becomes TIMED_OUT
   --wait               poll every 2 s until every execution has finished; exit 1 unless all SUCCEEDED
+
+update-agent (docs/agent-updates.md):
+  --bundle FILE        the release tarball (npm run release); its SHA-256 and signature go in the job
+  --key KEY.pem        the ECDSA P-256 signing key (coffee-iot sign-bundle --generate-key)
+  --url URL            where devices fetch FILE: required with --aws (a presigned HTTPS URL, e.g.
+                       aws s3 presign); default for the local stack: the file itself
+  --version V          default: from the file name coffee-iot-agent-V-linux-ARCH.tar.gz
 ${FLEET_TARGET_USAGE}
 
 Exit status: 0 done (with --wait: every execution SUCCEEDED); 1 failed; 2 bad usage.
@@ -36,7 +46,13 @@ const OPTIONS = {
   param: { type: 'string', multiple: true },
   'timeout-minutes': { type: 'string' },
   wait: { type: 'boolean' },
+  bundle: { type: 'string' },
+  key: { type: 'string' },
+  url: { type: 'string' },
+  version: { type: 'string' },
 } as const;
+
+const UPDATE_FLAGS = ['bundle', 'key', 'url', 'version'] as const;
 
 /** How often --wait asks; each ask is a few API calls per execution. */
 export const WAIT_POLL_MS = 2000;
@@ -46,6 +62,7 @@ type JobsCommand =
       verb: 'run';
       operation: string;
       document: Record<string, unknown>;
+      update: UpdateJobRequest | undefined;
       things: string[];
       timeoutMinutes: number | undefined;
       wait: boolean;
@@ -57,7 +74,7 @@ type JobsCommand =
 const spec: LakeCommand<JobsCommand> = {
   name: 'jobs',
   usage: JOBS_USAGE,
-  plainErrors: ['FleetControlError'],
+  plainErrors: ['FleetControlError', 'UpdateJobError', 'SigningKeyError'],
   parse(argv, io) {
     const { values, positionals } = parseCommandLine(argv, OPTIONS, { allowPositionals: true });
     if (values.help === true) return 'help';
@@ -67,7 +84,7 @@ const spec: LakeCommand<JobsCommand> = {
     const common = { wait: values.wait === true, json: values.json === true, target };
     if (verb === 'status') {
       if (subject === undefined) throw new UsageError('jobs status needs a JOB_ID');
-      for (const flag of ['things', 'param', 'timeout-minutes'] as const) {
+      for (const flag of ['things', 'param', 'timeout-minutes', ...UPDATE_FLAGS] as const) {
         if (values[flag] !== undefined) throw new UsageError(`--${flag} is for jobs run`);
       }
       return { verb, jobId: subject, ...common };
@@ -87,6 +104,7 @@ const spec: LakeCommand<JobsCommand> = {
       verb,
       operation: subject,
       document,
+      update: updateRequest(subject, values, target.kind === 'aws', io),
       things: thingNames(values.things, '--things'),
       timeoutMinutes: minutes(values['timeout-minutes']),
       ...common,
@@ -98,9 +116,13 @@ const spec: LakeCommand<JobsCommand> = {
     let jobId: string;
     if (command.verb === 'run') {
       jobId = newJobId(command.operation, (io.now ?? (() => new Date()))());
+      const document =
+        command.update === undefined
+          ? command.document
+          : { ...command.document, ...(await updateJobParameters(command.update)) };
       await fleet.createJob({
         jobId,
-        document: command.document,
+        document,
         targets: command.things,
         ...(command.timeoutMinutes === undefined ? {} : { inProgressTimeoutMinutes: command.timeoutMinutes }),
       });
@@ -140,6 +162,39 @@ export function formatJob(job: JobView): string {
       .join(' '),
   ]);
   return `job ${job.jobId} (${String(job.document.operation ?? '?')}): ${job.status}\n${formatTable(['THING', 'STATUS', 'DETAILS'], rows)}`;
+}
+
+/** The update-agent flags, checked: only with update-agent, --bundle and --key together, --url with --aws. */
+function updateRequest(
+  operation: string,
+  values: { bundle?: string; key?: string; url?: string; version?: string },
+  aws: boolean,
+  io: CliIo,
+): UpdateJobRequest | undefined {
+  const given = UPDATE_FLAGS.filter((flag) => values[flag] !== undefined);
+  if (operation !== 'update-agent') {
+    if (given.length > 0) throw new UsageError(`--${given[0]} is for jobs run update-agent`);
+    return undefined;
+  }
+  if (given.length === 0) return undefined; // the document comes whole from --param
+  const bundle = nonEmpty('--bundle', values.bundle);
+  const key = nonEmpty('--key', values.key);
+  if (bundle === undefined || key === undefined)
+    throw new UsageError('update-agent needs --bundle FILE and --key KEY.pem together');
+  const url = nonEmpty('--url', values.url);
+  if (aws && url === undefined) {
+    throw new UsageError(
+      'with --aws, give --url: where the devices fetch the bundle (a presigned HTTPS URL)',
+    );
+  }
+  const at = (path: string) => resolve(io.cwd ?? process.cwd(), path);
+  return {
+    bundlePath: at(bundle),
+    keyPath: at(key),
+    url,
+    version: nonEmpty('--version', values.version),
+    healthTimeoutSeconds: undefined,
+  };
 }
 
 function minutes(text: string | undefined): number | undefined {
