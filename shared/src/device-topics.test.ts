@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isCertificateReportTopic } from './certificate-report.js';
 import { deviceMay, deviceTopicGrants, policyPatternMatches } from './device-topics.js';
 import { TopicError } from './errors.js';
 
@@ -89,5 +90,17 @@ describe('deviceMay', () => {
     expect(deviceMay(grants, 'publish', 'dt/coffee-iot/coffee-pi-2/coffee')).toBe(false);
     expect(deviceMay(grants, 'receive', 'dt/coffee-iot/coffee-pi-1/health')).toBe(true);
     expect(deviceMay(grants, 'receive', 'dt/coffee-iot/coffee-pi-2/health')).toBe(false);
+  });
+});
+
+describe('isCertificateReportTopic', () => {
+  it.each([
+    ['dt/coffee-iot/coffee-pi-1/certificate', true],
+    ['dt/coffee-iot/coffee-pi-1/telemetry', false],
+    ['dt/coffee-iot/coffee-pi-1/certificate/accepted', false],
+    ['dt/other/coffee-pi-1/certificate', false],
+    ['dt/coffee-iot/certificate', false],
+  ])('%s → %s', (topic, expected) => {
+    expect(isCertificateReportTopic(topic, 'dt/coffee-iot')).toBe(expected);
   });
 });

@@ -1,4 +1,5 @@
 export * from './aws-iot/index.js';
+export * from './certificate-report.js';
 export * from './claim-topics.js';
 export * from './coffee-record.js';
 export * from './device-topics.js';

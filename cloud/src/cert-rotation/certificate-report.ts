@@ -12,7 +12,7 @@ import { THING_NAME_PATTERN } from '@coffee-iot/shared';
  * `principal` are IoT Core's: the topic the policy let the connection publish on, and the
  * certificate that connection authenticated with; an optional `deviceId` must match the topic.
  */
-export const CERTIFICATE_REPORT_KIND = 'certificate';
+export { CERTIFICATE_REPORT_KIND } from '@coffee-iot/shared';
 export const CERTIFICATE_PHASES = ['issued', 'connected'] as const;
 export type CertificatePhase = (typeof CERTIFICATE_PHASES)[number];
 

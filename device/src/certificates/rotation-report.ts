@@ -18,9 +18,5 @@ export type CertificateReport =
       readonly previousCertificateId?: string;
     };
 
-/** The last level of the report topic. */
-export const CERTIFICATE_REPORT_KIND = 'certificate';
-
-export function certificateReportTopic(topicPrefix: string, thingName: string): string {
-  return `${topicPrefix}/${thingName}/${CERTIFICATE_REPORT_KIND}`;
-}
+// The topic is a wire contract, shared with the local stack and the cloud's rule.
+export { CERTIFICATE_REPORT_KIND, certificateReportTopic } from '@coffee-iot/shared';

@@ -155,6 +155,17 @@ describe('EmbeddedBroker with the thing policy, tapped', () => {
     expect(taps.events).toEqual(['connected coffee-pi-1']);
   });
 
+  it('leaves rotation reports to the rotation handler: no unknown-topic warning', async () => {
+    const device = await connectAs('coffee-pi-1');
+
+    await device.publishAsync(topic('coffee-pi-1', 'certificate'), '{"phase":"issued"}', { qos: 1 });
+    // Published after it on the same connection: once this one is tapped, the report was seen.
+    await device.publishAsync(topic('coffee-pi-1', 'telemetry'), '{}', { qos: 1 });
+    await vi.waitFor(() => expect(taps.events).toContain('telemetry coffee-pi-1'));
+
+    expect(logs.lines.filter((line) => line.level >= LEVEL.warn)).toEqual([]);
+  });
+
   it("refuses a client whose client id is not its certificate's thing name (CONNACK not authorized)", async () => {
     const error = await connectAs('coffee-pi-1', 'coffee-pi-2').catch((caught: unknown) => caught);
 

@@ -1,5 +1,5 @@
 import type { Logger } from '@coffee-iot/device';
-import { type HealthMessage, parseTopic, TopicError, type TopicKind } from '@coffee-iot/shared';
+import { type HealthMessage, isCertificateReportTopic, parseTopic, TopicError, type TopicKind } from '@coffee-iot/shared';
 import type { Aedes, AedesPublishPacket, Client } from 'aedes';
 import { DeviceMessageRule } from '../rules/device-message-rule.js';
 import type { MessageArrival } from '../rules/message-arrival.js';
@@ -31,6 +31,8 @@ export function tapBroker(
   aedes.on('clientDisconnect', (client: Client) => handlers.disconnected(client.id));
   aedes.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
     if (client === null || !packet.topic.startsWith(`${topicPrefix}/`)) return;
+    // Rotation reports are control messages, handled by local/src/provisioning (not data rules).
+    if (isCertificateReportTopic(packet.topic, topicPrefix)) return;
     let kind: TopicKind;
     let thingName: string;
     try {

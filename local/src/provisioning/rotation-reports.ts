@@ -3,8 +3,7 @@ import { CERTIFICATE_ID_PATTERN, peerCertificateId } from './certificate-id.js';
 import { type CertificateRegistry, short } from './certificate-registry.js';
 import { requestObject } from './provisioning-answers.js';
 
-/** The last topic level of a device's rotation reports: `{prefix}/{thing}/certificate`. */
-export const CERTIFICATE_REPORT_KIND = 'certificate';
+export { CERTIFICATE_REPORT_KIND } from '@coffee-iot/shared';
 
 export type RotationOutcome =
   | { readonly outcome: 'attached'; readonly certificateId: string }
