@@ -54,6 +54,11 @@ export interface RunAgentOptions {
    * simulated fleet presses from its dashboard. The control port, when configured, still works.
    */
   triggers?: PressTrigger[];
+  /**
+   * A file this agent's log is also written to: where the upload-logs job reads when the agent is
+   * not under systemd (the local stack's simulated devices). Under systemd the journal is read.
+   */
+  logFile?: string;
   /** LoadedConfig.pinned and .remote: keys pinned on the device, remote settings already in effect. */
   pinned?: ReadonlyMap<string, string>;
   remoteOverrides?: Readonly<Record<string, unknown>>;
@@ -241,6 +246,7 @@ export async function runAgent(configured: AgentConfig, options: RunAgentOptions
   const openedJobs = openJobs({
     config,
     bootId,
+    ...(options.logFile === undefined ? {} : { logFile: options.logFile }),
     station: () => station,
     s3,
     applier: remoteConfig.applier,

@@ -3,7 +3,6 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
-  createLogger,
   EXIT_RESTART_REQUESTED,
   type LogLevel,
   loadConfig,
@@ -11,6 +10,7 @@ import {
   runAgent,
   systemClock,
 } from '@coffee-iot/device';
+import { openDeviceLog } from './device-log-file.js';
 import type { FleetSpec, FromFleet, ToFleet } from './fleet-messages.js';
 import { RemotePressTrigger } from './remote-trigger.js';
 
@@ -26,7 +26,6 @@ const send = (message: FromFleet) => {
 
 async function main(specPath: string): Promise<void> {
   const spec = JSON.parse(await readFile(specPath, 'utf8')) as FleetSpec;
-  const logger = createLogger(spec.logLevel as LogLevel);
   const shutdownListeners = new Set<(signal: NodeJS.Signals) => void>();
   let stopSignal: NodeJS.Signals | undefined;
   const hooks: ProcessHooks = {
@@ -80,17 +79,24 @@ async function main(specPath: string): Promise<void> {
     for (let restart = false; ; restart = true) {
       // Read again on a restart, as a Pi's agent would (an update or a rotation may have changed it).
       const { config, warnings } = restart ? await loadConfig({ configPath, env: {} }) : loaded;
-      const agentLogger = logger.child({ thing: config.thingName });
+      // Its own log file too, which its upload-logs job reads (a Pi reads its journal instead).
+      const deviceLog = openDeviceLog(config.stateDir, spec.logLevel as LogLevel);
+      const agentLogger = deviceLog.logger.child({ thing: config.thingName });
       const trigger = new RemotePressTrigger(systemClock, agentLogger);
       triggers.set(config.thingName, trigger);
-      const code = await runAgent(config, {
-        logger: agentLogger,
-        warnings,
-        processHooks: hooks,
-        triggers: [trigger],
-      });
-      if (code !== EXIT_RESTART_REQUESTED || stopSignal !== undefined) return code;
-      agentLogger.info('a job asked for a restart: starting the agent again');
+      try {
+        const code = await runAgent(config, {
+          logger: agentLogger,
+          warnings,
+          processHooks: hooks,
+          triggers: [trigger],
+          logFile: deviceLog.path,
+        });
+        if (code !== EXIT_RESTART_REQUESTED || stopSignal !== undefined) return code;
+        agentLogger.info('a job asked for a restart: starting the agent again');
+      } finally {
+        await deviceLog.close();
+      }
     }
   };
   const runs: Promise<number>[] = [];

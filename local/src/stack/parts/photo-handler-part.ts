@@ -12,6 +12,7 @@ import type { Logger } from '@coffee-iot/device';
 import type { LiveDashboardSource } from '../../live/live-dashboard-source.js';
 import { checkAwsAccess } from '../../photos/aws-preflight.js';
 import { photosAsEvents } from '../../photos/missed-photos.js';
+import { photoRecordsOnly } from '../../photos/notification-filter.js';
 import { PhotoInvoker } from '../../photos/photo-invoker.js';
 import { LOCAL_PHOTO_BUCKET } from '../../s3/local-s3.js';
 import type { RunningPart } from '../stack-parts.js';
@@ -67,7 +68,10 @@ export async function startPhotoHandlerPart(options: PhotoHandlerPartOptions): P
     void invoker
       .invoke(event)
       .catch((error: unknown) => log.error({ err: error, event }, 'photo event lost'));
-  bucket.s3.onObjectEvent(invoke);
+  bucket.s3.onObjectEvent((event) => {
+    const photos = photoRecordsOnly(event);
+    if (photos !== null) invoke(photos);
+  });
   // Photos stored while the stack was down (or whose event a crash lost) are handled now.
   for (const event of await photosAsEvents(bucket.client, LOCAL_PHOTO_BUCKET)) invoke(event);
   return {
