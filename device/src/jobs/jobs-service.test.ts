@@ -50,6 +50,22 @@ describe('JobsService', () => {
     await vi.waitFor(async () => expect(await journalFiles()).toEqual([]));
   });
 
+  it('does not warn when its start-next is cut off by the connection ending: the next connection asks again', async () => {
+    const { logger, lines } = captureLogs('debug');
+    const service = newService(stateDir, [new ScriptedHandler('capture-photo')], time, { logger });
+    const connection = new FakeJobsConnection(jobs);
+    connection.transport.autoAck = false; // start-next stays unacknowledged…
+    await service.connected(connection.context);
+    await vi.waitFor(() => expect(connection.transport.pending.length).toBeGreaterThan(0));
+    service.disconnected();
+    connection.drop(); // …until the connection ends under it
+
+    await vi.waitFor(() =>
+      expect(lines.some((l) => String(l.msg).includes('could not get the next job'))).toBe(true),
+    );
+    expect(lines.filter((l) => Number(l.level) >= 40)).toEqual([]);
+  });
+
   it('rejects a document its handler finds invalid, with the handler reason', async () => {
     const photo = new ScriptedHandler('capture-photo');
     photo.problem = 'countdownSeconds must be 0-10';

@@ -176,7 +176,10 @@ export class JobsService implements ConnectionService {
       await this.forgetStale(answer.execution?.jobId);
       if (answer.execution && !this.stopped) await this.take(answer.execution);
     } catch (error) {
-      this.options.logger.warn(
+      // Cut off by shutdown or by the end of its connection, the request is simply asked again on
+      // the next connection: worth a warning only when the connection is still up.
+      const lost = this.stopped || this.client !== client;
+      this.options.logger[lost ? 'debug' : 'warn'](
         { err: error },
         'jobs: could not get the next job; retried on the next notify or connection',
       );
