@@ -29,6 +29,24 @@ describe('PublishRateLimiter', () => {
     expect((stamps.at(-1) ?? 0) - (stamps[0] ?? 0)).toBe(4000);
   });
 
+  it('serves every waiter, not only the last: the telemetry publisher and a jobs request waiting at once both proceed', async () => {
+    const limiter = new PublishRateLimiter(1, 1000, systemClock, systemTimers);
+    const held = await limiter.acquire();
+    const granted: string[] = [];
+    const waiter = (name: string) =>
+      limiter.acquire().then((slot) => {
+        granted.push(name);
+        slot.settle();
+      });
+    const telemetry = waiter('telemetry');
+    const jobs = waiter('jobs');
+
+    held.settle();
+    await vi.advanceTimersByTimeAsync(5000);
+    await Promise.all([telemetry, jobs]);
+    expect(granted.sort()).toEqual(['jobs', 'telemetry']);
+  });
+
   it('counts a publish until a window after its PUBACK, so late confirmations delay the next', async () => {
     const limiter = new PublishRateLimiter(2, 1000, systemClock, systemTimers);
     const first = await limiter.acquire();

@@ -1,5 +1,4 @@
 import type { Clock, TimerHandle, Timers } from '../ports/clock.js';
-import { Wakeup } from './wakeup.js';
 
 /** One granted publish; call `settle()` when its PUBACK arrives or the publish fails. */
 export interface PublishSlot {
@@ -24,7 +23,13 @@ interface SlotState {
  */
 export class PublishRateLimiter {
   private readonly slots: SlotState[] = [];
-  private readonly settled = new Wakeup();
+  /**
+   * Everyone waiting for a slot: the telemetry and coffee publishers, health, and the connection's
+   * services (shadow, jobs) may all wait at once, and a change wakes them all to look again. (A
+   * single-waiter signal here lost all but the last: a jobs request arriving during a catch-up left
+   * the telemetry publisher asleep for good.)
+   */
+  private readonly waiters = new Set<() => void>();
 
   constructor(
     private readonly limit: number,
@@ -56,7 +61,7 @@ export class PublishRateLimiter {
       settle: () => {
         if (state.settledAtMs !== null) return;
         state.settledAtMs = this.clock.now();
-        this.settled.wake();
+        this.wakeAll();
       },
     };
   }
@@ -69,24 +74,33 @@ export class PublishRateLimiter {
     }
   }
 
-  /** Sleeps until a slot settles or the earliest settled slot leaves the window. */
+  private wakeAll(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  /** Sleeps until a slot settles, the earliest settled slot leaves the window, or `signal` aborts. */
   private async waitForChange(signal?: AbortSignal): Promise<void> {
     let earliest = Number.POSITIVE_INFINITY;
     for (const slot of this.slots) {
       if (slot.settledAtMs !== null) earliest = Math.min(earliest, slot.settledAtMs);
     }
     let timer: TimerHandle | undefined;
-    const onAbort = () => this.settled.wake();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    let wake: () => void = () => {};
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    this.waiters.add(wake);
+    signal?.addEventListener('abort', wake, { once: true });
     if (Number.isFinite(earliest)) {
       const waitMs = Math.max(0, earliest + this.windowMs - this.clock.now());
-      timer = this.timers.setTimeout(() => this.settled.wake(), waitMs);
+      timer = this.timers.setTimeout(wake, waitMs);
     }
     try {
-      await this.settled.wait();
+      await woken;
     } finally {
+      this.waiters.delete(wake);
       if (timer) this.timers.clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', wake);
     }
   }
 }
