@@ -1,5 +1,11 @@
 import type { Logger } from '@coffee-iot/device';
-import { type HealthMessage, isCertificateReportTopic, parseTopic, TopicError, type TopicKind } from '@coffee-iot/shared';
+import {
+  type HealthMessage,
+  isCertificateReportTopic,
+  parseTopic,
+  TopicError,
+  type TopicKind,
+} from '@coffee-iot/shared';
 import type { Aedes, AedesPublishPacket, Client } from 'aedes';
 import { DeviceMessageRule } from '../rules/device-message-rule.js';
 import type { MessageArrival } from '../rules/message-arrival.js';
