@@ -7,6 +7,7 @@ import type { AgentSnapshot } from './health/agent-snapshot.js';
 import { RecordingLeds } from './leds/recording-leds.js';
 import { systemClock, systemTimers } from './ports/clock.js';
 import { silentLogger } from './ports/logger.js';
+import type { ConnectionContext, ConnectionService } from './remote/connection-service.js';
 import { TEST_AGENT_SETTINGS } from './testing/agent-settings.js';
 import { FakeTransport } from './testing/fake-transport.js';
 import { MemorySpool } from './testing/memory-spool.js';
@@ -56,9 +57,10 @@ describe('Agent', () => {
     vi.useRealTimers();
   });
 
-  function createAgent(coffee?: AgentDependencies['coffee']): Agent {
+  function createAgent(coffee?: AgentDependencies['coffee'], services?: ConnectionService[]): Agent {
     return new Agent({
       ...(coffee ? { coffee } : {}),
+      ...(services ? { services } : {}),
       settings,
       spool,
       transport,
@@ -93,6 +95,28 @@ describe('Agent', () => {
       transport: 'mqtt.js',
     });
     await agent.stop();
+  });
+
+  it('ends the connection for its services when it stops, so a request still waiting for an answer lets go', async () => {
+    // A request's answer timer left running kept a stopped agent's process alive for 30 s, past
+    // systemd's 10 s stop timeout (the ARM smoke test measured it).
+    const contexts: ConnectionContext[] = [];
+    const service: ConnectionService = {
+      name: 'waiting',
+      connected: async (context) => {
+        contexts.push(context);
+      },
+      disconnected: () => {},
+      stop: async () => {},
+    };
+    const agent = createAgent(undefined, [service]);
+    agent.start();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(contexts).toHaveLength(1);
+    expect(contexts[0]?.signal.aborted).toBe(false);
+
+    await agent.stop();
+    expect(contexts[0]?.signal.aborted).toBe(true);
   });
 
   it('keeps sampling while the broker is unreachable and reports the backlog in its status', async () => {

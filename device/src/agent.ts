@@ -364,6 +364,9 @@ export class Agent {
       this.eventPublisher?.stop(this.deps.settings.drainMs),
     ]);
     await this.supervisor.stop();
+    // The supervisor's stop is no "loss", so say it here: services' requests still waiting for an
+    // answer give up now instead of holding the process open on their timers.
+    this.connectionSignal.abort(new Error('agent stopped'));
     const final = this.snapshot();
     if (this.deps.writeStatus) {
       try {
