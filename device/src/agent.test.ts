@@ -9,6 +9,7 @@ import { systemClock, systemTimers } from './ports/clock.js';
 import { silentLogger } from './ports/logger.js';
 import type { ConnectionContext, ConnectionService } from './remote/connection-service.js';
 import { TEST_AGENT_SETTINGS } from './testing/agent-settings.js';
+import { captureLogs } from './testing/capture-logs.js';
 import { FakeTransport } from './testing/fake-transport.js';
 import { MemorySpool } from './testing/memory-spool.js';
 import { sampleReading } from './testing/readings.js';
@@ -57,7 +58,11 @@ describe('Agent', () => {
     vi.useRealTimers();
   });
 
-  function createAgent(coffee?: AgentDependencies['coffee'], services?: ConnectionService[]): Agent {
+  function createAgent(
+    coffee?: AgentDependencies['coffee'],
+    services?: ConnectionService[],
+    logger = silentLogger(),
+  ): Agent {
     return new Agent({
       ...(coffee ? { coffee } : {}),
       ...(services ? { services } : {}),
@@ -72,7 +77,7 @@ describe('Agent', () => {
       agentVersion: '0.1.0',
       clock: systemClock,
       timers: systemTimers,
-      logger: silentLogger(),
+      logger,
     });
   }
 
@@ -117,6 +122,36 @@ describe('Agent', () => {
 
     await agent.stop();
     expect(contexts[0]?.signal.aborted).toBe(true);
+  });
+
+  it('logs a service that cannot start as an error, but not one cut off by the agent stopping', async () => {
+    const { logger, lines } = captureLogs('debug');
+    let failNow: (error: Error) => void = () => {};
+    const failing: ConnectionService = {
+      name: 'failing',
+      connected: () => Promise.reject(new Error('SUBACK 0x80')),
+      disconnected: () => {},
+      stop: async () => {},
+    };
+    const cutOff: ConnectionService = {
+      name: 'cut-off',
+      connected: () =>
+        new Promise<void>((_, reject) => {
+          failNow = reject;
+        }),
+      disconnected: () => {},
+      stop: async () => {},
+    };
+    const agent = createAgent(undefined, [failing, cutOff], logger);
+    agent.start();
+    await vi.advanceTimersByTimeAsync(2000);
+    const stopping = agent.stop();
+    failNow(new Error('Connection closed'));
+    await stopping;
+
+    const about = (name: string) => lines.filter((line) => line.service === name);
+    expect(about('failing').map((line) => line.level)).toEqual([50]);
+    expect(about('cut-off').map((line) => line.level)).toEqual([20]);
   });
 
   it('keeps sampling while the broker is unreachable and reports the backlog in its status', async () => {

@@ -320,8 +320,10 @@ export class Agent {
     };
     for (const service of services) {
       service.connected(connection).catch((error: unknown) => {
-        // The service retries on the next connection; telemetry is not affected.
-        this.deps.logger.error(
+        // The service retries on the next connection; telemetry is not affected. Cut off by the
+        // agent stopping or by the connection ending, it is no fault of the service's.
+        const cutOff = this.shutdownSignal.signal.aborted || signal.aborted;
+        this.deps.logger[cutOff ? 'debug' : 'error'](
           { err: error, service: service.name },
           `${service.name} could not start on this connection`,
         );
