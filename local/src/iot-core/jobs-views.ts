@@ -1,20 +1,11 @@
-import type { JobDocument, JobExecutionStatus, JobStatusDetails } from '@coffee-iot/shared';
+import type { JobDocument, JobExecutionStatus } from '@coffee-iot/shared';
 import { isTerminal, type StoredExecution, type StoredJob } from './jobs-state.js';
 
 /** A job's overall state: CANCELED once canceled, COMPLETED when every execution has ended. */
 export type JobStatus = 'IN_PROGRESS' | 'COMPLETED' | 'CANCELED';
 
-/** One thing's execution as the HTTP API shows it; times in epoch seconds. */
-export interface ExecutionView {
-  thingName: string;
-  status: JobExecutionStatus;
-  statusDetails?: JobStatusDetails;
-  queuedAt: number;
-  startedAt?: number;
-  lastUpdatedAt: number;
-  versionNumber: number;
-  executionNumber: number;
-}
+/** One thing's execution as the HTTP API shows it (the stored one less its bookkeeping); epoch seconds. */
+export type ExecutionView = Omit<StoredExecution, 'jobId' | 'sequence' | 'timeoutAt'>;
 
 export interface JobSummary {
   jobId: string;
