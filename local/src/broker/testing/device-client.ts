@@ -14,9 +14,31 @@ export async function connectDevice(
 ): Promise<MqttClient> {
   const files = pki.clients[thing];
   if (files === undefined) throw new Error(`no certificate for ${thing} in the dev PKI`);
-  const [cert, key, ca] = await Promise.all(
-    [files.certPath, files.keyPath, pki.caPath].map((p) => readFile(p)),
-  );
+  const [cert, key, ca] = await Promise.all([
+    readFile(files.certPath),
+    readFile(files.keyPath),
+    readFile(pki.caPath),
+  ]);
+  return connectWith({ cert, key, ca }, port, clientId);
+}
+
+/** PEM material for one mutual-TLS connection. */
+export interface TlsIdentity {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+  readonly ca: string | Buffer;
+}
+
+/**
+ * An MQTT.js client over mutual TLS with any certificate (a claim certificate, one made from a
+ * CSR), as a device connects: MQTT 3.1.1, no reconnect. Resolves on CONNACK; rejects with the
+ * CONNACK's refusal (MQTT.js puts the return code in `code`).
+ */
+export async function connectWith(
+  identity: TlsIdentity,
+  port: number,
+  clientId: string,
+): Promise<MqttClient> {
   const client = connect({
     protocol: 'mqtts',
     host: '127.0.0.1',
@@ -25,9 +47,7 @@ export async function connectDevice(
     protocolVersion: 4,
     reconnectPeriod: 0,
     connectTimeout: 5_000,
-    cert,
-    key,
-    ca,
+    ...identity,
     rejectUnauthorized: true,
   });
   try {

@@ -1,46 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { connect, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 
-/** PEM material for one mutual-TLS connection. */
-export interface TlsIdentity {
-  readonly cert: string | Buffer;
-  readonly key: string | Buffer;
-  readonly ca: string | Buffer;
-}
-
-/**
- * An MQTT.js client over mutual TLS with any certificate (a claim certificate, one made from a
- * CSR), as a device connects: MQTT 3.1.1, no reconnect. Resolves on CONNACK; rejects with the
- * CONNACK's refusal (MQTT.js puts the return code in `code`).
- */
-export async function connectWith(
-  identity: TlsIdentity,
-  port: number,
-  clientId: string,
-): Promise<MqttClient> {
-  const client = connect({
-    protocol: 'mqtts',
-    host: '127.0.0.1',
-    port,
-    clientId,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-    connectTimeout: 5_000,
-    ...identity,
-    rejectUnauthorized: true,
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
-      client.once('close', () => reject(new Error(`${clientId}: connection closed before CONNACK`)));
-    });
-  } catch (error) {
-    client.end(true);
-    throw error;
-  }
-  return client;
-}
+// The mutual-TLS connect is the broker tests' own, shared.
+export { connectWith, type TlsIdentity } from '../../broker/testing/device-client.js';
 
 /** Subscribes to `{topic}/accepted` and `/rejected`, publishes the request and resolves with the first answer. */
 export async function request(
