@@ -1,9 +1,9 @@
 import { openFleetControl } from '../../fleet-control/fleet-target.js';
 import { buildJobDocument, newJobId } from '../../fleet-control/job-documents.js';
-import { type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
+import type { CliIo } from '../cli-io.js';
 import { type LakeCommand, parseCommandLine, runLakeCommand } from '../lake-command.js';
 import { FLEET_TARGET_OPTIONS, FLEET_TARGET_USAGE, fleetTarget } from './fleet-flags.js';
-import { formatJob, waitForJob } from './jobs.js';
+import { reportJob } from './jobs.js';
 import { thingArgument } from './provision.js';
 
 export const DEVICES_ROTATE_CERT_USAGE = `Usage: coffee-iot devices rotate-cert THING [--wait] [target options]
@@ -46,10 +46,7 @@ const spec: LakeCommand<RotateCommand> = {
     const jobId = newJobId('rotate-cert', (io.now ?? (() => new Date()))());
     await fleet.createJob({ jobId, document: buildJobDocument('rotate-cert', {}), targets: [command.thing] });
     io.stderr.write(`coffee-iot: created job ${jobId}\n`);
-    const job = command.wait ? await waitForJob(fleet, jobId) : await fleet.describeJob(jobId);
-    io.stdout.write(command.json ? `${JSON.stringify(job, null, 2)}\n` : formatJob(job));
-    if (!command.wait) return EXIT_OK;
-    return job.executions.every((execution) => execution.status === 'SUCCEEDED') ? EXIT_OK : EXIT_FAILURE;
+    return reportJob(fleet, jobId, command, io);
   },
 };
 

@@ -130,12 +130,25 @@ const spec: LakeCommand<JobsCommand> = {
     } else {
       jobId = command.jobId;
     }
-    const job = command.wait ? await waitForJob(fleet, jobId) : await fleet.describeJob(jobId);
-    io.stdout.write(command.json ? `${JSON.stringify(job, null, 2)}\n` : formatJob(job));
-    if (!command.wait) return EXIT_OK;
-    return job.executions.every((execution) => execution.status === 'SUCCEEDED') ? EXIT_OK : EXIT_FAILURE;
+    return reportJob(fleet, jobId, command, io);
   },
 };
+
+/**
+ * Prints the job (JSON or a table), after following it to the end with `wait`; the exit code is
+ * 0 unless `wait` saw an execution end other than SUCCEEDED.
+ */
+export async function reportJob(
+  fleet: FleetControl,
+  jobId: string,
+  options: { wait: boolean; json: boolean },
+  io: CliIo,
+): Promise<number> {
+  const job = options.wait ? await waitForJob(fleet, jobId) : await fleet.describeJob(jobId);
+  io.stdout.write(options.json ? `${JSON.stringify(job, null, 2)}\n` : formatJob(job));
+  if (!options.wait) return EXIT_OK;
+  return job.executions.every((execution) => execution.status === 'SUCCEEDED') ? EXIT_OK : EXIT_FAILURE;
+}
 
 export function runJobs(argv: readonly string[], io: CliIo): Promise<number> {
   return runLakeCommand(spec, argv, io);
