@@ -67,6 +67,18 @@ describe('coffee-iot devices config and jobs on the local stack', () => {
     expect(status.stdout).toMatch(/coffee-pi-1\s+SUCCEEDED/);
   }, 90_000);
 
+  it('rotates a device’s certificate from the CLI: the job SUCCEEDS and telemetry goes on', async () => {
+    const run = await cli('devices', 'rotate-cert', 'coffee-pi-1', '--wait', '--json');
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const job = JSON.parse(run.stdout) as { executions: { thing: string; status: string }[] };
+    expect(job.executions).toEqual([expect.objectContaining({ thing: 'coffee-pi-1', status: 'SUCCEEDED' })]);
+    // Still configurable after the switch: it is connected again, with the new certificate.
+    expect((await cli('devices', 'config', 'coffee-pi-1', '--set', 'batchSeconds=2')).code).toBe(0);
+    await eventually('batchSeconds 2 reported', async () =>
+      (await reported()).batchSeconds === 2 ? true : undefined,
+    );
+  }, 120_000);
+
   it('an operation outside the agent’s allow-list, queued past the CLI, ends REJECTED and runs nothing', async () => {
     const job = await stack.control.createJob({
       document: { operation: 'shell', command: 'id' },
