@@ -27,7 +27,8 @@ Runs an operation on devices as an IoT job and follows it. Devices run only thes
   --param KEY=VALUE    a job document parameter (JSON values as JSON); repeat for several,
                        e.g. upload-logs --param lines=500, set-config --param config.batchSeconds=10
   --timeout-minutes N  an execution still IN_PROGRESS after N minutes becomes TIMED_OUT
-  --wait               poll every 2 s until every execution has finished; exit 1 unless all SUCCEEDED
+  --wait               poll every 2 s until every execution has finished (at most 15 min, for a
+                       device that is off); exit 1 unless all SUCCEEDED
 
 update-agent (docs/agent-updates.md):
   --bundle FILE        the release tarball (npm run release); its SHA-256 and signature go in the job
@@ -147,6 +148,14 @@ export async function reportJob(
   const job = options.wait ? await waitForJob(fleet, jobId) : await fleet.describeJob(jobId);
   io.stdout.write(options.json ? `${JSON.stringify(job, null, 2)}\n` : formatJob(job));
   if (!options.wait) return EXIT_OK;
+  const unfinished = job.executions.filter((execution) => !TERMINAL_JOB_STATUSES.includes(execution.status));
+  if (unfinished.length > 0) {
+    io.stderr.write(
+      `coffee-iot: stopped waiting after ${WAIT_LIMIT_MS / 60_000} min; not finished on ${unfinished
+        .map((execution) => `${execution.thing} (${execution.status})`)
+        .join(', ')}: follow it with coffee-iot jobs status ${jobId}\n`,
+    );
+  }
   return job.executions.every((execution) => execution.status === 'SUCCEEDED') ? EXIT_OK : EXIT_FAILURE;
 }
 
@@ -154,14 +163,25 @@ export function runJobs(argv: readonly string[], io: CliIo): Promise<number> {
   return runLakeCommand(spec, argv, io);
 }
 
+/** How long --wait follows a job: a device that is off would otherwise keep the command waiting for ever. */
+export const WAIT_LIMIT_MS = 15 * 60_000;
+
+/**
+ * Polls until every execution is terminal, or `limitMs` has passed: then the job as it stands
+ * (with executions still QUEUED or IN_PROGRESS, which reportJob turns into exit 1).
+ */
 export async function waitForJob(
   fleet: FleetControl,
   jobId: string,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  limitMs: number = WAIT_LIMIT_MS,
+  now: () => number = Date.now,
 ): Promise<JobView> {
+  const deadline = now() + limitMs;
   for (;;) {
     const job = await fleet.describeJob(jobId);
     if (job.executions.every((execution) => TERMINAL_JOB_STATUSES.includes(execution.status))) return job;
+    if (now() >= deadline) return job;
     await sleep(WAIT_POLL_MS);
   }
 }
