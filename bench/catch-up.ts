@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packNextEnvelope } from '../device/src/publisher/envelope.js';
 import { agentConfigFor, type TransportUnderTest } from '../test/src/harness/agent-config.js';
-import { AgentProcess } from '../test/src/harness/agent-process.js';
+import { AGENT_BIN, AgentProcess } from '../test/src/harness/agent-process.js';
 import { MOSQUITTO_BIN } from '../test/src/harness/mosquitto.js';
 import { BrokerTrace } from './lib/broker-trace.js';
 import { parseBenchArgs } from './lib/cli.js';
-import { findChild } from './lib/proc.js';
+import { startClock } from './lib/cpu-clock.js';
+import { describeLoad, machineLoad, refuseIfBusy } from './lib/machine-load.js';
+import { CLOCK_TICKS, findChild, sampleProc } from './lib/proc.js';
 import { mockBacklog, openSpool, prefillSpool } from './lib/readings.js';
 import { fixed, note, printJsonLine, printTable, verdict } from './lib/report.js';
 import { brokerPublishes, startStack, TELEMETRY, THING, waitForAllSeqs } from './lib/stack.js';
@@ -25,6 +27,8 @@ const MAX_PAYLOAD_BYTES = 131_072;
 const ROWS_PER_FETCH = 1000;
 
 const args = parseBenchArgs({ transport: 'both' });
+const loadBefore = refuseIfBusy(args.allowBusy, '--allow-busy');
+note(describeLoad(loadBefore));
 
 note(`building ${READINGS} mock readings`);
 const backlog = await mockBacklog(READINGS);
@@ -35,7 +39,17 @@ for (const transport of args.transports) runs.push(await catchUp(transport));
 
 printTable(
   `Catch-up of ${READINGS.toLocaleString('en')} spooled readings (default limits: 100 publishes/s, 128 KB, maxInFlight 10)`,
-  ['transport', 'total s', '1st msg s', 'readings/s', 'messages', 'max bytes', 'x baseline'],
+  [
+    'transport',
+    'total s',
+    '1st msg s',
+    'readings/s',
+    'messages',
+    'max bytes',
+    'agent CPU s',
+    'x baseline CPU',
+    'x baseline wall',
+  ],
   runs.map((r) => [
     r.transport,
     fixed(r.totalMs / 1000, 2),
@@ -43,6 +57,8 @@ printTable(
     Math.round(r.readingsPerSecond),
     r.messages,
     r.maxBytes,
+    fixed(r.agentCpuMs / 1000, 2),
+    fixed(r.agentCpuMs / baseline.readAckCpuMs, 1),
     fixed(r.totalMs / baseline.readAckMs, 1),
   ]),
 );
@@ -67,10 +83,14 @@ printTable(
 );
 printTable(
   'Baseline in this process, no MQTT: the same readings through a fresh spool',
-  ['step', 'ms'],
+  ['step', 'wall ms', 'CPU ms'],
   [
-    ['appendMany (one transaction)', Math.round(baseline.appendMs)],
-    ['read 1000 + pack 128 KB + ack, until empty', Math.round(baseline.readAckMs)],
+    ['appendMany (one transaction)', Math.round(baseline.appendMs), Math.round(baseline.appendCpuMs)],
+    [
+      'read 1000 + pack 128 KB + ack, until empty',
+      Math.round(baseline.readAckMs),
+      Math.round(baseline.readAckCpuMs),
+    ],
   ],
 );
 printTable(
@@ -90,17 +110,26 @@ printTable(
     verdict(r.rate.subscriber <= GOAL.perSecond),
   ]),
 );
-printJsonLine({ bench: 'catch-up', readings: READINGS, goal: GOAL, baseline, runs });
+const loadAfter = machineLoad();
+note(`before: ${describeLoad(loadBefore)}; after: ${describeLoad(loadAfter)}`);
+printJsonLine({
+  bench: 'catch-up',
+  readings: READINGS,
+  goal: GOAL,
+  load: { before: loadBefore, after: loadAfter },
+  baseline,
+  runs,
+});
 
 /** The agent's publish loop minus MQTT: fetch, pack into ≤ 128 KB envelopes, acknowledge. */
-async function spoolBaseline(): Promise<{ appendMs: number; readAckMs: number; envelopes: number }> {
+async function spoolBaseline() {
   const dir = await mkdtemp(join(tmpdir(), 'coffee-iot-bench-baseline-'));
   try {
     const spool = openSpool(join(dir, 'spool.sqlite'));
-    let started = performance.now();
+    const appendClock = startClock();
     spool.appendMany(backlog);
-    const appendMs = performance.now() - started;
-    started = performance.now();
+    const append = appendClock.stop();
+    const readAckClock = startClock();
     let envelopes = 0;
     for (
       let rows = spool.readAfter(0, ROWS_PER_FETCH);
@@ -112,9 +141,15 @@ async function spoolBaseline(): Promise<{ appendMs: number; readAckMs: number; e
       spool.acknowledge(envelope.seqs);
       envelopes += 1;
     }
-    const readAckMs = performance.now() - started;
+    const readAck = readAckClock.stop();
     spool.close();
-    return { appendMs, readAckMs, envelopes };
+    return {
+      appendMs: append.wallMs,
+      appendCpuMs: append.cpuMs,
+      readAckMs: readAck.wallMs,
+      readAckCpuMs: readAck.cpuMs,
+      envelopes,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -145,6 +180,8 @@ async function catchUp(transport: TransportUnderTest) {
       throw new Error(`${transport}: catch-up incomplete\n${agent.transcript()}`, { cause: error });
     });
     const totalMs = performance.now() - started;
+    // Every thread of the agent (aws-crt's event loop threads too), start-up included.
+    const agentCpuMs = (sampleProc(findChild([AGENT_BIN, agent.configPath])).cpuTicks / CLOCK_TICKS) * 1000;
     await agent.terminate();
     const atBrokerTraced = (await trace?.stop(THING)) ?? [];
 
@@ -156,6 +193,7 @@ async function catchUp(transport: TransportUnderTest) {
     return {
       transport,
       totalMs,
+      agentCpuMs,
       firstArrivalMs: (arrivals[0]?.atMs ?? Number.NaN) - started,
       readingsPerSecond: READINGS / (totalMs / 1000),
       messages: catchUpArrivals.length,

@@ -6,9 +6,11 @@ export interface BenchArgs {
   minutes: number;
   /** catch-up: attach strace to mosquitto for broker-side publish times (off: --no-strace). */
   strace: boolean;
+  /** Measure even when the 1-minute load average is above the core count (the output says so). */
+  allowBusy: boolean;
 }
 
-/** `--transport aws-crt|mqtt.js|both`, `--minutes N` (fractional allowed), `--no-strace`. */
+/** `--transport aws-crt|mqtt.js|both`, `--minutes N` (fractional allowed), `--no-strace`, `--allow-busy`. */
 export function parseBenchArgs(defaults: {
   transport: 'both' | TransportUnderTest;
   minutes?: number;
@@ -18,6 +20,7 @@ export function parseBenchArgs(defaults: {
       transport: { type: 'string', default: defaults.transport },
       minutes: { type: 'string', default: String(defaults.minutes ?? 0) },
       'no-strace': { type: 'boolean', default: false },
+      'allow-busy': { type: 'boolean', default: false },
     },
   });
   const transport = values.transport;
@@ -26,7 +29,7 @@ export function parseBenchArgs(defaults: {
   const minutes = Number(values.minutes);
   if (!(Number.isFinite(minutes) && minutes >= 0))
     usage(`--minutes must be a number ≥ 0 (got ${values.minutes})`);
-  return { transports, minutes, strace: !values['no-strace'] };
+  return { transports, minutes, strace: !values['no-strace'], allowBusy: values['allow-busy'] };
 }
 
 function usage(problem: string): never {
