@@ -118,7 +118,7 @@ async function writeCsv(path: string): Promise<number> {
   for (let i = 0; i < LINES; i += 1000) {
     let chunk = '';
     for (let j = i; j < Math.min(i + 1000, LINES); j += 1) chunk += `${csvLine(j)}\n`;
-    if (!out.write(chunk)) await new Promise((done) => out.once('drain', done));
+    if (!out.write(chunk)) await new Promise<void>((done) => out.once('drain', () => done()));
   }
   await new Promise<void>((done, fail) => out.end((error?: Error | null) => (error ? fail(error) : done())));
   return (await stat(path)).size;
@@ -312,7 +312,13 @@ const rows: (string | number)[][] = [
     verdict(importRates.perCpuSecond >= GOAL_PER_CPU_SECOND),
   ],
 ];
-let cli: Record<string, number> | null = null;
+let cli: {
+  bestCpuMs: number;
+  medianCpuMs: number;
+  wallMs: number;
+  linesPerCpuSecond: number;
+  linesPerWallSecond: number;
+} | null = null;
 if (cliRuns.length > 0) {
   const bestCli = best(cliRuns);
   const cliRates = ratesOf(LINES, bestCli);
