@@ -61,3 +61,38 @@ export function risesSignificantly(f: Footprint): boolean | null {
   if (f.trendSpanSeconds < MIN_TREND_SPAN_SECONDS) return null;
   return f.trendMbPerHour - 2 * f.trendStderrMbPerHour > TREND_LIMIT_MB_PER_HOUR;
 }
+
+/** A memory series (kB, sampled at atMs) as the published method reports it. */
+export interface SeriesSummary {
+  medianMb: number;
+  minMb: number;
+  maxMb: number;
+  /** Least-squares slope over the whole measured window, MB/hour, and its standard error. */
+  trendMbPerHour: number;
+  trendStderrMbPerHour: number;
+  trendSpanSeconds: number;
+}
+
+export function summariseSeries(points: readonly { atMs: number; kb: number }[]): SeriesSummary {
+  if (points.length < 3) throw new Error('need at least 3 samples');
+  const mbs = points.map((p) => p.kb / MB);
+  const { min, median: mid, max } = minMaxMedian(mbs);
+  const trend = linearTrend(
+    points.map((p) => p.atMs / 3_600_000),
+    mbs,
+  );
+  return {
+    medianMb: mid,
+    minMb: min,
+    maxMb: max,
+    trendMbPerHour: trend.slope,
+    trendStderrMbPerHour: trend.stderr,
+    trendSpanSeconds: ((points.at(-1)?.atMs ?? 0) - (points[0]?.atMs ?? 0)) / 1000,
+  };
+}
+
+/** risesSignificantly for one series: null when the window is too short to tell. */
+export function seriesRises(s: SeriesSummary): boolean | null {
+  if (s.trendSpanSeconds < MIN_TREND_SPAN_SECONDS) return null;
+  return s.trendMbPerHour - 2 * s.trendStderrMbPerHour > TREND_LIMIT_MB_PER_HOUR;
+}

@@ -101,3 +101,50 @@ export function pssKb(pid: number): number {
   if (!match) throw new Error(`no Pss in /proc/${pid}/smaps_rollup (process gone?)`);
   return Number(match[1]);
 }
+
+/** One process's memory from /proc/PID/smaps_rollup, in kB. */
+export interface MemorySample {
+  /** performance.now() when sampled. */
+  atMs: number;
+  /** Proportional set size: shared pages divided among every process mapping them. */
+  pssKb: number;
+  /**
+   * Unique set size (Private_Clean + Private_Dirty): the pages only this process maps, what
+   * stopping it would free. Unlike PSS it does not fall when more node processes share the binary.
+   */
+  ussKb: number;
+  rssKb: number;
+}
+
+/** PSS, USS and RSS in one read of /proc/PID/smaps_rollup (Linux ≥ 4.14). */
+export function sampleMemory(pid: number): MemorySample {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (field: string) => {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup);
+    if (!match) throw new Error(`no ${field} in /proc/${pid}/smaps_rollup (process gone?)`);
+    return Number(match[1]);
+  };
+  return {
+    atMs: performance.now(),
+    pssKb: kb('Pss'),
+    ussKb: kb('Private_Clean') + kb('Private_Dirty'),
+    rssKb: kb('Rss'),
+  };
+}
+
+/**
+ * How many processes on the machine (every user's, as far as /proc shows them) run `command`
+ * (their comm, e.g. "node"): each of them shares the binary's pages and so lowers every other's PSS.
+ */
+export function countProcesses(command: string): number {
+  let count = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/comm`, 'utf8').trim() === command) count += 1;
+    } catch {
+      // exited while we looked
+    }
+  }
+  return count;
+}
