@@ -46,8 +46,10 @@ export interface SlowStatement {
 export interface ServerActivity {
   /** Counter deltas (Innodb_row_lock_time in ms; NaN when the server has no such counter). */
   counters: Record<Counter, number>;
-  /** mariadbd CPU over the run, % of one core. */
+  /** mariadbd CPU over the run, % of one core… */
   cpuPercent: number;
+  /** …and in milliseconds (utime + stime of every server thread). */
+  cpuMs: number;
   /** Statements that took at least the slow-log threshold, grouped. */
   slow: SlowStatement[];
 }
@@ -149,6 +151,7 @@ export class MariaDbObserver {
     return {
       counters,
       cpuPercent: (100 * cpuSeconds) / ((after.atMs - before.atMs) / 1000),
+      cpuMs: cpuSeconds * 1000,
       slow: await this.slowStatements(before.slowLogBytes, after.slowLogBytes),
     };
   }
