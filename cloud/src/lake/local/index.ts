@@ -1,9 +1,11 @@
 // The local lake (DuckDB over the lake layout) as the local stack, `coffee-iot import`, `query`
 // and `replay` use it.
 export { type ColumnBatch, encodeColumns, RowShapeError } from './column-batch.js';
+export * from './compaction/index.js';
 export { type ErrorLine, parseErrorLines } from './error-output.js';
 export { hoursTouched, parseUtcTime, replayWindow, type TimeWindow } from './hour-window.js';
 export {
+  CompactionJournalError,
   CuratedWriteError,
   InvalidReplayWindowError,
   LocalLakeClosedError,

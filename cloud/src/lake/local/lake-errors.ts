@@ -71,3 +71,22 @@ export class LocalLakeClosedError extends Error {
     super('the local lake is closed');
   }
 }
+
+/**
+ * A compaction journal (`.compaction-*.json` in a curated partition) cannot be read, so whether
+ * its merged file replaced its inputs is unknown. Nothing is deleted: the views deduplicate the
+ * overlap meanwhile. Replaying the partition's ingest hour (`coffee-iot replay`) rebuilds it from
+ * the raw archive and removes the journal.
+ */
+export class CompactionJournalError extends Error {
+  override readonly name = 'CompactionJournalError';
+  constructor(
+    readonly path: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `cannot read the compaction journal ${path}; replay that ingest hour (coffee-iot replay) to rebuild the partition`,
+      options,
+    );
+  }
+}
