@@ -63,7 +63,7 @@ const bin = values.bin === undefined ? AGENT_BIN : resolve(values.bin);
 if (transports.length === 0 || !(warmupMinutes >= 0) || !(minutes * 60_000 >= 2 * SAMPLE_EVERY_MS)) {
   console.error(
     'usage: footprint-published.ts [--transport aws-crt|mqtt.js|both] [--warmup-minutes 5] [--minutes 10 (≥ 0.17)]\n' +
-      '       [--bin device/dist-bundle/coffee-iot-agent.mjs] [--node-options "--max-semi-space-size=1"] [--node-args "--lite-mode"] [--allow-busy]',
+      '       [--bin device/dist-bundle/coffee-iot-agent.mjs] [--node-options="--max-semi-space-size=1"] [--node-args="--lite-mode"] [--allow-busy]',
   );
   process.exit(2);
 }

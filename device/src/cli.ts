@@ -6,12 +6,11 @@ import { ConfigError } from './config/config-error.js';
 import { CONFIG_FLAGS, type ConfigFlagValues } from './config/config-flags.js';
 import type { ConfigFs } from './config/config-fs.js';
 import { type ConfigSources, loadConfig } from './config/load-config.js';
-import { runDoctorCommand } from './doctor/doctor-command.js';
 import type { DoctorPorts } from './doctor/doctor-ports.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { createLogger, type Logger, type LogLevel } from './ports/logger.js';
-import { runStatusCommand, type TextSink } from './status/status-command.js';
-import { isPidAlive, type PidProbe } from './status/status-report.js';
+import type { TextSink } from './status/status-command.js';
+import type { PidProbe } from './status/status-report.js';
 
 /** Everything the CLI touches outside itself, so tests can drive it in-process. */
 export interface CliIo {
@@ -118,10 +117,14 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   if (io.fs) sources.fs = io.fs;
   if (io.cwd) sources.cwd = io.cwd;
 
+  // The status and doctor commands are loaded only when asked for: the running agent never needs
+  // their code in its heap.
   if (parsed.command === 'status') {
     // status needs only stateDir, and an admin account may not be able to read the key.
     const loaded = tryLoadConfig({ ...sources, checkFiles: false }, io.stderr);
     if (!loaded) return EXIT_USAGE;
+    const { runStatusCommand } = await import('./status/status-command.js');
+    const { isPidAlive } = await import('./status/status-report.js');
     return runStatusCommand({
       stateDir: loaded.config.stateDir,
       json: parsed.json,
@@ -134,6 +137,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 
   if (parsed.command === 'doctor') {
     // The doctor loads the configuration itself: a broken one is its first failing check.
+    const { runDoctorCommand } = await import('./doctor/doctor-command.js');
     return runDoctorCommand({
       sources,
       json: parsed.json,
