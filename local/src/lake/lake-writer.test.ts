@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  type CompactionStep,
   CuratedWriteError,
   type IngestReport,
   type LocalLake,
@@ -14,7 +15,7 @@ import type { StreamRecord } from '../kinesis/stream-reader.js';
 import { curatedFiles, queryLake } from '../testing/lake-query.js';
 import { captureLogs, LEVEL } from '../testing/log-capture.js';
 import { type TempDir, tempDir } from '../testing/temp-dir.js';
-import { LakeWriter } from './lake-writer.js';
+import { LakeWriter, type LakeWriterOptions } from './lake-writer.js';
 
 const BOOT = '6f1c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f';
 const FIRST_READING_MS = Date.parse('2026-03-05T09:00:00.000Z');
@@ -83,15 +84,22 @@ describe('LakeWriter', () => {
     await temp.remove();
   });
 
-  function writer(lake: LocalLake, maxBuffered = 10_000, onIngested?: (report: IngestReport) => void) {
+  function writer(
+    lake: LocalLake,
+    maxBuffered = 10_000,
+    onIngested?: (report: IngestReport) => void,
+    compaction?: LakeWriterOptions['compaction'],
+    flushMs = 60_000,
+  ) {
     return new LakeWriter({
       lake,
       checkpoints: new CheckpointFile(checkpointPath),
       logger: logs.logger,
-      flushMs: 60_000,
+      flushMs,
       maxBuffered,
       now: clock,
       ...(onIngested ? { onIngested } : {}),
+      ...(compaction !== undefined ? { compaction } : {}),
     });
   }
 
@@ -241,6 +249,130 @@ describe('LakeWriter', () => {
       // The same hour is not compacted twice.
       await lakeWriter.flush();
       expect(lakeWriter.counters.compactedHours).toBe(1);
+    });
+
+    it('keeps the live hour in a few files per table, each reading once, while a write every 2 s makes one each', async () => {
+      const lakeWriter = writer(lake, 10_000, undefined, { fanout: 4, retireAfterMs: 10_000 });
+      const hour = '2026-03-05T10';
+      let most = 0;
+      for (let w = 0; w < 48; w += 1) {
+        now = new Date(Date.parse('2026-03-05T10:20:00.000Z') + 2_000 * w);
+        await lakeWriter.accept([telemetry(SHARD_0, String(w + 1), 'coffee-pi-1', [2 * w + 1, 2 * w + 2])]);
+        await lakeWriter.flush();
+        most = Math.max(most, (await curatedFiles(lakeDir, 'telemetry', hour)).length);
+      }
+
+      // 48 writes: tier 0 holds ≤ 3, tier 1 ≤ 3, tier 2 ≤ 3, plus the inputs of merges in their 10 s grace.
+      expect(most).toBeLessThanOrEqual(16);
+      expect(lakeWriter.counters).toMatchObject({ writes: 48, failedCompactions: 0 });
+      expect(lakeWriter.counters.merges).toBeGreaterThan(0);
+      expect(
+        await queryLake(
+          lakeDir,
+          'SELECT count(*)::INTEGER AS n, count(DISTINCT seq)::INTEGER AS seqs FROM telemetry',
+        ),
+      ).toEqual([{ n: 96, seqs: 96 }]);
+      expect(await savedCheckpoints()).toEqual({ [SHARD_0]: '48' });
+
+      await lakeWriter.stop();
+      // Nothing left to retire: at most 3 files in each of tiers 0, 1 and 2.
+      const left = await curatedFiles(lakeDir, 'telemetry', hour);
+      expect(left.length).toBeLessThanOrEqual(9);
+      expect(left.length).toBeLessThan(most);
+      expect(await queryLake(lakeDir, 'SELECT count(*)::INTEGER AS n FROM telemetry_all')).toEqual([
+        { n: 96 },
+      ]);
+    });
+
+    it('without compaction writes a file per write (the layout merges replace)', async () => {
+      const lakeWriter = writer(lake, 10_000, undefined, false);
+      for (let w = 0; w < 6; w += 1) {
+        await lakeWriter.accept([telemetry(SHARD_0, String(w + 1), 'coffee-pi-1', [w + 1])]);
+        await lakeWriter.flush();
+      }
+      expect(await curatedFiles(lakeDir, 'telemetry', '2026-03-05T10')).toHaveLength(6);
+    });
+
+    it.each<CompactionStep>(['journaled', 'merged', 'published', 'input-removed'])(
+      'after a crash at the merge step "%s" and a restart, each reading is in the lake once and the stream resumes after the last write',
+      async (step) => {
+        let crashed!: () => void;
+        const atCrash = new Promise<void>((resolve) => {
+          crashed = resolve;
+        });
+        const lakeWriter = writer(lake, 10_000, undefined, {
+          fanout: 4,
+          retireAfterMs: 0,
+          // The kill: the merge stops at the step and nothing of the old process runs again.
+          afterStep: (at) => {
+            if (at !== step) return;
+            crashed();
+            return new Promise<void>(() => {});
+          },
+        });
+        let dead = false;
+        void atCrash.then(() => {
+          dead = true;
+        });
+        // The 4th write merges; the 5th retires what it merged (input-removed).
+        for (let w = 0; w < 5 && !dead; w += 1) {
+          now = new Date(Date.parse('2026-03-05T10:20:00.000Z') + 2_000 * w);
+          await lakeWriter.accept([telemetry(SHARD_0, String(w + 1), 'coffee-pi-1', [w + 1])]);
+          await Promise.race([lakeWriter.flush(), atCrash]);
+        }
+        await atCrash;
+        const checkpointed = await savedCheckpoints();
+
+        const restarted = await openLocalLake(lakeDir, { now: clock });
+        try {
+          const next = writer(restarted, 10_000, undefined, { fanout: 4, retireAfterMs: 0 });
+          next.start();
+          await next.flush();
+          await next.stop();
+        } finally {
+          await restarted.close();
+        }
+
+        const written = step === 'input-removed' ? 5 : 4;
+        expect(checkpointed).toEqual({ [SHARD_0]: String(written) });
+        expect(
+          await queryLake(
+            lakeDir,
+            'SELECT (SELECT count(*) FROM telemetry_all)::INTEGER AS stored, (SELECT count(DISTINCT seq) FROM telemetry)::INTEGER AS seqs',
+          ),
+        ).toEqual([{ stored: written, seqs: written }]);
+        const left = await readdir(
+          join(lakeDir, 'curated/telemetry/ingest_year=2026/ingest_month=03/ingest_day=05/ingest_hour=10'),
+        );
+        expect(left.filter((name) => name.startsWith('.'))).toEqual([]);
+      },
+    );
+
+    it('deletes merged-away files on a flush tick once their grace is over', async () => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        const lakeWriter = writer(lake, 10_000, undefined, { fanout: 4, retireAfterMs: 10_000 }, 1_000);
+        lakeWriter.start();
+        for (let w = 0; w < 4; w += 1) {
+          await lakeWriter.accept([telemetry(SHARD_0, String(w + 1), 'coffee-pi-1', [w + 1])]);
+          await lakeWriter.flush();
+        }
+        expect(lakeWriter.counters).toMatchObject({ merges: 1, filesMerged: 4, filesRetired: 0 });
+        expect(await curatedFiles(lakeDir, 'telemetry', '2026-03-05T10')).toHaveLength(5);
+
+        now = new Date(now.getTime() + 9_000);
+        await vi.advanceTimersByTimeAsync(1_000);
+        await lakeWriter.flush();
+        expect(lakeWriter.counters.filesRetired).toBe(0);
+
+        now = new Date(now.getTime() + 1_000);
+        await vi.advanceTimersByTimeAsync(1_000);
+        await vi.waitFor(() => expect(lakeWriter.counters.filesRetired).toBe(4));
+        expect(await curatedFiles(lakeDir, 'telemetry', '2026-03-05T10')).toHaveLength(1);
+        await lakeWriter.stop();
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it('writes what is buffered on stop()', async () => {

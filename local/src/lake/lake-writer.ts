@@ -2,7 +2,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import {
   CuratedWriteError,
   type IngestReport,
+  LakeCompactor,
+  type LakeCompactorOptions,
   type LocalLake,
+  recoverInterruptedCompactions,
   replayFromRaw,
   replayWindow,
 } from '@coffee-iot/cloud/lake';
@@ -16,9 +19,12 @@ export interface LakeWriterOptions {
   logger: Logger;
   /**
    * How long records gather before one lake write. Each write makes a Parquet file per table,
-   * and a query pays per file: seconds here, and each closed hour compacted into few files.
+   * and a query pays per file: the live hour's files are merged by size tier as they come
+   * (`compaction`), and each closed hour is rebuilt into few files by a replay.
    */
   flushMs: number;
+  /** How the live hour's files are merged (LakeCompactor); false: not at all. */
+  compaction?: Omit<LakeCompactorOptions, 'now'> | false;
   /** Past this many buffered records the reader waits for a write (memory stays bounded). */
   maxBuffered: number;
   now?: () => Date;
@@ -38,6 +44,12 @@ export interface LakeWriterCounters {
   duplicateReadings: number;
   failedWrites: number;
   compactedHours: number;
+  /** Merges of the live hour's files, the files merged, and the files deleted once merged. */
+  merges: number;
+  filesMerged: number;
+  filesRetired: number;
+  /** Merges (or retirements) that failed: the files stay as written, each reading still once. */
+  failedCompactions: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -57,6 +69,10 @@ export class LakeWriter {
     duplicateReadings: 0,
     failedWrites: 0,
     compactedHours: 0,
+    merges: 0,
+    filesMerged: 0,
+    filesRetired: 0,
+    failedCompactions: 0,
   };
   private buffer: StreamRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -65,16 +81,22 @@ export class LakeWriter {
   private lastHour: number;
   private stopped = false;
   private readonly now: () => Date;
+  private readonly compactor: LakeCompactor | undefined;
 
   constructor(private readonly options: LakeWriterOptions) {
     this.now = options.now ?? (() => new Date());
     this.lastHour = Math.floor(this.now().getTime() / HOUR_MS);
+    if (options.compaction !== false) {
+      this.compactor = new LakeCompactor(options.lake.lakeDir, { ...options.compaction, now: this.now });
+    }
   }
 
   start(): void {
     // A failed write was logged and counted by write(); the next tick tries again.
     this.timer = setInterval(() => void this.flush().catch(() => undefined), this.options.flushMs);
-    // Hours closed while the stack was down (or a crash mid-hour) are compacted now.
+    // Merges a crash interrupted are settled first (each row stored once again), then hours
+    // closed while the stack was down (or a crash mid-hour) are compacted.
+    void this.enqueue(() => this.recoverCompactions());
     void this.enqueue(() => this.compactBefore(this.lastHour, 2));
   }
 
@@ -95,7 +117,14 @@ export class LakeWriter {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.flush();
+    try {
+      await this.flush();
+    } finally {
+      // A clean stop leaves no merged-away files behind (nothing queries a stopped stack's lake
+      // through a listing made before).
+      await this.enqueue(() => this.retire(true));
+      this.compactor?.close();
+    }
   }
 
   private enqueue(step: () => Promise<void>): Promise<void> {
@@ -106,7 +135,10 @@ export class LakeWriter {
   }
 
   private async write(): Promise<void> {
-    if (this.buffer.length === 0) return this.compactIfHourTurned();
+    if (this.buffer.length === 0) {
+      await this.retire(false);
+      return this.compactIfHourTurned();
+    }
     const batch = this.buffer;
     this.buffer = [];
     let report: IngestReport;
@@ -148,13 +180,66 @@ export class LakeWriter {
       );
     }
     this.options.onIngested?.(report);
+    await this.mergeWritten(report);
     await this.compactIfHourTurned();
+  }
+
+  /** Merges the tiers of the partitions a write added files to (the live hour, nearly always). */
+  private async mergeWritten(report: IngestReport): Promise<void> {
+    if (this.compactor === undefined) return;
+    const partitions = new Set<string>();
+    for (const file of report.files) {
+      if (file.table !== 'errors') partitions.add(`${file.table}\t${file.partition}`);
+    }
+    for (const entry of partitions) {
+      const [table, partition] = entry.split('\t') as ['telemetry' | 'coffees', string];
+      try {
+        const done = await this.compactor.compact(table, partition);
+        this.counters.merges += done.merges;
+        this.counters.filesMerged += done.filesMerged;
+        this.counters.filesRetired += done.filesRetired;
+      } catch (error) {
+        this.counters.failedCompactions += 1;
+        this.options.logger.error(
+          { err: error, table, partition },
+          'lake merge failed; the files stay as written (each reading is still read once)',
+        );
+      }
+    }
+  }
+
+  /** Deletes files merged away whose grace is over (all of them with `all`). */
+  private async retire(all: boolean): Promise<void> {
+    if (this.compactor === undefined) return;
+    try {
+      this.counters.filesRetired += await this.compactor.retireDue(all);
+    } catch (error) {
+      this.counters.failedCompactions += 1;
+      this.options.logger.error({ err: error }, 'deleting merged lake files failed; retrying later');
+    }
+  }
+
+  private async recoverCompactions(): Promise<void> {
+    try {
+      const recovered = await recoverInterruptedCompactions(this.options.lake.lakeDir);
+      if (recovered.length > 0) {
+        this.options.logger.info({ recovered }, 'interrupted lake merges settled');
+      }
+    } catch (error) {
+      this.counters.failedCompactions += 1;
+      this.options.logger.error(
+        { err: error },
+        'settling interrupted lake merges failed; the views deduplicate meanwhile',
+      );
+    }
   }
 
   private async compactIfHourTurned(): Promise<void> {
     const hour = Math.floor(this.now().getTime() / HOUR_MS);
     if (hour === this.lastHour) return;
     this.lastHour = hour;
+    // The closed hour's merged-away files go before its replay counts what it replaces.
+    await this.retire(true);
     await this.compactBefore(hour, 1);
   }
 
