@@ -23,6 +23,20 @@ export interface CoffeeRepository {
   /** In one transaction: the devices row is created or its last_seen_at moved on, and the coffee is
    * inserted unless a row with the same photo key exists ('duplicate', nothing changed). */
   recordCoffee(coffee: NewCoffee): Promise<RecordCoffeeOutcome>;
+  /**
+   * recordCoffee with the stream write inside the same transaction, so a new photo costs one
+   * durable commit rather than two (insert, then markStreamed): the coffee and its device are
+   * written, `publish` sends the record to the stream, and the row commits marked streamed at
+   * `streamedAt`. If publish throws, the row commits unstreamed (a retry finds it and resends it
+   * without analysing the photo again) and publish's error is thrown as it is. A duplicate is
+   * not published. publish runs again if the transaction is run again (deadlock victim, a
+   * resume waited out): the caller makes a second call send nothing.
+   */
+  recordStreamedCoffee(
+    coffee: NewCoffee,
+    publish: () => Promise<void>,
+    streamedAt: Date,
+  ): Promise<RecordCoffeeOutcome>;
   markStreamed(photoKeys: readonly string[], at: Date): Promise<void>;
 }
 

@@ -72,23 +72,49 @@ async function recordDeviceSeen(
   ).execute();
 }
 
+/** The stream write of recordStreamedCoffee: inside the transaction, after every write. */
+interface InTransactionPublish {
+  publish: () => Promise<void>;
+  streamedAt: DbTime;
+  /** publish's error, when it threw: the row was committed unstreamed. */
+  failure?: { error: unknown };
+}
+
 async function recordOnce(
   db: Kysely<Database>,
   dialect: SqlDialectName,
   coffee: NewCoffee,
   now: DbTime,
+  stream?: InTransactionPublish,
 ): Promise<RecordCoffeeOutcome> {
   const row = toCoffeeRow(coffee);
   return db.transaction().execute(async (trx) => {
     // The coffee first: a duplicate then leaves the device row untouched. The failed INSERT is
     // undone by itself on both dialects, so the (empty) transaction commits cleanly.
     try {
-      await trx.insertInto('coffees').values(row).execute();
+      await trx
+        .insertInto('coffees')
+        .values(stream === undefined ? row : { ...row, streamed_at: stream.streamedAt })
+        .execute();
     } catch (error) {
       if (isDuplicatePhotoKey(error)) return 'duplicate';
       throw error;
     }
     await recordDeviceSeen(trx, dialect, coffee.record.deviceId, toDbTime(coffeeTime(coffee.record)), now);
+    if (stream !== undefined) {
+      // Last, after every statement that can deadlock: only the COMMIT follows a sent record.
+      try {
+        await stream.publish();
+      } catch (error) {
+        stream.failure = { error };
+        // Keep the row, unstreamed: the retry resends it without a second analysis.
+        await trx
+          .updateTable('coffees')
+          .set({ streamed_at: null })
+          .where('photo_key', '=', row.photo_key)
+          .execute();
+      }
+    }
     return 'inserted';
   });
 }
@@ -133,6 +159,19 @@ export function createCoffeeRepository(
       unavailableAsError(`recordCoffee ${coffee.record.photoKey}`, () =>
         retryDeadlocks(() => recordOnce(db, dialect, coffee, toDbTime(now()))),
       ),
+
+    recordStreamedCoffee: async (coffee, publish, streamedAt) => {
+      const stream: InTransactionPublish = { publish, streamedAt: toDbTime(streamedAt) };
+      const outcome = await unavailableAsError(`recordStreamedCoffee ${coffee.record.photoKey}`, () =>
+        retryDeadlocks(() => {
+          delete stream.failure;
+          return recordOnce(db, dialect, coffee, toDbTime(now()), stream);
+        }),
+      );
+      // Thrown outside unavailableAsError: a stream failure is not the database's.
+      if (stream.failure !== undefined) throw stream.failure.error;
+      return outcome;
+    },
 
     /** Keeps the first time a coffee reached the stream: a later resend does not move it. */
     markStreamed: (photoKeys, at) =>

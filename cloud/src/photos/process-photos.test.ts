@@ -222,11 +222,70 @@ describe('processPhotos', () => {
     expect((await coffees.findByPhotoKey(photo.key))?.streamedAt).toBe(NOW.toISOString());
   });
 
-  it('streams every new photo of an event in one PutRecords pass', async () => {
+  it('writes a new photo in one transaction: its stream record is sent inside it, no separate mark', async () => {
+    const calls: string[] = [];
+    const counted: CoffeeRepository = {
+      findByPhotoKey(key) {
+        calls.push('findByPhotoKey');
+        return coffees.findByPhotoKey(key);
+      },
+      recordCoffee(coffee) {
+        calls.push('recordCoffee');
+        return coffees.recordCoffee(coffee);
+      },
+      recordStreamedCoffee(coffee, publish, at) {
+        calls.push('recordStreamedCoffee');
+        return coffees.recordStreamedCoffee(coffee, publish, at);
+      },
+      markStreamed(keys, at) {
+        calls.push('markStreamed');
+        return coffees.markStreamed(keys, at);
+      },
+    };
     const photos = [uploaded('coffee-pi-01'), uploaded('coffee-pi-02'), uploaded('coffee-pi-03')];
-    const result = await processPhotos(photos, deps);
-    expect(result.streamed).toBe(3);
-    expect(stream.calls).toBe(1);
+
+    const result = await processPhotos(photos, { ...deps, coffees: counted, concurrency: 1 });
+
+    expect(result).toMatchObject({ recorded: photos.map((p) => p.key), streamed: 3 });
+    expect(calls).toEqual(Array.from({ length: 3 }, () => ['findByPhotoKey', 'recordStreamedCoffee']).flat());
+    expect(stream.records.map((r) => r.partitionKey)).toEqual([
+      'coffee-pi-01',
+      'coffee-pi-02',
+      'coffee-pi-03',
+    ]);
+    for (const photo of photos) {
+      expect((await coffees.findByPhotoKey(photo.key))?.streamedAt).toBe(NOW.toISOString());
+    }
+  });
+
+  it('sends a record once even when the repository runs its transaction again after publishing (deadlock victim, resume)', async () => {
+    const rerunning: CoffeeRepository = {
+      ...coffees,
+      // A first attempt that published and was then rolled back, and the attempt that commits.
+      recordStreamedCoffee: async (coffee, publish, at) => {
+        await publish();
+        return coffees.recordStreamedCoffee(coffee, publish, at);
+      },
+    };
+    const photo = uploaded();
+
+    await processPhotos([photo], { ...deps, coffees: rerunning });
+
+    expect(stream.json<CoffeeRecord>().map((r) => r.photoKey)).toEqual([photo.key]);
+    expect((await coffees.findByPhotoKey(photo.key))?.streamedAt).toBe(NOW.toISOString());
+  });
+
+  it('resends every unstreamed photo of a retried event in one PutRecords pass', async () => {
+    const photos = [uploaded('coffee-pi-01'), uploaded('coffee-pi-02'), uploaded('coffee-pi-03')];
+    stream.failNext(3);
+    await expect(processPhotos(photos, deps)).rejects.toBeInstanceOf(PhotoBatchRetryError);
+    const callsBefore = stream.calls;
+
+    const retry = await processPhotos(photos, deps);
+
+    expect(retry).toMatchObject({ duplicates: photos.map((p) => p.key), streamed: 3 });
+    expect(stream.calls - callsBefore).toBe(1);
+    expect(analyzer.calls).toHaveLength(3);
     expect(stream.records.map((r) => r.partitionKey).sort()).toEqual([
       'coffee-pi-01',
       'coffee-pi-02',

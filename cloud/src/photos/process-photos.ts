@@ -64,8 +64,10 @@ export class PhotoBatchRetryError extends Error {
 
 interface PhotoStep {
   key: string;
-  /** A record that is in the database but not yet in the stream. */
+  /** A record that is in the database but not yet in the stream (an earlier attempt's). */
   toStream?: CoffeeRecord;
+  /** Recorded and streamed in one transaction by this call. */
+  streamed?: boolean;
   /** Delete the photo once everything about it is stored (privacy setting). */
   deleteAfter?: { bucket: string };
   outcome: 'recorded' | 'duplicate' | 'skipped';
@@ -73,10 +75,11 @@ interface PhotoStep {
 }
 
 /**
- * The photo pipeline for the objects of one S3 event: each photo is analysed once, stored in one
- * transaction (unique on its key), then every record not yet streamed goes to the ingest stream in
- * one PutRecords pass and is marked as streamed. A retry after any failure resumes where it
- * stopped: never a half-written result, never a second row.
+ * The photo pipeline for the objects of one S3 event: each photo is analysed once and stored in
+ * one transaction (unique on its key) that also sends its record to the ingest stream and commits
+ * it marked as streamed; a record an earlier attempt stored but could not stream goes to the
+ * stream in one PutRecords pass with the others and is then marked. A retry after any failure
+ * resumes where it stopped: never a half-written result, never a second row or analysis.
  */
 export async function processPhotos(
   objects: readonly CreatedObject[],
@@ -106,16 +109,15 @@ export async function processPhotos(
   }
 
   let deleted = 0;
-  if (streamedOk) {
-    for (const step of steps) {
-      if (!step.deleteAfter) continue;
-      try {
-        await deps.store.delete(step.deleteAfter.bucket, step.key);
-        deleted += 1;
-        deps.logger.info({ photoKey: step.key }, 'photo deleted after analysis (privacy setting)');
-      } catch (error) {
-        failures.push({ key: step.key, error });
-      }
+  for (const step of steps) {
+    // Only once everything about the photo is stored and streamed.
+    if (!step.deleteAfter || (step.toStream && !streamedOk)) continue;
+    try {
+      await deps.store.delete(step.deleteAfter.bucket, step.key);
+      deleted += 1;
+      deps.logger.info({ photoKey: step.key }, 'photo deleted after analysis (privacy setting)');
+    } catch (error) {
+      failures.push({ key: step.key, error });
     }
   }
 
@@ -133,7 +135,7 @@ export async function processPhotos(
     skipped: steps
       .filter((s) => s.outcome === 'skipped')
       .map((s) => ({ key: s.key, reason: s.reason ?? '' })),
-    streamed: toStream.length,
+    streamed: toStream.length + steps.filter((s) => s.streamed).length,
     deleted,
   };
 }
@@ -170,10 +172,11 @@ async function stepFor(object: CreatedObject, deps: PhotoPipelineDeps): Promise<
   // A record off its contract is our bug: fail loudly (and retry) rather than store or stream it.
   if (!valid.ok) throw new ContractValidationError('coffee record v1', valid.problems);
 
-  const outcome = await deps.coffees.recordCoffee({
-    record: analyzed.record,
-    faceDetails: analyzed.faceDetails,
-  });
+  const outcome = await deps.coffees.recordStreamedCoffee(
+    { record: analyzed.record, faceDetails: analyzed.faceDetails },
+    publishOnce(deps.stream, analyzed.record),
+    deps.now(),
+  );
   const { deviceId, eventId, status, reason } = analyzed.record;
   if (outcome === 'duplicate') {
     // Another invocation recorded the same photo between our lookup and insert; it streams it.
@@ -187,7 +190,20 @@ async function stepFor(object: CreatedObject, deps: PhotoPipelineDeps): Promise<
   return {
     key,
     outcome: 'recorded',
-    toStream: analyzed.record,
+    streamed: true,
     ...(deps.deletePhotoAfterAnalysis && status === 'analyzed' ? { deleteAfter: { bucket } } : {}),
+  };
+}
+
+/**
+ * The stream write of one new record, for recordStreamedCoffee: once it has succeeded, a call
+ * from a transaction run again (deadlock victim, resume waited out) sends nothing more.
+ */
+function publishOnce(stream: IngestStream, record: CoffeeRecord): () => Promise<void> {
+  let sent = false;
+  return async () => {
+    if (sent) return;
+    await stream.putRecords([toIngestRecord(record)]);
+    sent = true;
   };
 }

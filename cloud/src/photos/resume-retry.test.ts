@@ -35,6 +35,8 @@ function pausedUntil(coffees: CoffeeRepository, awakeAt: number, calls: string[]
   return {
     findByPhotoKey: (key) => gate('findByPhotoKey', () => coffees.findByPhotoKey(key)),
     recordCoffee: (coffee) => gate('recordCoffee', () => coffees.recordCoffee(coffee)),
+    recordStreamedCoffee: (coffee, publish, at) =>
+      gate('recordStreamedCoffee', () => coffees.recordStreamedCoffee(coffee, publish, at)),
     markStreamed: (keys, at) => gate('markStreamed', () => coffees.markStreamed(keys, at)),
   };
 }
@@ -100,7 +102,33 @@ describe('the photo pipeline over a database resuming from auto-pause', () => {
     expect(stream.records).toHaveLength(1);
     // Waits of 0.5, 1, 2, 4, 4, 4 s: the seventh lookup, at 15.5 s, finds the database awake.
     expect(calls.filter((call) => call === 'findByPhotoKey')).toHaveLength(7);
-    expect(calls.slice(7)).toEqual(['recordCoffee', 'markStreamed']);
+    expect(calls.slice(7)).toEqual(['recordStreamedCoffee']);
+  });
+
+  it('waits out a pause that refuses the commit after the record was sent, and sends it once', async () => {
+    const photo = uploaded();
+    let attempts = 0;
+    const pausedAtCommit: CoffeeRepository = {
+      ...coffees,
+      recordStreamedCoffee: async (coffee, publish, at) => {
+        attempts += 1;
+        if (attempts === 1) {
+          // The transaction got as far as the stream write; the COMMIT met a paused cluster.
+          await publish();
+          throw new DatabaseResumingError('COMMIT: the database is resuming from auto-pause');
+        }
+        return coffees.recordStreamedCoffee(coffee, publish, at);
+      },
+    };
+    const invocation = forInvocation(deps(pausedAtCommit), { remainingMs: LAMBDA_TIMEOUT_MS });
+
+    const result = processPhotos([photo], invocation);
+    await vi.advanceTimersByTimeAsync(LAMBDA_TIMEOUT_MS);
+
+    expect(await result).toMatchObject({ recorded: [photo.key], streamed: 1 });
+    expect(attempts).toBe(2);
+    expect(stream.records).toHaveLength(1);
+    expect((await coffees.findByPhotoKey(photo.key))?.streamedAt).not.toBeNull();
   });
 
   it('fails the event once the budget is spent, keeping it for Lambda retries and the on-failure queue', async () => {

@@ -19,6 +19,8 @@ export function waitingOutResume(coffees: CoffeeRepository, policy: ResumeWaitPo
     findByPhotoKey: (photoKey) =>
       whileResuming('findByPhotoKey', policy, () => coffees.findByPhotoKey(photoKey)),
     recordCoffee: (coffee) => whileResuming('recordCoffee', policy, () => coffees.recordCoffee(coffee)),
+    recordStreamedCoffee: (coffee, publish, at) =>
+      whileResuming('recordStreamedCoffee', policy, () => coffees.recordStreamedCoffee(coffee, publish, at)),
     markStreamed: (photoKeys, at) =>
       whileResuming('markStreamed', policy, () => coffees.markStreamed(photoKeys, at)),
   };

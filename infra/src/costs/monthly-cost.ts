@@ -216,7 +216,7 @@ export function monthlyCost(scenario: CostScenario): MonthlyCost {
     },
     {
       line: 'RDS Data API',
-      formula: 'small: (photos × 6 + dashboard requests × 8) calls × $0.35/M',
+      formula: `small: (photos × ${DATA_API_CALLS.perPhoto} + dashboard requests × ${DATA_API_CALLS.perDashboardRequest}) calls × $0.35/M`,
       usd:
         profile === 'small'
           ? ((photos * DATA_API_CALLS.perPhoto +

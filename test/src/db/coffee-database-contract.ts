@@ -342,6 +342,118 @@ export function describeCoffeeDatabase(name: string, createTarget: () => Promise
       });
     });
 
+    describe('recordStreamedCoffee (the stream write inside the transaction: one commit per photo)', () => {
+      const STREAMED_AT = new Date('2026-03-05T12:00:01.250Z');
+
+      it('writes the coffee and its device, publishes, and commits the row marked streamed', async () => {
+        const database = await openMigrated();
+        const repository = createCoffeeRepository(database, { now: () => NOW });
+        const one = coffee({ capturedAt: '2026-03-02T08:00:00.000Z' });
+        const published: string[] = [];
+
+        const outcome = await repository.recordStreamedCoffee(
+          one,
+          async () => {
+            published.push(one.record.photoKey);
+          },
+          STREAMED_AT,
+        );
+
+        expect(outcome).toBe('inserted');
+        expect(published).toEqual([one.record.photoKey]);
+        expect(await repository.findByPhotoKey(one.record.photoKey)).toEqual({
+          record: one.record,
+          streamedAt: STREAMED_AT.toISOString(),
+        });
+        expect(await createDeviceRepository(database).getDevice(one.record.deviceId)).toMatchObject({
+          firstSeenAt: '2026-03-02T08:00:00.000Z',
+          lastSeenAt: '2026-03-02T08:00:00.000Z',
+        });
+      });
+
+      it('when publishing fails: commits the row unstreamed (a retry streams it, no new analysis) and throws the stream error as it is', async () => {
+        const database = await openMigrated();
+        const repository = createCoffeeRepository(database, { now: () => NOW });
+        const one = coffee();
+        // Named like a Data API refusal: it must not be mistaken for the database being unavailable.
+        const refused = Object.assign(new Error('stream refused the record'), {
+          name: 'ThrottlingException',
+        });
+
+        const error = await repository
+          .recordStreamedCoffee(
+            one,
+            async () => {
+              throw refused;
+            },
+            STREAMED_AT,
+          )
+          .catch((caught: unknown) => caught);
+
+        expect(error).toBe(refused);
+        expect(await repository.findByPhotoKey(one.record.photoKey)).toEqual({
+          record: one.record,
+          streamedAt: null,
+        });
+        expect(await createDeviceRepository(database).getDevice(one.record.deviceId)).not.toBeNull();
+      });
+
+      it('answers duplicate for a photo key already recorded without publishing, and changes nothing', async () => {
+        const database = await openMigrated();
+        const repository = createCoffeeRepository(database, { now: () => NOW });
+        const first = coffee();
+        await repository.recordCoffee(first);
+        let published = 0;
+
+        const outcome = await repository.recordStreamedCoffee(
+          coffee({ eventId: first.record.eventId, photoKey: first.record.photoKey, smile: false }),
+          async () => {
+            published += 1;
+          },
+          STREAMED_AT,
+        );
+
+        expect(outcome).toBe('duplicate');
+        expect(published).toBe(0);
+        expect(await repository.findByPhotoKey(first.record.photoKey)).toEqual({
+          record: first.record,
+          streamedAt: null,
+        });
+      });
+
+      it('publishes each photo once when the same photos arrive in parallel over two pools', async () => {
+        const first = await openMigrated();
+        const repositories = [createCoffeeRepository(first), createCoffeeRepository(open())];
+        const records = Array.from({ length: 10 }, (_, i) =>
+          coffee({ deviceId: `coffee-pi-0${(i % 3) + 1}` }),
+        );
+        const published: string[] = [];
+        const outcomes = await Promise.all(
+          shuffled(
+            records.flatMap((record) => repositories.map((repository) => ({ record, repository }))),
+            7,
+          ).map(({ record, repository }) =>
+            repository?.recordStreamedCoffee(
+              record,
+              async () => {
+                published.push(record.record.photoKey);
+              },
+              STREAMED_AT,
+            ),
+          ),
+        );
+
+        expect(outcomes.filter((outcome) => outcome === 'inserted')).toHaveLength(10);
+        expect(published.sort()).toEqual(records.map((c) => c.record.photoKey).sort());
+        const unstreamed = await first.db
+          .selectFrom('coffees')
+          .select('photo_key')
+          .where('streamed_at', 'is', null)
+          .execute();
+        expect(unstreamed).toEqual([]);
+      });
+    });
+
     describe('markStreamed', () => {
       it('marks the given photos streamed, keeps the first time on a resend and leaves the others alone', async () => {
         const repository = createCoffeeRepository(await openMigrated());

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { photoKey } from '@coffee-iot/shared';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +14,12 @@ import {
   openMysqlDatabase,
 } from '../../../cloud/src/db/index.js';
 import { silentLogger } from '../../../cloud/src/logging/logger.js';
+import { processPhotos } from '../../../cloud/src/photos/process-photos.js';
 import { sampleCoffeeRecord } from '../../../cloud/src/testing/coffee-fixtures.js';
+import { FakeFaceAnalyzer } from '../../../cloud/src/testing/fake-analyzer.js';
+import { MemoryPhotoStore } from '../../../cloud/src/testing/memory-photo-store.js';
+import { MemoryIngestStream } from '../../../cloud/src/testing/memory-stream.js';
+import { testJpeg } from '../../../cloud/src/testing/test-images.js';
 import { DATA_API_CALLS } from '../../../infra/src/costs/usage.js';
 import { FakeRdsDataApi } from '../harness/fake-rds-data-api.js';
 import { MariaDbServer } from '../harness/mariadb.js';
@@ -31,6 +38,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.cleanup();
 });
+
+/** A photo as the agent uploads it, in an in-memory bucket, and the S3 event's object for it. */
+function photoInBucket() {
+  const store = new MemoryPhotoStore();
+  const body = testJpeg(320, 240);
+  const key = photoKey('coffee-pi-01', new Date('2026-03-02T11:59:58.000Z'), randomUUID());
+  store.put('coffee-photos', key, body, {});
+  return { store, object: { bucket: 'coffee-photos', key, sizeBytes: body.byteLength, eventTime: null } };
+}
 
 /** The real SDK client, pointed at the fake; no SDK retries, so a refusal shows at once. */
 function dataApiClient(endpoint: string): RDSDataClient {
@@ -186,13 +202,20 @@ describe('what the Data API bills: calls per photo and per dashboard request (do
     try {
       await migrateToLatest(database.db);
       const coffees = createCoffeeRepository(database);
-      const record = sampleCoffeeRecord();
 
-      // What the photo Lambda does for one new photo (cloud/src/photos/process-photos.ts).
+      // The photo Lambda's pipeline on one new photo (cloud/src/photos/process-photos.ts).
+      const photo = photoInBucket();
       api.calls.length = 0;
-      await coffees.findByPhotoKey(record.photoKey);
-      await coffees.recordCoffee({ record, faceDetails: null });
-      await coffees.markStreamed([record.photoKey], new Date('2026-03-02T12:00:00.000Z'));
+      const result = await processPhotos([photo.object], {
+        store: photo.store,
+        analyzer: new FakeFaceAnalyzer({ name: 'rekognition' }),
+        coffees,
+        stream: new MemoryIngestStream(),
+        logger: silentLogger(),
+        now: () => new Date('2026-03-02T12:00:00.000Z'),
+        deletePhotoAfterAnalysis: false,
+      });
+      expect(result).toMatchObject({ recorded: [photo.object.key], streamed: 1 });
       const perPhoto = api.calls.length;
 
       api.calls.length = 0;
