@@ -1,29 +1,14 @@
-import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type CsvError, parse } from 'csv-parse';
-
-/** One CSV record with where it sits in the file. */
-export interface CsvRow {
-  /** Physical line the record starts on (1-based). */
-  line: number;
-  /** Physical line it ends on: more than `line` when a quoted field holds a line break. */
-  endLine: number;
-  fields: string[];
-}
-
-export interface CsvReadResult {
-  /** Set when a CSV syntax error ended the read: no row from `line` on was handed over. */
-  stoppedAt: { line: number; reason: string } | null;
-}
-
-/** Bytes handed to the parser so far; read at any time for progress. */
-export interface ByteCount {
-  readonly bytes: number;
-}
+import type { CsvReadResult, CsvRow } from './csv-rows.js';
 
 const LINE_BREAK = /\r\n|\r|\n/g;
 
 /**
+ * The general reader, for text with quotes (csv-rows.ts reads quote-free text itself and hands the
+ * rest of the file here from the first line with a quote). `firstLine` is the physical line the
+ * source starts on; `bom` whether it is the file's start (a BOM is only skipped there).
+ *
  * Streams a CSV source through csv-parse and hands each record to `onRow` in file order, awaiting
  * it: an `onRow` that waits (for the stream) stops the reading, so memory stays bounded whatever
  * the file's size.
@@ -38,14 +23,14 @@ const LINE_BREAK = /\r\n|\r|\n/g;
  *   A stray quote inside an unquoted field (`2x"3`) is kept as text (relax_quotes), so the row is
  *   refused for its value instead.
  */
-export async function readCsvRows(
+export async function readCsvRowsWithParser(
   source: NodeJS.ReadableStream,
   onRow: (row: CsvRow) => Promise<void> | void,
-  counter: ByteCounter = new ByteCounter(),
+  options: { firstLine?: number; bom?: boolean } = {},
 ): Promise<CsvReadResult> {
   let syntaxError: { error: CsvError; recordsBefore: number } | undefined;
   const parser = parse({
-    bom: true,
+    bom: options.bom ?? true,
     trim: true,
     // Blank lines come through as [''] and are skipped below, so every physical line is seen and
     // counted here (and csv-parse's costly per-record info snapshots are not needed).
@@ -63,7 +48,7 @@ export async function readCsvRows(
     },
   });
 
-  let endLine = 0;
+  let endLine = (options.firstLine ?? 1) - 1;
   let emitted = 0;
   const stopped = (): CsvReadResult => ({
     stoppedAt: syntaxError ? { line: endLine + 1, reason: describeSyntaxError(syntaxError.error) } : null,
@@ -73,7 +58,7 @@ export async function readCsvRows(
   // destroys the parser first), and the caller needs the real error (a header or stream error).
   let rowFailure: { error: unknown } | undefined;
   try {
-    return await pipeline(source, counter, parser, async (records: AsyncIterable<string[]>) => {
+    return await pipeline(source, parser, async (records: AsyncIterable<string[]>) => {
       for await (const record of records) {
         emitted += 1;
         if (syntaxError && emitted > syntaxError.recordsBefore) return stopped();
@@ -81,7 +66,8 @@ export async function readCsvRows(
         endLine = line + countLineBreaks(record);
         if (!(record.length === 1 && record[0] === '')) {
           try {
-            await onRow({ line, endLine, fields: record });
+            const waiting = onRow({ line, endLine, fields: record });
+            if (waiting !== undefined) await waiting;
           } catch (error) {
             rowFailure = { error };
             throw error;
@@ -93,16 +79,6 @@ export async function readCsvRows(
     });
   } catch (error) {
     throw rowFailure ? rowFailure.error : error;
-  }
-}
-
-/** Counts the bytes flowing from the source into the parser. */
-export class ByteCounter extends Transform implements ByteCount {
-  bytes = 0;
-
-  override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk.length;
-    callback(null, chunk);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { IngestStream } from '../../stream/ingest-stream.js';
 import { type CsvLayout, resolveHeader } from './csv-header.js';
 import { CsvReadingBuilder } from './csv-reading.js';
-import { ByteCounter, type CsvRow, readCsvRows } from './csv-rows.js';
+import { type ByteCount, type CsvRow, readCsvRows } from './csv-rows.js';
 import { EnvelopeBatcher, type EnvelopeLimits } from './envelope-batcher.js';
 import { ImportHeaderError, ImportInterruptedError } from './import-errors.js';
 import type { ImportProgress, ImportReport, RefusedLine, StoppedAt } from './import-report.js';
@@ -39,7 +39,7 @@ export async function importCsv(
   options: ImportCsvOptions = {},
 ): Promise<ImportReport> {
   const batcher = new EnvelopeBatcher(stream, options.envelopeLimits);
-  const counter = new ByteCounter();
+  const counter: ByteCount = { bytes: 0 };
   const tally = new ImportTally(options.maxRefusedDetails ?? 100, options.onRefused);
   const every = Math.max(1, options.progressEveryLines ?? 1_000);
   const nowMs = (options.now ?? (() => new Date()))().getTime();

@@ -1,13 +1,14 @@
 export { CSV_COLUMNS, type CsvColumn, columnForHeader } from './csv-format.js';
 export { type CsvLayout, resolveHeader } from './csv-header.js';
 export { type CsvImportHandlerConfig, readCsvImportConfig } from './csv-import-config.js';
+export { readCsvRowsWithParser } from './csv-parse-rows.js';
 export {
   CsvReadingBuilder,
   EARLIEST_READING_MS,
   FUTURE_TOLERANCE_MS,
   type RowOutcome,
 } from './csv-reading.js';
-export { type CsvReadResult, type CsvRow, readCsvRows } from './csv-rows.js';
+export { type ByteCount, type CsvReadResult, type CsvRow, readCsvRows } from './csv-rows.js';
 export { EPOCH_SECONDS_BELOW, parseCsvTimestamp, type TimestampResult } from './csv-timestamp.js';
 export { DEFAULT_ENVELOPE_LIMITS, EnvelopeBatcher, type EnvelopeLimits } from './envelope-batcher.js';
 export { type ImportCsvOptions, importCsv } from './import-csv.js';
