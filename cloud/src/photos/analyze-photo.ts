@@ -38,11 +38,19 @@ export async function analyzePhoto(
   photo: PhotoKeyParts,
   deps: AnalyzePhotoDeps,
 ): Promise<AnalyzedPhoto> {
-  const info = await deps.store.head(bucket, key);
+  // Both at once: one round trip to S3 before Rekognition rather than two. The outcome is the
+  // one of asking in turn: a head that finds nothing makes the photo missing, whatever the read
+  // answered (it is wasted then; rare: photos are only deleted after their analysis).
+  const [head, read] = await Promise.allSettled([
+    deps.store.head(bucket, key),
+    deps.store.readStart(bucket, key, PHOTO_SNIFF_BYTES),
+  ]);
+  if (head.status === 'rejected') throw head.reason;
+  const info = head.value;
   if (info === null) return notAnalyzed(key, photo, null, 'missing', 'object no longer exists', null, deps);
   const capturedAt = capturedAtOf(info);
-
-  const start = await deps.store.readStart(bucket, key, PHOTO_SNIFF_BYTES);
+  if (read.status === 'rejected') throw read.reason;
+  const start = read.value;
   if (start === null)
     return notAnalyzed(key, photo, capturedAt, 'missing', 'object no longer exists', null, deps);
   const refusal = unanalyzableReason({ sizeBytes: info.sizeBytes, start });
