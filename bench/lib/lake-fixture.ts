@@ -1,9 +1,15 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { openLocalLake as openLakeOfTheWriter } from '@coffee-iot/cloud/lake';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { openLocalLake } from '../../cloud/src/lake/local/index.js';
+import { curatedPartitionKey, localPath, partitionValuesOf } from '../../cloud/src/lake/layout.js';
+import { isJournalName, openLocalLake, ParquetMerger } from '../../cloud/src/lake/local/index.js';
 import { sqlString } from '../../cloud/src/lake/local/sql-text.js';
+import { silentLogger } from '../../cloud/src/logging/logger.js';
+import { CheckpointFile } from '../../local/src/kinesis/checkpoints.js';
+import { LakeWriter } from '../../local/src/lake/lake-writer.js';
 import { benchReading, FIRST_READING_MS, telemetryBatches, telemetryStreamRecord } from './lake-records.js';
+import { note } from './report.js';
 
 /**
  * A telemetry lake of `readings` readings for the query benchmark, written by DuckDB straight
@@ -165,4 +171,145 @@ export async function buildTelemetryFixtureWithLocalLake(
     rows: options.readings + options.resent,
     seconds: (performance.now() - began) / 1000,
   };
+}
+
+export interface LiveWriterFixtureOptions {
+  readings: number;
+  devices: number;
+  /** Readings per device per stream record: one envelope per device per lake write. */
+  perRecord: number;
+  /** Merge the live hour's files (LakeCompactor, tier fanout), or not (the layout before it). */
+  compaction: { fanout: number } | false;
+}
+
+/** Files of the live hour's telemetry partition as a query would have found them. */
+export interface LiveFileCounts {
+  /** After every write: the most files the live hour held, and the mean. */
+  most: number;
+  mean: number;
+  /** Files per telemetry hour at the end (the last one still live), oldest first. */
+  perHour: number[];
+}
+
+export interface LiveWriterFixture extends Fixture {
+  writes: number;
+  liveFiles: LiveFileCounts;
+}
+
+async function parquetCount(dir: string): Promise<number> {
+  try {
+    return (await readdir(dir)).filter((name) => name.endsWith('.parquet') && !name.startsWith('.')).length;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+/**
+ * The lake the local stack's live writer leaves: LakeWriter (checkpoints, the hour-turn replay,
+ * the live hour's merges) fed as the stream reader feeds it, on a simulated clock. Each device
+ * sends one envelope of `perRecord` readings (1 Hz) per write, every `perRecord` seconds, so a
+ * write makes one file per table, 3,600 / perRecord of them an hour before merges. When the last
+ * write is done the writer is left running: the lake is what a query would find mid-hour.
+ * `stop()` then stops the writer and closes the lake.
+ */
+export async function buildTelemetryFixtureWithLiveWriter(
+  lakeDir: string,
+  options: LiveWriterFixtureOptions,
+): Promise<LiveWriterFixture & { stop(): Promise<void> }> {
+  const began = performance.now();
+  let now = new Date(FIRST_READING_MS);
+  const clock = () => now;
+  // The writer's own import of the lake (the same module at run time; its types are the package's).
+  const lake = await openLakeOfTheWriter(lakeDir, { now: clock });
+  const writer = new LakeWriter({
+    lake,
+    checkpoints: new CheckpointFile(join(lakeDir, '..', `checkpoints-${Date.now()}.json`)),
+    logger: silentLogger(),
+    flushMs: options.perRecord * 1000,
+    maxBuffered: Number.POSITIVE_INFINITY,
+    now: clock,
+    compaction: options.compaction === false ? false : { fanout: options.compaction.fanout },
+  });
+  let writes = 0;
+  let most = 0;
+  let total = 0;
+  let sequence = 0;
+  for (const batch of telemetryBatches(
+    options.readings,
+    options.perRecord,
+    options.devices,
+    options.devices,
+  )) {
+    now = batch.arrivedAt;
+    await writer.accept(
+      batch.records.map((record, i) => ({
+        ...record,
+        partitionKey: record.partitionKey ?? '',
+        shardId: 'shardId-000000000000',
+        sequenceNumber: String(sequence + i + 1),
+      })),
+    );
+    sequence += batch.records.length;
+    await writer.flush();
+    writes += 1;
+    const files = await parquetCount(
+      localPath(lakeDir, curatedPartitionKey('telemetry', partitionValuesOf(batch.arrivedAt))),
+    );
+    most = Math.max(most, files);
+    total += files;
+    if (writes % 250 === 0) note(`live writer: ${writes} writes, ${writer.counters.merges} merges`);
+  }
+  const perHour: number[] = [];
+  const hourDirs = (await readdir(join(lakeDir, 'curated', 'telemetry'), { recursive: true })).filter(
+    (entry) => /ingest_hour=\d\d$/.test(entry),
+  );
+  for (const dir of hourDirs.sort())
+    perHour.push(await parquetCount(join(lakeDir, 'curated', 'telemetry', dir)));
+  return {
+    files: await countFiles(join(lakeDir, 'curated', 'telemetry')),
+    hours: perHour.length,
+    rows: options.readings,
+    seconds: (performance.now() - began) / 1000,
+    writes,
+    liveFiles: { most, mean: total / Math.max(1, writes), perHour },
+    async stop() {
+      await writer.stop();
+      await lake.close();
+    },
+  };
+}
+
+/**
+ * The one-file-per-hour layout of the same rows: each telemetry partition of `from` merged into
+ * one Parquet file under `to` (what replaying every hour with no size limit would leave).
+ */
+export async function copyAsOneFilePerHour(from: string, to: string): Promise<number> {
+  const merger = await ParquetMerger.open();
+  let hours = 0;
+  try {
+    const root = join(from, 'curated', 'telemetry');
+    const dirs = (await readdir(root, { recursive: true })).filter((entry) =>
+      /ingest_hour=\d\d$/.test(entry),
+    );
+    for (const dir of dirs) {
+      const names = await readdir(join(root, dir));
+      // Files a merge has replaced but not yet deleted (its grace) would be rows twice here.
+      const replaced = new Set<string>();
+      for (const name of names.filter(isJournalName)) {
+        const journal = JSON.parse(await readFile(join(root, dir, name), 'utf8')) as { inputs: string[] };
+        for (const input of journal.inputs) replaced.add(input);
+      }
+      const inputs = names
+        .filter((name) => name.endsWith('.parquet') && !name.startsWith('.') && !replaced.has(name))
+        .map((name) => join(root, dir, name));
+      const target = join(to, 'curated', 'telemetry', dir);
+      await mkdir(target, { recursive: true });
+      await merger.merge('telemetry', inputs, join(target, 'hour.parquet'));
+      hours += 1;
+    }
+  } finally {
+    merger.close();
+  }
+  return hours;
 }
