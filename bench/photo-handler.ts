@@ -171,7 +171,7 @@ try {
   note(`after: ${describeLoad(loadAfter)}`);
 
   const summaries = shapes.map((shape) => summarise(shape.label, ratios));
-  const title = `handlePhotoEvent, ${args.events.toLocaleString('en')} S3 events (one record each), ${args.devices} device${args.devices === 1 ? '' : 's'}, pool ${POOL_SIZE} per container, analyzer ${args.analyzerMs} ms, S3 and stream in memory, ${args.rounds} round${args.rounds === 1 ? '' : 's'} per mode\nMariaDB ${version} on loopback, ${SERVER_LABEL[args.server]}\nbefore: ${describeLoad(loadBefore)}\nafter:  ${describeLoad(loadAfter)}`;
+  const title = `handlePhotoEvent, ${args.events.toLocaleString('en')} S3 events (one record each), ${args.devices} device${args.devices === 1 ? '' : 's'}, pool ${POOL_SIZE} per container, analyzer ${args.analyzerMs} ms, stream ${args.streamMs} ms, S3 and stream in memory, ${args.rounds} round${args.rounds === 1 ? '' : 's'} per mode\nMariaDB ${version} on loopback, ${SERVER_LABEL[args.server]}\nbefore: ${describeLoad(loadBefore)}\nafter:  ${describeLoad(loadAfter)}`;
   printTable(
     `${title}\n\nSpeed ratio pipeline/baseline = bare recordCoffee time / handlePhotoEvent time, same events, same round (1 = as fast as the bare insert; goal ≥ ${GOAL_SPEED_RATIO} for one container). CPU = this process + mariadbd`,
     [
@@ -299,6 +299,7 @@ try {
     containers: args.containers,
     rounds: args.rounds,
     analyzerMs: args.analyzerMs,
+    streamMs: args.streamMs,
     devices: args.devices,
     poolSize: POOL_SIZE,
     server: { settings: args.server, ...SERVER_SETTINGS[args.server] },
@@ -452,7 +453,7 @@ async function pipelinePass(
   replay: boolean,
 ): Promise<{ first: Run; replay?: Run }> {
   const containers = Array.from({ length: containerCount }, () =>
-    openContainer(connection, store, args.analyzerMs),
+    openContainer(connection, store, { analyzerMs: args.analyzerMs, streamMs: args.streamMs }),
   );
   const handle = (container: Container, event: ReturnType<typeof s3Event>) =>
     handlePhotoEvent(event, container.deps);
@@ -553,6 +554,7 @@ function parseCli(): {
   events: number;
   containers: number;
   analyzerMs: number;
+  streamMs: number;
   devices: number;
   server: keyof typeof SERVER_SETTINGS;
   rounds: number;
@@ -563,6 +565,7 @@ function parseCli(): {
       events: { type: 'string', default: '2000' },
       containers: { type: 'string', default: '8' },
       'analyzer-ms': { type: 'string', default: '0' },
+      'stream-ms': { type: 'string', default: '0' },
       devices: { type: 'string', default: '10' },
       server: { type: 'string', default: 'defaults' },
       rounds: { type: 'string', default: '3' },
@@ -582,15 +585,21 @@ function parseCli(): {
     }
     return value;
   };
-  const analyzerMs = Number(values['analyzer-ms']);
-  if (!(Number.isFinite(analyzerMs) && analyzerMs >= 0)) {
-    console.error(`--analyzer-ms must be a number ≥ 0 (got ${values['analyzer-ms']})`);
-    process.exit(2);
-  }
+  const milliseconds = (name: string, raw: string | undefined) => {
+    const value = Number(raw);
+    if (!(Number.isFinite(value) && value >= 0)) {
+      console.error(`--${name} must be a number ≥ 0 (got ${raw})`);
+      process.exit(2);
+    }
+    return value;
+  };
+  const analyzerMs = milliseconds('analyzer-ms', values['analyzer-ms']);
+  const streamMs = milliseconds('stream-ms', values['stream-ms']);
   return {
     events: integer('events', values.events, 1),
     containers: integer('containers', values.containers, 1),
     analyzerMs,
+    streamMs,
     devices: integer('devices', values.devices, 1),
     server,
     rounds: integer('rounds', values.rounds, 1),

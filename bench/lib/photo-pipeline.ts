@@ -12,6 +12,7 @@ import { createCoffeeRepository } from '../../cloud/src/db/sql-coffee-repository
 import { encodeS3Key } from '../../cloud/src/local/s3-notification.js';
 import type { Logger } from '../../cloud/src/logging/logger.js';
 import type { PhotoPipelineDeps } from '../../cloud/src/photos/process-photos.js';
+import type { IngestRecord, IngestStream } from '../../cloud/src/stream/ingest-stream.js';
 import { FakeFaceAnalyzer, faceAnalysis } from '../../cloud/src/testing/fake-analyzer.js';
 import type { MemoryPhotoStore } from '../../cloud/src/testing/memory-photo-store.js';
 import { MemoryIngestStream } from '../../cloud/src/testing/memory-stream.js';
@@ -98,6 +99,22 @@ export class DelayedAnalyzer implements FaceAnalyzer {
 }
 
 /**
+ * The memory stream with PutRecords' latency simulated by a timer (`--stream-ms`): a new photo's
+ * record is sent inside its transaction, so this is how long its rows stay locked.
+ */
+export class DelayedStream implements IngestStream {
+  constructor(
+    readonly memory: MemoryIngestStream,
+    private readonly delayMs: number,
+  ) {}
+
+  async putRecords(records: readonly IngestRecord[]): Promise<void> {
+    if (this.delayMs > 0) await sleep(this.delayMs);
+    return this.memory.putRecords(records);
+  }
+}
+
+/**
  * The photo Lambda's logger with createCloudLogger's options (level info, service, ISO time,
  * redaction), writing to /dev/null instead of stdout: the handler still formats and writes its
  * two lines per event, as it does to CloudWatch, but stdout stays the bench's tables.
@@ -125,7 +142,7 @@ export interface Container {
 export function openContainer(
   connection: MariaDbConnection,
   store: MemoryPhotoStore,
-  analyzerMs: number,
+  delays: { analyzerMs: number; streamMs: number },
 ): Container {
   const database = openMysqlDatabase({ ...connection, ssl: false, poolSize: POOL_SIZE });
   const analyzer = new FakeFaceAnalyzer({
@@ -139,9 +156,9 @@ export function openContainer(
     stream,
     deps: {
       store,
-      analyzer: new DelayedAnalyzer(analyzer, analyzerMs),
+      analyzer: new DelayedAnalyzer(analyzer, delays.analyzerMs),
       coffees: createCoffeeRepository(database),
-      stream,
+      stream: new DelayedStream(stream, delays.streamMs),
       logger: benchLogger(),
       now: () => new Date(),
       deletePhotoAfterAnalysis: false,

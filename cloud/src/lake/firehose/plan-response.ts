@@ -9,7 +9,7 @@ import type { PartitionValues } from '../rows.js';
 import { ingestColumnsOf } from '../transform/ingest-columns.js';
 import { type RecordOutcome, type RowSink, type SeenKeys, transformRecord } from '../transform/record.js';
 import { SeenReadings } from '../transform/seen-readings.js';
-import { TelemetryLines } from '../transform/telemetry-rows.js';
+import { TelemetryLines } from '../transform/telemetry-lines.js';
 import { base64OfText } from './base64-text.js';
 import { claimedTable } from './claimed-table.js';
 import type { FirehoseInput } from './event-inputs.js';
@@ -170,8 +170,7 @@ export function planFirehoseResponse(
 
   for (let index = 0; index < count; index += 1) {
     const input = inputs[index] as FirehoseInput;
-    lines.text = '';
-    lines.rows = 0;
+    lines.clear();
     sink.coffees.length = 0;
     const outcome = transformRecord(input, seen, sink);
     if (outcome.kind === 'rejected') {
@@ -204,7 +203,8 @@ export function planFirehoseResponse(
     candidates.push({
       index,
       outcome,
-      data: base64OfText(options.table === 'telemetry' ? lines.text : ndjsonOf(options.table, sink.coffees)),
+      data:
+        options.table === 'telemetry' ? lines.base64() : base64OfText(ndjsonOf(options.table, sink.coffees)),
       partition: ingestColumnsOf(input.arrivedAt),
     });
   }

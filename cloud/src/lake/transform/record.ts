@@ -7,14 +7,11 @@ import {
 import type { CoffeeRow, TelemetryRow } from '../rows.js';
 import type { IngestInput, RejectedRecord } from '../transform-types.js';
 import { coffeeRowOf } from './coffee-row.js';
+import { fastTelemetryRecord } from './fast/fast-telemetry.js';
 import { type IngestColumns, ingestColumnsOf } from './ingest-columns.js';
 import type { ReadingDedupe } from './seen-readings.js';
-import {
-  appendTelemetryLines,
-  appendTelemetryRows,
-  rejectedReadingRecords,
-  TelemetryLines,
-} from './telemetry-rows.js';
+import { TelemetryLines } from './telemetry-lines.js';
+import { appendTelemetryLines, appendTelemetryRows, rejectedReadingRecords } from './telemetry-rows.js';
 
 /** What was already emitted: readings by (deviceId, seq), coffees by photo key. */
 export interface SeenKeys {
@@ -82,12 +79,32 @@ export function transformRecord(
   options: RecordCheckOptions = {},
 ): RecordOutcome {
   let ingest: IngestColumns;
-  let parsed: ParsedIngestRecord;
   try {
     ingest = ingestColumnsOf(input.arrivedAt);
   } catch (error) {
     return { kind: 'rejected', reason: `arrival time unusable: ${reasonOf(error)}`, identityMismatch: false };
   }
+  // The live record's way: valid telemetry read and written in one pass. Whatever it does not
+  // take (coffee, anything unexpected or invalid) is parsed and validated, as it always was.
+  return (
+    fastTelemetryRecord(input, ingest, seen.readings, sink, options) ??
+    transformParsedRecord(input, ingest, seen, sink, options)
+  );
+}
+
+/**
+ * transformRecord the general way: JSON.parse, the shared contract's checks (Ajv), rows from the
+ * parsed record. Every record can take it; the fast path must give what it gives (tests hold the
+ * two together, which is why it is exported).
+ */
+export function transformParsedRecord(
+  input: IngestInput,
+  ingest: IngestColumns,
+  seen: SeenKeys,
+  sink: RowSink,
+  options: RecordCheckOptions = {},
+): RecordOutcome {
+  let parsed: ParsedIngestRecord;
   try {
     parsed = parseIngestRecord(input.data, {
       receivedAt: input.arrivedAt,

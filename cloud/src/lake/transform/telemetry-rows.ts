@@ -3,6 +3,7 @@ import type { TelemetryRow } from '../rows.js';
 import type { RejectedRecord } from '../transform-types.js';
 import type { IngestColumns } from './ingest-columns.js';
 import type { ReadingDedupe } from './seen-readings.js';
+import type { TelemetryLines } from './telemetry-lines.js';
 import { lakeTimestampOfIso } from './timestamps.js';
 
 const NO_REJECTED_READINGS: RejectedRecord[] = [];
@@ -77,17 +78,6 @@ export function appendTelemetryRows(
   return duplicates;
 }
 
-/**
- * A record's telemetry rows as newline-terminated JSON lines (what the Firehose answer carries),
- * built straight from the readings: no row object per reading, no JSON.stringify per row. Each
- * line is exactly `JSON.stringify(row, TELEMETRY_COLUMNS names)` of the row appendTelemetryRows
- * would have built (a test holds the two together).
- */
-export class TelemetryLines {
-  text = '';
-  rows = 0;
-}
-
 // The envelope's ids and the reading's ts are written without escaping: the telemetry schema's
 // patterns (thing name, UUID, ISO timestamp) admit no character JSON would escape, and only
 // readings that passed it get here. Numbers print as JSON prints them (Number#toString; JSON
@@ -120,7 +110,7 @@ export function appendTelemetryLines(
     lastSuffix = `,"ingest_time":"${lastIngestTime}"}\n`;
   }
   const suffix = lastSuffix;
-  let text = target.text;
+  let text = '';
   let duplicates = 0;
   for (const reading of readings) {
     if (seen.has(deviceId, reading.seq)) {
@@ -132,6 +122,6 @@ export function appendTelemetryLines(
     text += `${prefix}${reading.seq},"ts":"${ts.slice(0, 10)} ${ts.slice(11, 23)}","temperature":${reading.temperature},"humidity":${reading.humidity},"pressure":${reading.pressure},"pitch":${reading.pitch},"roll":${reading.roll},"yaw":${reading.yaw},"temperature_ambient":${reading.temperatureAmbient ?? null},"temperature_cpu":${reading.temperatureCpu ?? null},"accel_x":${reading.accelX ?? null},"accel_y":${reading.accelY ?? null},"accel_z":${reading.accelZ ?? null},"gyro_x":${reading.gyroX ?? null},"gyro_y":${reading.gyroY ?? null},"gyro_z":${reading.gyroZ ?? null},"mag_x":${reading.magX ?? null},"mag_y":${reading.magY ?? null},"mag_z":${reading.magZ ?? null}${suffix}`;
     target.rows += 1;
   }
-  target.text = text;
+  target.appendText(text);
   return duplicates;
 }
