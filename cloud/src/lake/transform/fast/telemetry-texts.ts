@@ -222,7 +222,10 @@ function repeatedReadings(text: string): string {
     p += 1;
   } while (depth > 0 && p < text.length);
   const member = text.slice(key, p);
-  const again = member.replace(/"seq"(\s*):(\s*)(\d+)/g, (_m, a, b, seq) => `"seq"${a}:${b}${Number(seq) + 100}`);
+  const again = member.replace(
+    /"seq"(\s*):(\s*)(\d+)/g,
+    (_m, a, b, seq) => `"seq"${a}:${b}${Number(seq) + 100}`,
+  );
   return `${text.slice(0, p)},${again}${text.slice(p)}`;
 }
 
