@@ -1,9 +1,9 @@
 import {
-  TELEMETRY_CONTRACT_VERSION,
+  compileContract,
+  describeAjvErrors,
   type TelemetryReading,
   THING_NAME_PATTERN,
   telemetrySchema,
-  validateTelemetryEnvelope,
 } from '@coffee-iot/shared';
 import { CSV_COLUMNS } from './csv-format.js';
 import type { CsvLayout } from './csv-header.js';
@@ -27,6 +27,13 @@ const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const DECIMAL_COMMA = /^[+-]?\d+,\d+$/;
 const WHOLE = /^\d+$/;
 
+// The contract's own reading schema, compiled once: each reading is checked on its own (an envelope
+// around it would cost an object and a result per line for nothing).
+const readingValidator = compileContract<TelemetryReading>({
+  ...telemetrySchema.definitions.reading,
+  $id: 'https://coffee-iot.dev/schemas/telemetry-v1-import-reading.schema.json',
+});
+
 type Kind = 'deviceId' | 'seq' | 'ts' | 'number';
 
 /** One column the file has: where it sits and how to read it. */
@@ -46,6 +53,8 @@ export class CsvReadingBuilder {
   private readonly width: number;
   private readonly latestMs: number;
   private readonly bootIds = new Map<string, string>();
+  /** A reading with every key this file fills, in the contract's order (see build). */
+  private readonly template: Record<string, number | string>;
 
   constructor(layout: CsvLayout, nowMs: number) {
     this.width = layout.columns.length;
@@ -60,6 +69,14 @@ export class CsvReadingBuilder {
       return [{ position, name: column.name, field: column.field, required: column.required, kind, bounds }];
     });
     this.latestMs = nowMs + FUTURE_TOLERANCE_MS;
+    this.template = { seq: 0, ts: '' };
+    for (const slot of this.slots) if (slot.kind === 'number') this.template[slot.field] = 0;
+  }
+
+  /** Whether every cell of the row has text: its reading then has every key of the template. */
+  private complete(fields: readonly string[]): boolean {
+    for (let i = 0; i < fields.length; i += 1) if (fields[i] === '') return false;
+    return true;
   }
 
   /**
@@ -71,13 +88,19 @@ export class CsvReadingBuilder {
     if (fields.length !== this.width) {
       return { ok: false, reason: `expected ${this.width} fields as in the header, got ${fields.length}` };
     }
+    // seq and ts first, then the values in the format's order: the contract's own order. A row with
+    // every column filled (the common case) starts from a copy of the template, which has every key
+    // in that order already: one object of one shape, no key added line by line.
+    const reading: Record<string, number | string> = this.complete(fields)
+      ? { ...this.template }
+      : { seq: 0, ts: '' };
     const problems: string[] = [];
-    const values: Record<string, number> = {};
     let deviceId = '';
     let tsMs = Number.NaN;
-    let ts = '';
     let seq: number | undefined;
-    for (const slot of this.slots) {
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i += 1) {
+      const slot = slots[i] as Slot;
       const text = fields[slot.position] as string;
       if (text === '') {
         if (slot.required) problems.push(`${slot.name}: missing value`);
@@ -98,21 +121,23 @@ export class CsvReadingBuilder {
         case 'ts': {
           const checked = this.checkTimestamp(text);
           if (typeof checked === 'string') problem = checked;
-          else ({ ms: tsMs, iso: ts } = checked);
+          else {
+            tsMs = checked.ms;
+            reading.ts = checked.iso;
+          }
           break;
         }
         case 'number': {
           const checked = checkNumber(text, slot.bounds);
-          if (typeof checked === 'number') values[slot.field] = checked;
+          if (typeof checked === 'number') reading[slot.field] = checked;
           else problem = checked;
         }
       }
       if (problem !== undefined) problems.push(`${slot.name}: ${JSON.stringify(text)} ${problem}`);
     }
     if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
-    // seq and ts first, then the values in the format's order: the contract's own order.
-    const reading = { seq: seq ?? derivedSeq(tsMs), ts, ...values };
-    return this.checkContract(deviceId, reading as TelemetryReading);
+    reading.seq = seq ?? derivedSeq(tsMs);
+    return this.checkContract(deviceId, reading as unknown as TelemetryReading);
   }
 
   /** The time, or why it is refused. */
@@ -127,8 +152,8 @@ export class CsvReadingBuilder {
   }
 
   /**
-   * The shared validator has the last word, on a one-reading envelope: anything the checks above
-   * missed refuses this line rather than a whole envelope later.
+   * The contract's reading schema has the last word: anything the checks above missed refuses this
+   * line rather than a whole envelope later.
    */
   private checkContract(deviceId: string, reading: TelemetryReading): RowOutcome {
     let bootId = this.bootIds.get(deviceId);
@@ -136,14 +161,12 @@ export class CsvReadingBuilder {
       bootId = importBootId(deviceId);
       this.bootIds.set(deviceId, bootId);
     }
-    const result = validateTelemetryEnvelope({
-      v: TELEMETRY_CONTRACT_VERSION,
-      deviceId,
-      bootId,
-      readings: [reading],
-    });
-    if (!result.ok) {
-      return { ok: false, reason: `breaks the telemetry contract: ${result.problems.join('; ')}` };
+    const validate = readingValidator();
+    if (!validate(reading)) {
+      return {
+        ok: false,
+        reason: `breaks the telemetry contract: ${describeAjvErrors(validate.errors).join('; ')}`,
+      };
     }
     return { ok: true, deviceId, bootId, reading };
   }

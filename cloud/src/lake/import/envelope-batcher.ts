@@ -39,11 +39,10 @@ export const DEFAULT_ENVELOPE_LIMITS: Readonly<EnvelopeLimits> = Object.freeze({
 });
 
 interface OpenEnvelope {
-  bootId: string;
-  readings: TelemetryReading[];
-  /** JSON text of each reading, spliced into the record as is. */
-  parts: string[];
+  /** The record's bytes so far: the head, then the readings' JSON with commas between. */
+  buffer: Buffer;
   bytes: number;
+  readings: number;
 }
 
 /** What went out: readings, records and batches the stream accepted. */
@@ -53,22 +52,33 @@ export interface BatcherCounts {
   batches: number;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * Groups readings into one telemetry envelope per device and envelopes into PutRecords-sized
- * batches, and hands each batch to the ingest stream, awaiting it: `add` returns only once there is
- * room again, which is what keeps the CSV read paced by the stream. The stream adapter chunks and
- * resends failed entries itself; a batch it still cannot deliver rejects `add`/`flush`.
+ * batches, and hands each batch to the ingest stream. `add` is synchronous until a batch is full:
+ * then it returns the promise of sending it, which the caller awaits before reading on; that is
+ * what keeps the CSV read paced by the stream, without an await per line. The stream adapter chunks
+ * and resends failed entries itself; a batch it still cannot deliver rejects `add`/`flush`.
+ *
+ * Each reading's JSON is written straight into its envelope's bytes, so nothing per reading stays
+ * alive until the envelope closes (keeping reading objects alive that long was most of the
+ * import's garbage-collection time). Readings must already have passed the contract's reading
+ * schema (CsvReadingBuilder checks each one); the envelope's own fields are checked here with the
+ * shared validator the first time a device is seen: they are the same for all its envelopes.
  */
 export class EnvelopeBatcher {
   readonly counts: BatcherCounts = { readingsSent: 0, records: 0, batches: 0 };
   private readonly limits: EnvelopeLimits;
   private readonly open = new Map<string, OpenEnvelope>();
+  /** Per device: the record's JSON up to the readings' opening bracket, once checked. */
+  private readonly heads = new Map<string, { bootId: string; head: string }>();
+  /** Envelope buffers closed and copied out, ready for the next envelope. */
+  private readonly spare: Buffer[] = [];
   private pendingReadings = 0;
   private batch: IngestRecord[] = [];
   private batchReadings = 0;
   private batchBytes = 0;
+  /** Full batches not sent yet, in order. */
+  private readonly full: { records: IngestRecord[]; readings: number }[] = [];
 
   constructor(
     private readonly stream: IngestStream,
@@ -77,83 +87,116 @@ export class EnvelopeBatcher {
     this.limits = { ...DEFAULT_ENVELOPE_LIMITS, ...limits };
   }
 
-  async add(deviceId: string, bootId: string, reading: TelemetryReading): Promise<void> {
+  /** Undefined, or a promise to await before the next `add`: a full batch is being sent. */
+  add(deviceId: string, bootId: string, reading: TelemetryReading): Promise<void> | undefined {
     const json = JSON.stringify(reading);
     let envelope = this.open.get(deviceId);
-    // +1 for the comma between readings.
-    if (envelope && envelope.bytes + json.length + 1 > this.limits.maxBytes) {
-      await this.close(deviceId, envelope);
+    // +1 for the comma between readings, +2 for the closing "]}". The JSON is ASCII (numbers and
+    // an ISO time; checked as it is written), so its length is its size in bytes.
+    if (envelope && envelope.bytes + 1 + json.length + 2 > this.limits.maxBytes) {
+      this.close(deviceId, envelope);
       envelope = undefined;
     }
     if (envelope === undefined) {
-      envelope = { bootId, readings: [], parts: [], bytes: envelopeHead(deviceId, bootId).length + 2 };
+      const head = this.headOf(deviceId, bootId, reading);
+      // Appends keep within maxBytes; a first reading alone may exceed it (as before: it must go).
+      const needed = head.length + json.length + 2;
+      let buffer = this.spare.pop();
+      if (buffer === undefined || buffer.length < needed) {
+        buffer = Buffer.allocUnsafe(Math.max(this.limits.maxBytes, needed));
+      }
+      envelope = { buffer, bytes: buffer.write(head, 0, 'utf8'), readings: 0 };
       this.open.set(deviceId, envelope);
+    } else {
+      envelope.buffer[envelope.bytes] = 44; // ,
+      envelope.bytes += 1;
     }
-    envelope.readings.push(reading);
-    envelope.parts.push(json);
-    envelope.bytes += json.length + (envelope.parts.length > 1 ? 1 : 0);
+    const written = envelope.buffer.write(json, envelope.bytes, 'utf8');
+    if (written !== json.length) {
+      throw new ImportInvariantError(
+        `import built a reading for ${deviceId} that is not ASCII JSON: ${json}`,
+      );
+    }
+    envelope.bytes += written;
+    envelope.readings += 1;
     this.pendingReadings += 1;
-    if (envelope.readings.length >= this.limits.maxReadings) await this.close(deviceId, envelope);
-    if (this.pendingReadings >= this.limits.maxPendingReadings) await this.closeAll();
+    if (envelope.readings >= this.limits.maxReadings) this.close(deviceId, envelope);
+    if (this.pendingReadings >= this.limits.maxPendingReadings) this.closeAll();
+    return this.full.length > 0 ? this.sendFull() : undefined;
   }
 
   /** Closes every envelope and sends what is left. */
   async flush(): Promise<void> {
-    await this.closeAll();
-    await this.sendBatch();
+    this.closeAll();
+    this.batchIsFull();
+    await this.sendFull();
   }
 
-  private async closeAll(): Promise<void> {
-    for (const [deviceId, envelope] of [...this.open]) await this.close(deviceId, envelope);
-  }
-
-  private async close(deviceId: string, envelope: OpenEnvelope): Promise<void> {
-    this.open.delete(deviceId);
-    this.pendingReadings -= envelope.readings.length;
+  /**
+   * The record's head for this device. The stream record is the envelope plus "type": "telemetry"
+   * and "thing", as the IoT rule makes it (shared/src/ingest-record.ts): here the operator
+   * importing the file vouches for the device each line names, as the topic does for a device.
+   */
+  private headOf(deviceId: string, bootId: string, reading: TelemetryReading): string {
+    const known = this.heads.get(deviceId);
+    if (known !== undefined && known.bootId === bootId) return known.head;
     const checked = validateTelemetryEnvelope({
       v: TELEMETRY_CONTRACT_VERSION,
       deviceId,
-      bootId: envelope.bootId,
-      readings: envelope.readings,
+      bootId,
+      readings: [reading],
     } satisfies TelemetryEnvelope);
     if (!checked.ok) {
       throw new ImportInvariantError(
         `import built an invalid telemetry envelope for ${deviceId}: ${checked.problems.slice(0, 5).join('; ')}`,
       );
     }
-    // The stream record is the envelope plus "type": "telemetry" and "thing", as the IoT rule
-    // makes it (shared/src/ingest-record.ts): here the operator importing the file vouches for
-    // the device each line names, as the topic does for a device. Spliced from the readings' JSON
-    // rather than serialised again.
-    const data = encoder.encode(`${envelopeHead(deviceId, envelope.bootId)}${envelope.parts.join(',')}]}`);
+    const device = JSON.stringify(deviceId);
+    const head = `{"type":${JSON.stringify(TELEMETRY_RECORD_TYPE)},"${THING_FIELD}":${device},"v":${TELEMETRY_CONTRACT_VERSION},"deviceId":${device},"bootId":"${bootId}","readings":[`;
+    this.heads.set(deviceId, { bootId, head });
+    return head;
+  }
+
+  private closeAll(): void {
+    for (const [deviceId, envelope] of [...this.open]) this.close(deviceId, envelope);
+  }
+
+  private close(deviceId: string, envelope: OpenEnvelope): void {
+    this.open.delete(deviceId);
+    this.pendingReadings -= envelope.readings;
+    const { buffer } = envelope;
+    buffer[envelope.bytes] = 93; // ]
+    buffer[envelope.bytes + 1] = 125; // }
+    // A copy of exactly the record's bytes; the buffer is written over by the next envelope.
+    const data = Uint8Array.prototype.slice.call(buffer, 0, envelope.bytes + 2);
+    this.spare.push(buffer);
     const bytes = data.length + Buffer.byteLength(deviceId);
     if (
       this.batch.length >= this.limits.maxBatchRecords ||
       this.batchBytes + bytes > this.limits.maxBatchBytes
     ) {
-      await this.sendBatch();
+      this.batchIsFull();
     }
     this.batch.push({ partitionKey: deviceId, data });
-    this.batchReadings += envelope.readings.length;
+    this.batchReadings += envelope.readings;
     this.batchBytes += bytes;
-    if (this.batch.length >= this.limits.maxBatchRecords) await this.sendBatch();
+    if (this.batch.length >= this.limits.maxBatchRecords) this.batchIsFull();
   }
 
-  private async sendBatch(): Promise<void> {
+  private batchIsFull(): void {
     if (this.batch.length === 0) return;
-    const batch = this.batch;
-    const readings = this.batchReadings;
+    this.full.push({ records: this.batch, readings: this.batchReadings });
     this.batch = [];
     this.batchReadings = 0;
     this.batchBytes = 0;
-    await this.stream.putRecords(batch);
-    this.counts.readingsSent += readings;
-    this.counts.records += batch.length;
-    this.counts.batches += 1;
   }
-}
 
-function envelopeHead(deviceId: string, bootId: string): string {
-  const device = JSON.stringify(deviceId);
-  return `{"type":${JSON.stringify(TELEMETRY_RECORD_TYPE)},"${THING_FIELD}":${device},"v":${TELEMETRY_CONTRACT_VERSION},"deviceId":${device},"bootId":"${bootId}","readings":[`;
+  private async sendFull(): Promise<void> {
+    for (let next = this.full.shift(); next !== undefined; next = this.full.shift()) {
+      await this.stream.putRecords(next.records);
+      this.counts.readingsSent += next.readings;
+      this.counts.records += next.records.length;
+      this.counts.batches += 1;
+    }
+  }
 }

@@ -53,11 +53,13 @@ export async function importCsv(
   let builder: CsvReadingBuilder | undefined;
   const lastSeq = new Map<string, { seq: number; line: number }>();
 
-  const onRow = async (row: CsvRow): Promise<void> => {
+  // Synchronous but for a full batch: then it returns the send for the reader to await.
+  const onRow = (row: CsvRow): Promise<void> | undefined => {
     if (builder === undefined) {
       builder = new CsvReadingBuilder(headerLayout(row), nowMs);
-      return;
+      return undefined;
     }
+    let sending: Promise<void> | undefined;
     const outcome = row.endLine > row.line ? spansLines(row) : builder.build(row.fields);
     if (!outcome.ok) {
       tally.refuse(row.line, outcome.reason);
@@ -75,10 +77,11 @@ export async function importCsv(
       } else {
         lastSeq.set(deviceId, { seq: reading.seq, line: row.line });
         tally.accept(deviceId, bootId, reading.ts);
-        await batcher.add(deviceId, bootId, reading);
+        sending = batcher.add(deviceId, bootId, reading);
       }
     }
     if (tally.lines % every === 0) options.onProgress?.(progress());
+    return sending;
   };
 
   let stoppedAt: StoppedAt | null;

@@ -1,0 +1,164 @@
+import type { TelemetryReading } from '@coffee-iot/shared';
+import { describe, expect, it } from 'vitest';
+import {
+  EnvelopeBatcher,
+  ImportInvariantError,
+  importBootId,
+  importCsv,
+} from '../../../cloud/src/lake/import/index.js';
+import type { IngestRecord } from '../../../cloud/src/stream/ingest-stream.js';
+import { MemoryIngestStream } from '../../../cloud/src/testing/memory-stream.js';
+import { IMPORT_NOW, textStream } from './import-fixtures.js';
+
+const now = () => IMPORT_NOW;
+const decoder = new TextDecoder();
+const ALL = [
+  'device_id',
+  'seq',
+  'ts',
+  'temperature',
+  'humidity',
+  'pressure',
+  'pitch',
+  'roll',
+  'yaw',
+  'temperature_ambient',
+  'temperature_cpu',
+  'accel_x',
+  'accel_y',
+  'accel_z',
+  'gyro_x',
+  'gyro_y',
+  'gyro_z',
+  'mag_x',
+  'mag_y',
+  'mag_z',
+];
+const VALUES = [
+  'coffee-pi-1',
+  '7',
+  '2026-03-14T08:15:30.250Z',
+  '24.50',
+  '41.2',
+  '1013.25',
+  '1.5',
+  '-0.5',
+  '182.25',
+  '21.5',
+  '55.1',
+  '0.01',
+  '-0.02',
+  '0.98',
+  '0.002',
+  '-0.001',
+  '0.0005',
+  '25.3',
+  '-12.7',
+  '40.1',
+];
+
+function reading(seq: number): TelemetryReading {
+  return {
+    seq,
+    ts: '2026-03-14T08:15:30.250Z',
+    temperature: 20,
+    humidity: 40,
+    pressure: 1000,
+    pitch: 0,
+    roll: 0,
+    yaw: 0,
+  };
+}
+
+describe('imported records', () => {
+  it('are byte-identical whatever the column order, with keys in the contract order, full rows or not', async () => {
+    const line = (order: number[], values: string[]) => order.map((i) => values[i]).join(',');
+    const forward = ALL.map((_, i) => i);
+    const backward = [...forward].reverse();
+    const partial = VALUES.map((value, i) => (ALL[i] === 'temperature_cpu' ? '' : i === 1 ? '9' : value));
+    const second = VALUES.map((value, i) => (i === 1 ? '8' : value));
+    const file = (order: number[]) =>
+      `${line(order, ALL)}\n${line(order, VALUES)}\n${line(order, second)}\n${line(order, partial)}\n`;
+    const a = new MemoryIngestStream();
+    const b = new MemoryIngestStream();
+    await importCsv(textStream(file(forward)), a, { now });
+    await importCsv(textStream(file(backward)), b, { now });
+    expect(b.records).toEqual(a.records);
+    const text = decoder.decode(a.records[0]?.data);
+    const full =
+      '"ts":"2026-03-14T08:15:30.250Z","temperature":24.5,"humidity":41.2,"pressure":1013.25,"pitch":1.5,"roll":-0.5,"yaw":182.25,' +
+      '"temperatureAmbient":21.5,"temperatureCpu":55.1,"accelX":0.01,"accelY":-0.02,"accelZ":0.98,"gyroX":0.002,"gyroY":-0.001,"gyroZ":0.0005,"magX":25.3,"magY":-12.7,"magZ":40.1}';
+    expect(text).toBe(
+      `{"type":"telemetry","thing":"coffee-pi-1","v":1,"deviceId":"coffee-pi-1","bootId":"${importBootId('coffee-pi-1')}","readings":[` +
+        `{"seq":7,${full},{"seq":8,${full},{"seq":9,${full.replace('"temperatureCpu":55.1,', '')}]}`,
+    );
+  });
+});
+
+describe('EnvelopeBatcher', () => {
+  it('adds without waiting until a batch is full, then hands back the send to await', async () => {
+    const sent: IngestRecord[][] = [];
+    const batcher = new EnvelopeBatcher(
+      {
+        putRecords: async (records) => {
+          sent.push([...records]);
+        },
+      },
+      { maxReadings: 2, maxBatchRecords: 3 },
+    );
+    const waits: number[] = [];
+    for (let seq = 1; seq <= 13; seq += 1) {
+      const waiting = batcher.add('coffee-pi-1', importBootId('coffee-pi-1'), reading(seq));
+      if (waiting !== undefined) {
+        waits.push(seq);
+        await waiting;
+      }
+    }
+    // Envelopes of 2 readings, batches of 3 envelopes: a batch is full every 6 readings.
+    expect(waits).toEqual([6, 12]);
+    expect(sent.map((batch) => batch.length)).toEqual([3, 3]);
+    await batcher.flush();
+    expect(sent.map((batch) => batch.length)).toEqual([3, 3, 1]);
+    expect(batcher.counts).toEqual({ readingsSent: 13, records: 7, batches: 3 });
+  });
+
+  it('keeps an envelope within maxBytes, counting its closing bracket', async () => {
+    const stream = new MemoryIngestStream();
+    const first = new EnvelopeBatcher(stream, { maxBytes: 100_000 });
+    for (let seq = 1; seq <= 3; seq += 1)
+      await first.add('coffee-pi-1', importBootId('coffee-pi-1'), reading(seq));
+    await first.flush();
+    const size = stream.records[0]?.data.length as number;
+    // Exactly the size of three readings fits; one byte less closes the envelope after two.
+    for (const [maxBytes, records] of [
+      [size, 1],
+      [size - 1, 2],
+    ] as const) {
+      const limited = new MemoryIngestStream();
+      const batcher = new EnvelopeBatcher(limited, { maxBytes });
+      for (let seq = 1; seq <= 3; seq += 1)
+        await batcher.add('coffee-pi-1', importBootId('coffee-pi-1'), reading(seq));
+      await batcher.flush();
+      expect(limited.records).toHaveLength(records);
+      expect(Math.max(...limited.records.map((r) => r.data.length))).toBeLessThanOrEqual(maxBytes);
+      expect(
+        limited.json<{ readings: TelemetryReading[] }>().flatMap((r) => r.readings.map((x) => x.seq)),
+      ).toEqual([1, 2, 3]);
+    }
+  });
+
+  it('refuses to send what breaks the contract: a bad device id or bootId, a reading that is not ASCII JSON', () => {
+    const batcher = new EnvelopeBatcher(new MemoryIngestStream());
+    expect(() => batcher.add('coffee pi', importBootId('coffee pi'), reading(1))).toThrow(
+      ImportInvariantError,
+    );
+    expect(() => batcher.add('coffee-pi-1', 'not-a-uuid', reading(1))).toThrow(ImportInvariantError);
+    batcher.add('coffee-pi-2', importBootId('coffee-pi-2'), reading(1));
+    expect(() =>
+      batcher.add('coffee-pi-2', importBootId('coffee-pi-2'), {
+        ...reading(2),
+        ts: '2026-03-14T08:15:30.250Z\u00e9',
+      }),
+    ).toThrow(ImportInvariantError);
+  });
+});
