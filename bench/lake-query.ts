@@ -84,7 +84,7 @@ if (values.lake !== undefined && existsSync(join(lakeDir, 'curated', 'telemetry'
 } else if (values.writer === 'live') {
   const compaction = values['live-compaction'] === 'off' ? false : { fanout: Number(values.fanout) };
   note(
-    `building ${READINGS} readings (${DEVICES} devices) with the live writer (a write every ${values['per-record']} s, merges ${compaction === false ? 'off' : `fanout ${compaction.fanout}`}) into ${lakeDir}`,
+    `building ${READINGS} readings (${DEVICES} devices): closed hours as a replay leaves them, the last hour by the live writer (a write every ${values['per-record']} s, merges ${compaction === false ? 'off' : `fanout ${compaction.fanout}`}) into ${lakeDir}`,
   );
   const live = await buildTelemetryFixtureWithLiveWriter(lakeDir, {
     readings: READINGS,
@@ -96,7 +96,7 @@ if (values.lake !== undefined && existsSync(join(lakeDir, 'curated', 'telemetry'
   liveFiles = live.liveFiles;
   stopLiveWriter = live.stop;
   note(
-    `live hour: at most ${live.liveFiles.most} files (mean ${live.liveFiles.mean.toFixed(1)}) over ${live.writes} writes; per hour at the end: ${live.liveFiles.perHour.join(', ')}`,
+    `live hour (${live.liveReadings} readings): at most ${live.liveFiles.most} files (mean ${live.liveFiles.mean.toFixed(1)}) over ${live.writes} writes; per hour at the end: ${live.liveFiles.perHour.join(', ')}`,
   );
 } else {
   const options = {
@@ -290,7 +290,10 @@ if (liveFiles !== undefined) {
     [
       ['live hour, most after any write', liveFiles.most],
       ['live hour, mean after each write', fixed(liveFiles.mean, 1)],
-      ['per hour at the end (closed hours replayed; the last one live)', liveFiles.perHour.join(', ')],
+      [
+        'per hour at the end (closed hours as a replay leaves them; the last one live)',
+        liveFiles.perHour.join(', '),
+      ],
     ],
   );
 }

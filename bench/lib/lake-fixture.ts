@@ -6,9 +6,16 @@ import { curatedPartitionKey, localPath, partitionValuesOf } from '../../cloud/s
 import { isJournalName, openLocalLake, ParquetMerger } from '../../cloud/src/lake/local/index.js';
 import { sqlString } from '../../cloud/src/lake/local/sql-text.js';
 import { silentLogger } from '../../cloud/src/logging/logger.js';
+import { fullReading } from '../../cloud/src/testing/ingest-records.js';
 import { CheckpointFile } from '../../local/src/kinesis/checkpoints.js';
 import { LakeWriter } from '../../local/src/lake/lake-writer.js';
-import { benchReading, FIRST_READING_MS, telemetryBatches, telemetryStreamRecord } from './lake-records.js';
+import {
+  benchReading,
+  deviceName,
+  FIRST_READING_MS,
+  telemetryBatches,
+  telemetryStreamRecord,
+} from './lake-records.js';
 import { note } from './report.js';
 
 /**
@@ -174,9 +181,10 @@ export async function buildTelemetryFixtureWithLocalLake(
 }
 
 export interface LiveWriterFixtureOptions {
+  /** Readings in all, rounded to whole hours of `devices` devices at 1 Hz. */
   readings: number;
   devices: number;
-  /** Readings per device per stream record: one envelope per device per lake write. */
+  /** Seconds between lake writes: each device sends one envelope of this many readings (1 Hz). */
   perRecord: number;
   /** Merge the live hour's files (LakeCompactor, tier fanout), or not (the layout before it). */
   compaction: { fanout: number } | false;
@@ -193,8 +201,13 @@ export interface LiveFileCounts {
 
 export interface LiveWriterFixture extends Fixture {
   writes: number;
+  /** Readings written by the live writer (the last hour); the rest are closed hours. */
+  liveReadings: number;
   liveFiles: LiveFileCounts;
 }
+
+/** Rows per file a replay writes (replay.ts): what a closed hour is left as. */
+const REPLAY_ROWS_PER_FILE = 200_000;
 
 async function parquetCount(dir: string): Promise<number> {
   try {
@@ -206,19 +219,36 @@ async function parquetCount(dir: string): Promise<number> {
 }
 
 /**
- * The lake the local stack's live writer leaves: LakeWriter (checkpoints, the hour-turn replay,
- * the live hour's merges) fed as the stream reader feeds it, on a simulated clock. Each device
- * sends one envelope of `perRecord` readings (1 Hz) per write, every `perRecord` seconds, so a
- * write makes one file per table, 3,600 / perRecord of them an hour before merges. When the last
- * write is done the writer is left running: the lake is what a query would find mid-hour.
- * `stop()` then stops the writer and closes the lake.
+ * A lake as the local stack's live writer leaves it mid-hour: the closed hours as a replay
+ * leaves them (files of ≤ 200,000 rows, written here by DuckDB straight from SQL, as
+ * buildTelemetryFixture does: driving millions of readings through the writer would take the
+ * better part of an hour on a busy machine and measure the writer), then the last hour written
+ * by the real LakeWriter (checkpoints, the live hour's merges) fed as the stream reader feeds it,
+ * on a simulated clock: every `perRecord` s each device sends one envelope of `perRecord`
+ * readings and the writer writes them, one file per table per write before merges (1,800 an
+ * hour at 2 s). The readings go on where the closed hours end, seq and time, so no file
+ * overlaps another. The writer is left running (a query sees the lake mid-hour); `stop()` stops
+ * it and closes the lake.
  */
 export async function buildTelemetryFixtureWithLiveWriter(
   lakeDir: string,
   options: LiveWriterFixtureOptions,
 ): Promise<LiveWriterFixture & { stop(): Promise<void> }> {
   const began = performance.now();
-  let now = new Date(FIRST_READING_MS);
+  const perDevice = Math.ceil(options.readings / options.devices);
+  const closedHours = Math.max(0, Math.ceil(perDevice / 3600) - 1);
+  // Reading s arrives at BASE + s s + 2 s: readings 1 … 3600·H − 3 arrive in hours 0 … H − 1.
+  const closedPerDevice = closedHours === 0 ? 0 : 3600 * closedHours - 3;
+  if (closedPerDevice > 0) {
+    await buildTelemetryFixture(lakeDir, {
+      readings: closedPerDevice * options.devices,
+      devices: options.devices,
+      filesPerHour: Math.max(1, Math.ceil((options.devices * 3600) / REPLAY_ROWS_PER_FILE)),
+      resent: 0,
+    });
+  }
+  const liveHourMs = BASE_MS + closedHours * 3_600_000;
+  let now = new Date(liveHourMs);
   const clock = () => now;
   // The writer's own import of the lake (the same module at run time; its types are the package's).
   const lake = await openLakeOfTheWriter(lakeDir, { now: clock });
@@ -235,43 +265,48 @@ export async function buildTelemetryFixtureWithLiveWriter(
   let most = 0;
   let total = 0;
   let sequence = 0;
-  for (const batch of telemetryBatches(
-    options.readings,
-    options.perRecord,
-    options.devices,
-    options.devices,
-  )) {
-    now = batch.arrivedAt;
-    await writer.accept(
-      batch.records.map((record, i) => ({
-        ...record,
-        partitionKey: record.partitionKey ?? '',
+  let liveReadings = 0;
+  const live = localPath(lakeDir, curatedPartitionKey('telemetry', partitionValuesOf(now)));
+  for (let first = closedPerDevice + 1; ; first += options.perRecord) {
+    const last = first + options.perRecord - 1;
+    const arrivedAt = BASE_MS + last * 1000 + ARRIVAL_DELAY_MS;
+    if (arrivedAt >= liveHourMs + 3_600_000) break;
+    now = new Date(arrivedAt);
+    const records = [];
+    for (let device = 0; device < options.devices; device += 1) {
+      const readings = [];
+      for (let seq = first; seq <= last; seq += 1) readings.push(fullReading(seq, BASE_MS, device));
+      sequence += 1;
+      records.push({
+        ...telemetryStreamRecord(device, readings),
+        partitionKey: deviceName(device),
         shardId: 'shardId-000000000000',
-        sequenceNumber: String(sequence + i + 1),
-      })),
-    );
-    sequence += batch.records.length;
+        sequenceNumber: String(sequence),
+      });
+    }
+    await writer.accept(records);
     await writer.flush();
     writes += 1;
-    const files = await parquetCount(
-      localPath(lakeDir, curatedPartitionKey('telemetry', partitionValuesOf(batch.arrivedAt))),
-    );
+    liveReadings += options.devices * options.perRecord;
+    const files = await parquetCount(live);
     most = Math.max(most, files);
     total += files;
-    if (writes % 250 === 0) note(`live writer: ${writes} writes, ${writer.counters.merges} merges`);
+    if (writes % 300 === 0) note(`live writer: ${writes} writes, ${writer.counters.merges} merges`);
   }
   const perHour: number[] = [];
   const hourDirs = (await readdir(join(lakeDir, 'curated', 'telemetry'), { recursive: true })).filter(
     (entry) => /ingest_hour=\d\d$/.test(entry),
   );
-  for (const dir of hourDirs.sort())
+  for (const dir of hourDirs.sort()) {
     perHour.push(await parquetCount(join(lakeDir, 'curated', 'telemetry', dir)));
+  }
   return {
     files: await countFiles(join(lakeDir, 'curated', 'telemetry')),
     hours: perHour.length,
-    rows: options.readings,
+    rows: closedPerDevice * options.devices + liveReadings,
     seconds: (performance.now() - began) / 1000,
     writes,
+    liveReadings,
     liveFiles: { most, mean: total / Math.max(1, writes), perHour },
     async stop() {
       await writer.stop();
