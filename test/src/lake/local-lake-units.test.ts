@@ -1,9 +1,11 @@
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { TELEMETRY_COLUMNS } from '../../../cloud/src/lake/columns.js';
 import { encodeColumns, RowShapeError } from '../../../cloud/src/lake/local/column-batch.js';
 import { hoursTouched, parseUtcTime, replayWindow } from '../../../cloud/src/lake/local/hour-window.js';
 import { LakeTimestampParser, lakeTimestampMillis } from '../../../cloud/src/lake/local/lake-timestamp.js';
-import { encodeRawBatch } from '../../../cloud/src/lake/local/raw-archive.js';
+import { compressRawBatch, encodeRawBatch } from '../../../cloud/src/lake/local/raw-archive.js';
+import { RawBodyBuffers } from '../../../cloud/src/lake/local/raw-body-buffers.js';
 import { filesWithOverlappingRanges } from '../../../cloud/src/lake/local/seq-ranges.js';
 
 describe('lake timestamps', () => {
@@ -81,7 +83,46 @@ describe('raw batches', () => {
     expect(body.toString()).toBe('{"a": 1}\n\n{"b":2} \n');
     expect(lines.map((line) => Buffer.from(line).toString())).toEqual(['{"a": 1}', '', '{"b":2} ']);
   });
+
+  it('lends a body to one batch at a time: the next batch gets it only once the first is compressed', async () => {
+    const buffers = new RawBodyBuffers();
+    const records = (text: string) =>
+      Array.from({ length: 50 }, (_, i) => encoder.encode(`{"${text}":${i}}`));
+    const first = encodeRawBatch(records('first'), buffers);
+    const firstCompressed = compressRawBatch(first);
+    // While the first is being compressed, a second batch must not write into its body.
+    const second = encodeRawBatch(records('second'), buffers);
+    expect(second.body.buffer).not.toBe(first.body.buffer);
+    const secondCompressed = compressRawBatch(second);
+    expect(gunzipSync(await firstCompressed).toString()).toBe(ndjson(records('first')));
+    expect(gunzipSync(await secondCompressed).toString()).toBe(ndjson(records('second')));
+    expect(buffers.kept).toBe(2);
+    // A third batch reuses a body; the lines given to the transform are not views into it.
+    const third = encodeRawBatch(records('third'), buffers);
+    expect([first.body.buffer, second.body.buffer]).toContain(third.body.buffer);
+    expect(first.lines.map((line) => Buffer.from(line).toString())).toEqual(
+      records('first').map((line) => Buffer.from(line).toString()),
+    );
+    expect(gunzipSync(await compressRawBatch(third)).toString()).toBe(ndjson(records('third')));
+  });
+
+  it('keeps a few bodies, the largest, and none over its size limit', () => {
+    const buffers = new RawBodyBuffers(2, 1024 * 1024);
+    buffers.give(Buffer.alloc(100_000));
+    buffers.give(Buffer.alloc(300_000));
+    buffers.give(Buffer.alloc(200_000));
+    buffers.give(Buffer.alloc(2 * 1024 * 1024));
+    expect(buffers.kept).toBe(2);
+    expect(buffers.take(250_000).length).toBe(300_000);
+    expect(buffers.take(150_000).length).toBe(200_000);
+    expect(buffers.kept).toBe(0);
+    expect(buffers.take(10).length).toBeGreaterThanOrEqual(10);
+  });
 });
+
+const encoder = new TextEncoder();
+const ndjson = (records: Uint8Array[]) =>
+  records.map((record) => `${Buffer.from(record).toString()}\n`).join('');
 
 describe('replay windows', () => {
   it('reads UTC times in the forms the CLI takes', () => {

@@ -11,6 +11,7 @@ import { CuratedWriteError, LocalLakeClosedError } from './lake-errors.js';
 import { ParquetWriter } from './parquet-writer.js';
 import { recoverInterruptedReplays } from './partition-swap.js';
 import { compressRawBatch, encodeRawBatch, rawFileOf, rawRecordId, writeRawFile } from './raw-archive.js';
+import { RawBodyBuffers } from './raw-body-buffers.js';
 
 export interface LocalLakeOptions {
   /** The arrival time of records given without one. Default: the wall clock. */
@@ -102,6 +103,7 @@ export class LocalLake {
   private seenReadings = new SeenReadings();
   private seenCoffees = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly rawBodies = new RawBodyBuffers();
   private closed = false;
 
   private constructor(
@@ -169,7 +171,7 @@ export class LocalLake {
 
   private async ingestGroup(group: ArrivalGroup): Promise<IngestReport> {
     const raw = rawFileOf(this.lakeDir, group.arrivedAt, randomUUID());
-    const encoded = encodeRawBatch(group.data);
+    const encoded = encodeRawBatch(group.data, this.rawBodies);
     // Compressing runs on the thread pool while the transform runs here; the raw file is on disk
     // before any curated file of the batch is written.
     const compressed = compressRawBatch(encoded);
