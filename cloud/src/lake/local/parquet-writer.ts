@@ -71,8 +71,8 @@ function fillVector(
  * Parquet encoding) and no text round trip. Each file is written under a temporary name and
  * renamed when complete, so a reader never sees half a file.
  *
- * Two connections, so two batches can be written at once (DuckDB encodes on its own threads while
- * the caller transforms the next batch). open() / close().
+ * Two connections, so two batches can be written at once (each query runs on a thread of libuv's
+ * pool, encoding while the caller transforms the next batch). open() / close().
  */
 export class ParquetWriter {
   private readonly pending = new Map<number, ColumnBatch>();
@@ -85,8 +85,14 @@ export class ParquetWriter {
 
   private constructor(private readonly instance: DuckDBInstance) {}
 
-  static async open(options: { connections?: number } = {}): Promise<ParquetWriter> {
-    const instance = await DuckDBInstance.create(':memory:');
+  /**
+   * `threads`: DuckDB's threads. One by default: a COPY fed by a table function has one source,
+   * so a second thread only adds hand-overs between them; measured on 30,000 readings, a write
+   * took 22 to 27 ms of CPU with one thread against 37 to 39 with two. Two batches still encode
+   * at once, each on the thread that runs its query (one per connection).
+   */
+  static async open(options: { connections?: number; threads?: number } = {}): Promise<ParquetWriter> {
+    const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 1) });
     const writer = new ParquetWriter(instance);
     try {
       for (let i = 0; i < (options.connections ?? 2); i += 1) {
