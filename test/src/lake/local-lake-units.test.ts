@@ -1,12 +1,20 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { TELEMETRY_COLUMNS } from '../../../cloud/src/lake/columns.js';
+import { partitionValuesOf } from '../../../cloud/src/lake/layout.js';
+import { writeBatchOutput } from '../../../cloud/src/lake/local/batch-output.js';
 import { encodeColumns, RowShapeError } from '../../../cloud/src/lake/local/column-batch.js';
 import { hoursTouched, parseUtcTime, replayWindow } from '../../../cloud/src/lake/local/hour-window.js';
 import { LakeTimestampParser, lakeTimestampMillis } from '../../../cloud/src/lake/local/lake-timestamp.js';
+import { ParquetWriter } from '../../../cloud/src/lake/local/parquet-writer.js';
 import { compressRawBatch, encodeRawBatch } from '../../../cloud/src/lake/local/raw-archive.js';
 import { RawBodyBuffers } from '../../../cloud/src/lake/local/raw-body-buffers.js';
 import { filesWithOverlappingRanges } from '../../../cloud/src/lake/local/seq-ranges.js';
+import { transformIngestRecords } from '../../../cloud/src/lake/transform.js';
+import { fullReading, telemetryIngestJson } from '../../../cloud/src/testing/ingest-records.js';
 
 describe('lake timestamps', () => {
   it('reads YYYY-MM-DD HH:MM:SS.mmm as UTC epoch milliseconds, NaN for anything else', () => {
@@ -147,3 +155,41 @@ describe('replay windows', () => {
     ).toThrow(/to 2026-03-05T10:00:00.001Z is not on a whole UTC hour/);
   });
 });
+
+describe('batch output', () => {
+  it('writes one file per ingest partition when a batch spans two, rows interleaved', async () => {
+    const hour = (h: number) => new Date(Date.UTC(2026, 2, 5, h, 30));
+    const first = Date.UTC(2026, 2, 5, 9, 0);
+    const input = (seq: number, at: Date) => ({
+      id: `r${seq}`,
+      data: encoder.encode(telemetryIngestJson('coffee-pi-01', BOOT, [fullReading(seq, first)])),
+      arrivedAt: at,
+      partitionKey: 'coffee-pi-01',
+    });
+    const output = transformIngestRecords([input(1, hour(10)), input(2, hour(11)), input(3, hour(10))]);
+    expect(output.telemetry).toHaveLength(3);
+    const root = await mkdtemp(join(tmpdir(), 'coffee-iot-batch-output-'));
+    const writer = await ParquetWriter.open();
+    try {
+      const files = await writeBatchOutput(
+        { root, writer },
+        'stem',
+        output,
+        hour(10),
+        partitionValuesOf(hour(10)),
+      );
+      expect(files.map((file) => [file.partition, file.rows])).toEqual([
+        ['ingest_year=2026/ingest_month=03/ingest_day=05/ingest_hour=10', 2],
+        ['ingest_year=2026/ingest_month=03/ingest_day=05/ingest_hour=11', 1],
+      ]);
+      for (const file of files) {
+        expect(await writer.countParquetRows(join(root, file.key))).toBe(file.rows);
+      }
+    } finally {
+      await writer.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+const BOOT = '6f1c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f';

@@ -29,42 +29,52 @@ export class BatchFileError extends Error {
 
 interface PartitionGroup<Row> {
   partition: PartitionValues;
-  rows: Row[];
+  rows: readonly Row[];
+}
+
+function samePartition(a: PartitionValues, b: PartitionValues): boolean {
+  return (
+    a.ingest_hour === b.ingest_hour &&
+    a.ingest_day === b.ingest_day &&
+    a.ingest_month === b.ingest_month &&
+    a.ingest_year === b.ingest_year
+  );
 }
 
 /**
- * Rows by their ingest partition. A batch has one arrival time, so nearly always one group; the
- * partition strings of a batch's rows are the same objects, so the comparison is cheap.
+ * Rows by their ingest partition. A batch has one arrival time, so nearly always one group: then
+ * the rows themselves, not a copy of the array. The partition strings of a batch's rows are the
+ * same objects, so the comparison is cheap.
  */
 function byPartition<Row extends PartitionValues>(rows: readonly Row[]): PartitionGroup<Row>[] {
-  const groups = new Map<string, PartitionGroup<Row>>();
-  let current: PartitionGroup<Row> | undefined;
+  const first = rows[0];
+  if (first === undefined) return [];
+  let one = true;
+  for (let i = 1; one && i < rows.length; i += 1) one = samePartition(first, rows[i] as Row);
+  if (one) return [{ partition: partitionOf(first), rows }];
+  const groups = new Map<string, { partition: PartitionValues; rows: Row[] }>();
+  let current: { partition: PartitionValues; rows: Row[] } | undefined;
   for (const row of rows) {
-    const p = current?.partition;
-    if (
-      current === undefined ||
-      p?.ingest_hour !== row.ingest_hour ||
-      p.ingest_day !== row.ingest_day ||
-      p.ingest_month !== row.ingest_month ||
-      p.ingest_year !== row.ingest_year
-    ) {
-      current = groupFor(groups, row);
-    }
+    if (current === undefined || !samePartition(current.partition, row)) current = groupFor(groups, row);
     current.rows.push(row);
   }
   return [...groups.values()];
 }
 
-function groupFor<Row extends PartitionValues>(
-  groups: Map<string, PartitionGroup<Row>>,
-  row: Row,
-): PartitionGroup<Row> {
-  const partition: PartitionValues = {
+function partitionOf(row: PartitionValues): PartitionValues {
+  return {
     ingest_year: row.ingest_year,
     ingest_month: row.ingest_month,
     ingest_day: row.ingest_day,
     ingest_hour: row.ingest_hour,
   };
+}
+
+function groupFor<Row extends PartitionValues>(
+  groups: Map<string, { partition: PartitionValues; rows: Row[] }>,
+  row: Row,
+): { partition: PartitionValues; rows: Row[] } {
+  const partition = partitionOf(row);
   const path = partitionPath(partition);
   let group = groups.get(path);
   if (group === undefined) {
