@@ -12,9 +12,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { agentConfigFor, TRANSPORTS, type TransportUnderTest } from '../test/src/harness/agent-config.js';
 import { AGENT_BIN } from '../test/src/harness/agent-process.js';
@@ -36,6 +37,7 @@ import { freePort } from './lib/stack.js';
 import { minMaxMedian } from './lib/stats.js';
 
 const SAMPLE_EVERY_MS = 5000;
+const DEMO_PHOTOS = fileURLToPath(new URL('../device/dist/demo-photos/', import.meta.url));
 const PHOTO_EVERY_MS = 60_000;
 const GOAL_PSS_MB: Record<TransportUnderTest, number> = { 'aws-crt': 60, 'mqtt.js': 65 };
 const thingFor = (t: TransportUnderTest) => `coffee-pi-${t.replace('.', '')}`;
@@ -50,8 +52,16 @@ const { values } = parseArgs({
     bin: { type: 'string' },
     /** NODE_OPTIONS for the agents, as the systemd unit's Environment= would set it. */
     'node-options': { type: 'string', default: '' },
+    /** More environment for the agents, KEY=VALUE (repeatable), e.g. MALLOC_ARENA_MAX=2 as the unit sets it. */
+    env: { type: 'string', multiple: true, default: [] },
     /** Node/V8 flags on the agents' command line, before the entry file. */
     'node-args': { type: 'string', default: '' },
+    /**
+     * Run each agent and the bare node from its own copy of the node binary: no other process
+     * shares its code pages, so PSS is what it is on a device where the agent is the only node
+     * process (the other node processes on a shared machine otherwise lower it).
+     */
+    'private-node': { type: 'boolean', default: false },
     'allow-busy': { type: 'boolean', default: false },
   },
 });
@@ -63,7 +73,7 @@ const bin = values.bin === undefined ? AGENT_BIN : resolve(values.bin);
 if (transports.length === 0 || !(warmupMinutes >= 0) || !(minutes * 60_000 >= 2 * SAMPLE_EVERY_MS)) {
   console.error(
     'usage: footprint-published.ts [--transport aws-crt|mqtt.js|both] [--warmup-minutes 5] [--minutes 10 (≥ 0.17)]\n' +
-      '       [--bin device/dist-bundle/coffee-iot-agent.mjs] [--node-options="--max-semi-space-size=1"] [--node-args="--lite-mode"] [--allow-busy]',
+      '       [--bin device/dist-bundle/coffee-iot-agent.mjs] [--node-options="--max-semi-space-size=1"] [--node-args="--lite-mode"] [--env KEY=VALUE] [--private-node] [--allow-busy]',
   );
   process.exit(2);
 }
@@ -72,6 +82,16 @@ if (!existsSync(bin)) {
   process.exit(2);
 }
 const nodeOptions = values['node-options'];
+const extraEnv = Object.fromEntries(
+  values.env.map((pair) => {
+    const at = pair.indexOf('=');
+    if (at < 1) {
+      console.error(`--env wants KEY=VALUE (got ${pair})`);
+      process.exit(2);
+    }
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
 const nodeArgs = values['node-args'].split(' ').filter((a) => a !== '');
 const loadBefore = refuseIfBusy(values['allow-busy'] === true, '--allow-busy');
 
@@ -83,12 +103,13 @@ class Agent {
   warnings: string[] = [];
   stderr = '';
   private readonly child: ChildProcess;
-  constructor(configPath: string) {
-    this.child = spawn(process.execPath, [...nodeArgs, bin, '--config', configPath], {
+  constructor(configPath: string, node: string) {
+    this.child = spawn(node, [...nodeArgs, bin, '--config', configPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'production',
+        ...extraEnv,
         ...(nodeOptions === '' ? {} : { NODE_OPTIONS: nodeOptions }),
       },
     });
@@ -134,7 +155,18 @@ const subscriber = await TestSubscriber.connect({
 const s3Dir = join(broker.dir, 's3');
 await mkdir(s3Dir, { recursive: true });
 const s3 = await BenchS3.start(s3Dir);
-const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+const privateNode = values['private-node'] === true;
+/** process.execPath, or a copy of it of its own (--private-node). */
+const nodeFor = async (name: string): Promise<string> => {
+  if (!privateNode) return process.execPath;
+  const dir = join(broker.dir, `node-${name}`);
+  await mkdir(dir, { recursive: true });
+  // Named node in a directory of its own: comm stays "node", the page cache pages are its own.
+  await copyFile(process.execPath, join(dir, 'node'));
+  await chmod(join(dir, 'node'), 0o755);
+  return join(dir, 'node');
+};
+const bare = spawn(await nodeFor('bare'), ['-e', 'setInterval(() => {}, 1000)'], {
   stdio: 'ignore',
   env: { PATH: process.env.PATH ?? '' },
 });
@@ -153,11 +185,14 @@ try {
       connectTimeoutMs: 10_000,
       reconnect: { minMs: 1000, maxMs: 60_000, stableAfterMs: 60_000 },
       control: { port: controlPort },
+      // The build's camera-sized JPEGs for every entry: the bundle would otherwise find only the
+      // PNG sources beside it and re-encode them (tens of MB of garbage a Pi's camera never makes).
+      camera: { mockDir: DEMO_PHOTOS },
       upload: { bucket: BUCKET, region: REGION, endpoint: s3.endpoint, devStaticCredentials: true },
     });
     const configPath = join(dir, 'agent.json');
     await writeFile(configPath, JSON.stringify(config, null, 2));
-    const agent = new Agent(configPath);
+    const agent = new Agent(configPath, await nodeFor(transport));
     agents.push({ transport, thing, agent, control: new ControlPort(`http://127.0.0.1:${controlPort}`) });
     // The subscriber's check runs on each arrival: the moment the broker had the first reading
     // (it sends the PUBACK and forwards the PUBLISH together).
@@ -214,6 +249,8 @@ try {
       rss: summariseSeries(m.map((s) => ({ atMs: s.atMs, kb: s.rssKb }))),
       cpuPercent: (100 * (((ticks.at(-1) ?? 0) - (ticks[0] ?? 0)) / CLOCK_TICKS)) / sampledSeconds,
       samples: m.length,
+      /** Every sample as [seconds into the window, PSS, USS, RSS] in kB: the series the trend is fitted to. */
+      series: m.map((x) => [Math.round((x.atMs - began) / 1000), x.pssKb, x.ussKb, x.rssKb]),
     };
   };
   const bareNode = summarise(agents.length);
@@ -299,9 +336,11 @@ try {
     sampleEveryMs: SAMPLE_EVERY_MS,
     goalPssMb: GOAL_PSS_MB,
     sideBySide: agents.length > 1,
+    privateNode,
     bin,
     nodeOptions,
     nodeArgs,
+    env: extraEnv,
     node: process.version,
     nodeProcesses: { ...nodeCount, mean: nodeProcesses.reduce((a, b) => a + b, 0) / nodeProcesses.length },
     loadBefore: loadBefore.loadavg,
