@@ -9,7 +9,9 @@
 #   coffee-iot-launch NODE [AGENT ARGUMENTS...]
 #
 # Environment: COFFEE_IOT_ROOT (default /opt/coffee-iot), COFFEE_IOT_RETRY_PAUSE (seconds
-# between starts of a new agent that exited before it was healthy, default 2).
+# between starts of a new agent that exited before it was healthy, default 2),
+# COFFEE_IOT_NODE_FLAGS (node/V8 flags put before the agent's file, split on spaces: the unit
+# sets them here because node refuses most V8 flags in NODE_OPTIONS).
 # Files: $ROOT/releases/VERSION/, $ROOT/current and $ROOT/previous (symlinks), and
 # $ROOT/update-state/{pending,result} (key=value lines, see device/src/update/update-state.ts).
 set -u
@@ -30,6 +32,7 @@ if [ $# -lt 1 ]; then
 fi
 node=$1
 shift
+flags=${COFFEE_IOT_NODE_FLAGS:-}
 
 # The value of KEY in the pending file (empty when absent).
 value() {
@@ -55,8 +58,10 @@ point_current() {
   ln -sfn "releases/$1" "$root/current.tmp-launch" && mv -Tf "$root/current.tmp-launch" "$root/current"
 }
 
+# $flags unquoted on purpose: one word per flag (flags carry no spaces or glob characters).
 run_current() {
-  exec "$node" "$root/current/$entry" "$@"
+  # shellcheck disable=SC2086
+  exec "$node" $flags "$root/current/$entry" "$@"
 }
 
 [ -f "$pending" ] || run_current "$@"
@@ -137,7 +142,8 @@ attempts=$attempts
 started=$started
 "
   log "starting new agent $version (attempt $attempts of $max, healthy within $((deadline - now)) s or rolled back to $previous)"
-  "$node" "$root/current/$entry" "$@" &
+  # shellcheck disable=SC2086
+  "$node" $flags "$root/current/$entry" "$@" &
   child=$!
   watchdog &
   guard=$!

@@ -74,6 +74,19 @@ describe('coffee-iot-agent.service', () => {
     expect(result.code).toBe(0);
   });
 
+  it('starts node with the node flags it hands the launcher (node refuses an unknown flag and the agent would never start)', async () => {
+    const flags = directives(unit)
+      .get('Environment')
+      ?.find((value) => value.startsWith('COFFEE_IOT_NODE_FLAGS='))
+      ?.slice('COFFEE_IOT_NODE_FLAGS='.length);
+    expect(flags).toBeDefined();
+    const result = await run(process.execPath, [...(flags as string).split(' '), '-e', 'process.exit(0)']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const refused = await run(process.execPath, ['--no-such-v8-flag', '-e', 'process.exit(0)']);
+    expect(refused.code).not.toBe(0);
+  });
+
   it('would be caught by that check if it had a bad directive (the check can fail)', async () => {
     const broken = unit.replace('Restart=always', 'Restart=always\nRestartOften=yes\nProtectSystem=maybe');
     const result = await verify(broken);

@@ -63,11 +63,18 @@ describe('coffee-iot-launch', () => {
   }
 
   function launch(...args: string[]): Promise<Run> {
+    return launchWith({}, ...args);
+  }
+
+  function launchWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
     return new Promise((resolve) => {
       execFile(
         'sh',
         [LAUNCHER, '/bin/sh', ...args],
-        { env: { ...process.env, COFFEE_IOT_ROOT: root, COFFEE_IOT_RETRY_PAUSE: '0' }, timeout: 20_000 },
+        {
+          env: { ...process.env, COFFEE_IOT_ROOT: root, COFFEE_IOT_RETRY_PAUSE: '0', ...env },
+          timeout: 20_000,
+        },
         (error, stdout, stderr) => {
           resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
         },
@@ -94,6 +101,20 @@ describe('coffee-iot-launch', () => {
     const run = await launch('--config', '/etc/coffee-iot/agent.json');
     expect(run.stdout).toBe('agent 1.0.0 --config /etc/coffee-iot/agent.json\n');
     expect(run.code).toBe(7);
+  });
+
+  it('puts COFFEE_IOT_NODE_FLAGS before the agent file, one word per flag, with and without an update pending', async () => {
+    // sh's -u and -f stand in for node's V8 flags: the stand-in agent sees them in $-.
+    await agent('1.0.0', 'case $- in *u*f* | *f*u*) echo "flags on $*" ;; *) echo "no flags $*" ;; esac');
+    await agent(
+      '1.1.0',
+      `rm -f ${join(root, 'update-state/pending')}\ncase $- in *u*f* | *f*u*) echo "flags on $*" ;; *) echo "no flags $*" ;; esac`,
+    );
+    expect((await launch('--config', 'a.json')).stdout).toBe('no flags --config a.json\n');
+    const flags = { COFFEE_IOT_NODE_FLAGS: '-u -f' };
+    expect((await launchWith(flags, '--config', 'a.json')).stdout).toBe('flags on --config a.json\n');
+    await pendingUpdate();
+    expect((await launchWith(flags, '--config', 'a.json')).stdout).toBe('flags on --config a.json\n');
   });
 
   it('runs a new release that becomes healthy and leaves it current', async () => {
