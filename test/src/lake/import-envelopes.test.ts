@@ -1,5 +1,6 @@
 import type { TelemetryReading } from '@coffee-iot/shared';
 import { describe, expect, it } from 'vitest';
+import { shortestNumberText } from '../../../cloud/src/lake/import/csv-reading.js';
 import {
   EnvelopeBatcher,
   ImportInvariantError,
@@ -92,6 +93,104 @@ describe('imported records', () => {
       `{"type":"telemetry","thing":"coffee-pi-1","v":1,"deviceId":"coffee-pi-1","bootId":"${importBootId('coffee-pi-1')}","readings":[` +
         `{"seq":7,${full},{"seq":8,${full},{"seq":9,${full.replace('"temperatureCpu":55.1,', '')}]}`,
     );
+  });
+});
+
+describe('imported readings JSON', () => {
+  it('writes every number as JSON.stringify would, however the CSV spells it', async () => {
+    const spellings = [
+      '0',
+      '-0',
+      '0.0',
+      '-0.000',
+      '00',
+      '+5',
+      '5.',
+      '.5',
+      '-.5',
+      '5.000',
+      '05.10',
+      '1013.25',
+      '1013.250',
+      '0.1',
+      '0.000001',
+      '0.0000012',
+      '0.0000001',
+      '-0.00000099',
+      '1e2',
+      '1E-2',
+      '2.5e-7',
+      '123456789012345',
+      '1234567890123456',
+      '12345.678901234567',
+      '0.30000000000000004',
+      '99.99999999999999',
+      '100.0000000000001',
+      '-179.999',
+      '359.9990',
+      '1.10',
+      '20.',
+      '.0',
+      '7e0',
+      '0.5e1',
+    ];
+    const start = Date.parse('2026-03-14T00:00:00.000Z');
+    const lines = spellings.map((yaw, i) => {
+      const ts = new Date(start + i * 1000).toISOString();
+      return `coffee-pi-1,${ts},${(i % 100) - 20}.${i},${yaw.replace('-', '')},1000,${yaw},0,${yaw}`;
+    });
+    const stream = new MemoryIngestStream();
+    const report = await importCsv(
+      textStream(`device_id,ts,temperature,humidity,pressure,pitch,roll,yaw\n${lines.join('\n')}\n`),
+      stream,
+      { now },
+    );
+    const accepted = spellings.filter((yaw) => Number(yaw.replace('-', '')) <= 100);
+    expect(report.accepted).toBe(accepted.length);
+    for (const record of stream.records) {
+      const text = decoder.decode(record.data);
+      expect(JSON.stringify(JSON.parse(text))).toBe(text);
+    }
+    const yaws = stream.json<{ readings: TelemetryReading[] }>().flatMap((r) => r.readings.map((x) => x.yaw));
+    expect(yaws).toEqual(accepted.map(Number).map((n) => (Object.is(n, -0) ? 0 : n)));
+  });
+});
+
+describe('shortestNumberText', () => {
+  it('gives what JSON.stringify(Number(text)) gives, or nothing, for any decimal spelling', () => {
+    // A fixed-seed generator: the same 100,000 spellings every run.
+    let state = 42;
+    const random = (below: number) => {
+      // mulberry32: every bit of it is random, unlike a small LCG's low bits.
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % below;
+    };
+    const digits = (count: number) => Array.from({ length: count }, () => random(10)).join('');
+    let answered = 0;
+    const wrong: { text: string; shortest: string }[] = [];
+    for (let i = 0; i < 100_000; i += 1) {
+      const integer = ['0', digits(1 + random(18)), `0${digits(random(3))}`, ''][random(4)] as string;
+      const fraction =
+        random(3) === 0 ? '' : `.${'0'.repeat(random(9))}${digits(random(18))}${'0'.repeat(random(4))}`;
+      const text = `${random(3) === 0 ? '-' : ''}${integer}${fraction}`;
+      if (text === '' || text === '-' || text === '.' || text === '-.') continue;
+      const shortest = shortestNumberText(text);
+      if (shortest === undefined) continue;
+      answered += 1;
+      if (shortest !== JSON.stringify(Number(text))) wrong.push({ text, shortest });
+    }
+    expect(wrong).toEqual([]);
+    expect(answered).toBeGreaterThan(25_000);
+    expect(['31.00', '1013.25', '-0.0000', '0.98', '-12.700', '182'].map(shortestNumberText)).toEqual([
+      '31',
+      '1013.25',
+      '0',
+      '0.98',
+      '-12.7',
+      '182',
+    ]);
   });
 });
 

@@ -16,7 +16,14 @@ export const EARLIEST_READING_MS = Date.UTC(2012, 0, 1);
 export const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 
 export type RowOutcome =
-  | { ok: true; deviceId: string; bootId: string; reading: TelemetryReading }
+  | {
+      ok: true;
+      deviceId: string;
+      bootId: string;
+      reading: TelemetryReading;
+      /** The reading's JSON, exactly JSON.stringify(reading). */
+      json: string;
+    }
   | { ok: false; reason: string };
 
 type Bounds = { minimum?: number; maximum?: number };
@@ -44,6 +51,8 @@ interface Slot {
   readonly required: boolean;
   readonly kind: Kind;
   readonly bounds: Bounds;
+  /** `,"field":`, what precedes the value in the reading's JSON. */
+  readonly key: string;
 }
 
 /** Turns rows of one file into readings; `nowMs` bounds how late a ts may be. */
@@ -66,7 +75,10 @@ export class CsvReadingBuilder {
           ? column.field
           : 'number';
       const bounds = SCHEMA_BOUNDS[column.field] ?? {};
-      return [{ position, name: column.name, field: column.field, required: column.required, kind, bounds }];
+      const key = `,${JSON.stringify(column.field)}:`;
+      return [
+        { position, name: column.name, field: column.field, required: column.required, kind, bounds, key },
+      ];
     });
     this.latestMs = nowMs + FUTURE_TOLERANCE_MS;
     this.template = { seq: 0, ts: '' };
@@ -98,6 +110,8 @@ export class CsvReadingBuilder {
     let deviceId = '';
     let tsMs = Number.NaN;
     let seq: number | undefined;
+    // The values' part of the JSON, built as they are read: no JSON.stringify of the reading.
+    let valuesJson = '';
     const slots = this.slots;
     for (let i = 0; i < slots.length; i += 1) {
       const slot = slots[i] as Slot;
@@ -109,7 +123,8 @@ export class CsvReadingBuilder {
       let problem: string | undefined;
       switch (slot.kind) {
         case 'deviceId':
-          if (THING_NAME_PATTERN.test(text)) deviceId = text;
+          // A device seen before has passed the pattern already.
+          if (this.bootIds.has(text) || THING_NAME_PATTERN.test(text)) deviceId = text;
           else problem = 'is not a thing name (1-128 of A-Z a-z 0-9 : _ -)';
           break;
         case 'seq': {
@@ -129,15 +144,17 @@ export class CsvReadingBuilder {
         }
         case 'number': {
           const checked = checkNumber(text, slot.bounds);
-          if (typeof checked === 'number') reading[slot.field] = checked;
-          else problem = checked;
+          if (typeof checked === 'number') {
+            reading[slot.field] = checked;
+            valuesJson += slot.key + (shortestNumberText(text) ?? String(checked));
+          } else problem = checked;
         }
       }
       if (problem !== undefined) problems.push(`${slot.name}: ${JSON.stringify(text)} ${problem}`);
     }
     if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
     reading.seq = seq ?? derivedSeq(tsMs);
-    return this.checkContract(deviceId, reading as unknown as TelemetryReading);
+    return this.checkContract(deviceId, reading as unknown as TelemetryReading, valuesJson);
   }
 
   /** The time, or why it is refused. */
@@ -155,7 +172,7 @@ export class CsvReadingBuilder {
    * The contract's reading schema has the last word: anything the checks above missed refuses this
    * line rather than a whole envelope later.
    */
-  private checkContract(deviceId: string, reading: TelemetryReading): RowOutcome {
+  private checkContract(deviceId: string, reading: TelemetryReading, valuesJson: string): RowOutcome {
     let bootId = this.bootIds.get(deviceId);
     if (bootId === undefined) {
       bootId = importBootId(deviceId);
@@ -168,8 +185,55 @@ export class CsvReadingBuilder {
         reason: `breaks the telemetry contract: ${describeAjvErrors(validate.errors).join('; ')}`,
       };
     }
-    return { ok: true, deviceId, bootId, reading };
+    // seq is a safe integer and ts matches the contract's pattern (checked just above): neither
+    // needs escaping.
+    const json = `{"seq":${reading.seq},"ts":"${reading.ts}"${valuesJson}}`;
+    return { ok: true, deviceId, bootId, reading, json };
   }
+}
+
+/**
+ * The text JSON.stringify(Number(text)) would give, when the text's own digits are it: a plain
+ * decimal (no sign but '-', no exponent, no leading zeros) with at most 15 significant digits and
+ * 0.000001 ≤ |value| < 10^15, once trailing zeros of its fraction are dropped. Any decimal of at most
+ * 15 significant digits survives a trip through a double unchanged (DBL_DIG), so the shortest text
+ * of that double is those digits, and in that range JavaScript writes them without an exponent.
+ * Undefined for anything else, which then goes through String(value). Saves a double-to-text
+ * conversion per value.
+ */
+export function shortestNumberText(text: string): string | undefined {
+  const length = text.length;
+  const negative = text.charCodeAt(0) === 45; // -
+  let at = negative ? 1 : 0;
+  const first = text.charCodeAt(at);
+  if (first === 48) at += 1;
+  else if (first >= 49 && first <= 57) {
+    at += 1;
+    while (at < length && isDigit(text.charCodeAt(at))) at += 1;
+  } else return undefined;
+  const integerEnd = at;
+  let end = integerEnd;
+  if (at < length) {
+    if (text.charCodeAt(at) !== 46) return undefined; // .
+    for (at += 1; at < length; at += 1) if (!isDigit(text.charCodeAt(at))) return undefined;
+    end = length;
+    while (end > integerEnd + 1 && text.charCodeAt(end - 1) === 48) end -= 1;
+    if (end === integerEnd + 1) end = integerEnd; // nothing but zeros after the point
+  }
+  const integerDigits = integerEnd - (negative ? 1 : 0);
+  const fractionDigits = end > integerEnd ? end - integerEnd - 1 : 0;
+  if (first === 48) {
+    if (fractionDigits === 0) return '0'; // 0, -0, 0.000: JSON has no negative zero
+    let zeros = 0;
+    while (text.charCodeAt(integerEnd + 1 + zeros) === 48) zeros += 1;
+    // 0.0000001 and smaller are written with an exponent (1e-7).
+    if (zeros > 5 || fractionDigits - zeros > 15) return undefined;
+  } else if (integerDigits + fractionDigits > 15) return undefined;
+  return end === length ? text : text.slice(0, end);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
 }
 
 /** The number, or why the text is not one within the schema's bounds. */

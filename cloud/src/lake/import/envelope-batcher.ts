@@ -87,9 +87,16 @@ export class EnvelopeBatcher {
     this.limits = { ...DEFAULT_ENVELOPE_LIMITS, ...limits };
   }
 
-  /** Undefined, or a promise to await before the next `add`: a full batch is being sent. */
-  add(deviceId: string, bootId: string, reading: TelemetryReading): Promise<void> | undefined {
-    const json = JSON.stringify(reading);
+  /**
+   * Undefined, or a promise to await before the next `add`: a full batch is being sent. `json` is
+   * the reading's JSON when the caller has it already (CsvReadingBuilder builds it as it reads).
+   */
+  add(
+    deviceId: string,
+    bootId: string,
+    reading: TelemetryReading,
+    json = JSON.stringify(reading),
+  ): Promise<void> | undefined {
     let envelope = this.open.get(deviceId);
     // +1 for the comma between readings, +2 for the closing "]}". The JSON is ASCII (numbers and
     // an ISO time; checked as it is written), so its length is its size in bytes.

@@ -64,7 +64,7 @@ export async function importCsv(
     if (!outcome.ok) {
       tally.refuse(row.line, outcome.reason);
     } else {
-      const { deviceId, bootId, reading } = outcome;
+      const { deviceId, bootId, reading, json } = outcome;
       // The same (device, seq) twice in a row is one reading the lake would keep only once: say so
       // rather than let the dedupe drop it quietly. (Non-adjacent repeats are left to the dedupe;
       // catching them all would mean remembering every seq of the file.)
@@ -77,7 +77,7 @@ export async function importCsv(
       } else {
         lastSeq.set(deviceId, { seq: reading.seq, line: row.line });
         tally.accept(deviceId, bootId, reading.ts);
-        sending = batcher.add(deviceId, bootId, reading);
+        sending = batcher.add(deviceId, bootId, reading, json);
       }
     }
     if (tally.lines % every === 0) options.onProgress?.(progress());
