@@ -143,10 +143,12 @@ export class CsvReadingBuilder {
           break;
         }
         case 'number': {
-          const checked = checkNumber(text, slot.bounds);
+          // A shortest form is a plain decimal: the pattern check is then not needed.
+          const shortest = shortestNumberText(text);
+          const checked = checkNumber(text, slot.bounds, shortest !== undefined);
           if (typeof checked === 'number') {
             reading[slot.field] = checked;
-            valuesJson += slot.key + (shortestNumberText(text) ?? String(checked));
+            valuesJson += slot.key + (shortest ?? String(checked));
           } else problem = checked;
         }
       }
@@ -237,8 +239,8 @@ function isDigit(code: number): boolean {
 }
 
 /** The number, or why the text is not one within the schema's bounds. */
-function checkNumber(text: string, bounds: Bounds): number | string {
-  if (!DECIMAL.test(text)) {
+function checkNumber(text: string, bounds: Bounds, plainDecimal: boolean): number | string {
+  if (!plainDecimal && !DECIMAL.test(text)) {
     return DECIMAL_COMMA.test(text) ? "is not a number (use '.' as the decimal point)" : 'is not a number';
   }
   const value = Number(text);
