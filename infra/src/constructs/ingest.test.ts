@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 // Not exported from '@coffee-iot/cloud/lake': the handlers' own config readers and the partition columns.
 import { PARTITION_COLUMNS } from '../../../cloud/src/lake/columns.js';
 import { readFirehoseTransformConfig } from '../../../cloud/src/lake/firehose/firehose-transform-config.js';
+import { FIREHOSE_TRANSFORM_NODE_OPTIONS } from '../../../cloud/src/lake/firehose/node-options.js';
 import { PIPELINE_METRICS } from '../../../cloud/src/lake/firehose/pipeline-metrics.js';
 import { readCsvImportConfig } from '../../../cloud/src/lake/import/csv-import-config.js';
 import { RULE_ERROR_S3_KEY_TEMPLATE } from '../../../cloud/src/lake/rule-errors.js';
@@ -326,6 +327,13 @@ describe('Ingest on the stream path', () => {
     for (const table of LAKE_TABLE_NAMES) {
       const config = readFirehoseTransformConfig(environmentOf(template, transformId(table)));
       expect(config).toEqual({ table, maxReingests: 3, partitionKeys: true, lakeBucket: `{${bucket}}` });
+    }
+  });
+
+  it('gives each transform the larger young generation the bench measured', () => {
+    expect(FIREHOSE_TRANSFORM_NODE_OPTIONS).toBe('--max-semi-space-size=32');
+    for (const table of LAKE_TABLE_NAMES) {
+      expect(environmentOf(template, transformId(table)).NODE_OPTIONS).toBe(FIREHOSE_TRANSFORM_NODE_OPTIONS);
     }
   });
 

@@ -4,6 +4,7 @@ import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import { LogGroup, LogStream, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FIREHOSE_TRANSFORM_NODE_OPTIONS } from '../../../cloud/src/lake/firehose/node-options.js';
 import { READING_ERRORS_PREFIX } from '../../../cloud/src/lake/firehose/reading-errors.js';
 import { LAKE_PREFIXES } from '../../../cloud/src/lake/layout.js';
 import { CoffeeLambda } from './coffee-lambda.js';
@@ -54,6 +55,8 @@ export class LakeDelivery extends Construct {
         MAX_REINGESTS: '3',
         PARTITION_KEYS: 'true',
         LAKE_BUCKET: lake.bucket.bucketName,
+        // A young generation that holds one invocation's answers (see node-options.ts).
+        NODE_OPTIONS: FIREHOSE_TRANSFORM_NODE_OPTIONS,
       },
       timeout: Duration.minutes(1),
     });
