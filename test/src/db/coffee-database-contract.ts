@@ -345,7 +345,7 @@ export function describeCoffeeDatabase(name: string, createTarget: () => Promise
     describe('recordStreamedCoffee (the stream write inside the transaction: one commit per photo)', () => {
       const STREAMED_AT = new Date('2026-03-05T12:00:01.250Z');
 
-      it('writes the coffee and its device, publishes, and commits the row marked streamed', async () => {
+      it('writes the coffee and its device, publishes, and commits the row marked streamed; a duplicate is not published', async () => {
         const database = await openMigrated();
         const repository = createCoffeeRepository(database, { now: () => NOW });
         const one = coffee({ capturedAt: '2026-03-02T08:00:00.000Z' });
@@ -368,6 +368,23 @@ export function describeCoffeeDatabase(name: string, createTarget: () => Promise
         expect(await createDeviceRepository(database).getDevice(one.record.deviceId)).toMatchObject({
           firstSeenAt: '2026-03-02T08:00:00.000Z',
           lastSeenAt: '2026-03-02T08:00:00.000Z',
+        });
+
+        const again = coffee({ eventId: one.record.eventId, photoKey: one.record.photoKey, smile: false });
+        const later = new Date('2026-03-06T00:00:00.000Z');
+        expect(
+          await repository.recordStreamedCoffee(
+            again,
+            async () => {
+              published.push(again.record.photoKey);
+            },
+            later,
+          ),
+        ).toBe('duplicate');
+        expect(published).toHaveLength(1);
+        expect(await repository.findByPhotoKey(one.record.photoKey)).toEqual({
+          record: one.record,
+          streamedAt: STREAMED_AT.toISOString(),
         });
       });
 
@@ -396,29 +413,6 @@ export function describeCoffeeDatabase(name: string, createTarget: () => Promise
           streamedAt: null,
         });
         expect(await createDeviceRepository(database).getDevice(one.record.deviceId)).not.toBeNull();
-      });
-
-      it('answers duplicate for a photo key already recorded without publishing, and changes nothing', async () => {
-        const database = await openMigrated();
-        const repository = createCoffeeRepository(database, { now: () => NOW });
-        const first = coffee();
-        await repository.recordCoffee(first);
-        let published = 0;
-
-        const outcome = await repository.recordStreamedCoffee(
-          coffee({ eventId: first.record.eventId, photoKey: first.record.photoKey, smile: false }),
-          async () => {
-            published += 1;
-          },
-          STREAMED_AT,
-        );
-
-        expect(outcome).toBe('duplicate');
-        expect(published).toBe(0);
-        expect(await repository.findByPhotoKey(first.record.photoKey)).toEqual({
-          record: first.record,
-          streamedAt: null,
-        });
       });
 
       it('publishes each photo once when the same photos arrive in parallel over two pools', async () => {
