@@ -100,6 +100,19 @@ describe('readCsvRows', () => {
     expect(order).toEqual(['row a', 'row b', 'b done', 'row c']);
   });
 
+  it("fails with the source's own error when the source fails part-way, after the rows before it", async () => {
+    const rows: number[] = [];
+    const failing = new Readable({
+      read() {
+        if (rows.length === 0 && this.readableLength === 0) this.push(Buffer.from('a,b\n1,2\n3,'));
+        else this.destroy(new Error('disk gone'));
+      },
+    });
+    const error = await readCsvRows(failing, (row) => void rows.push(row.line)).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('disk gone');
+    expect(rows).toEqual([1, 2]);
+  });
+
   it('stops reading the source when a row fails', async () => {
     const text = Array.from({ length: 10_000 }, (_, i) => `${i},x`).join('\n');
     const input = source(text, 64);
