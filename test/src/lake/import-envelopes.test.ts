@@ -1,5 +1,6 @@
-import type { TelemetryReading } from '@coffee-iot/shared';
+import { parseIngestRecord, type TelemetryReading, telemetrySchema } from '@coffee-iot/shared';
 import { describe, expect, it } from 'vitest';
+import { CSV_COLUMNS } from '../../../cloud/src/lake/import/csv-format.js';
 import { shortestNumberText } from '../../../cloud/src/lake/import/csv-reading.js';
 import {
   EnvelopeBatcher,
@@ -7,6 +8,7 @@ import {
   importBootId,
   importCsv,
 } from '../../../cloud/src/lake/import/index.js';
+import { uncoveredReadingRules } from '../../../cloud/src/lake/import/reading-rules.js';
 import type { IngestRecord } from '../../../cloud/src/stream/ingest-stream.js';
 import { MemoryIngestStream } from '../../../cloud/src/testing/memory-stream.js';
 import { IMPORT_NOW, textStream } from './import-fixtures.js';
@@ -150,9 +152,47 @@ describe('imported readings JSON', () => {
     for (const record of stream.records) {
       const text = decoder.decode(record.data);
       expect(JSON.stringify(JSON.parse(text))).toBe(text);
+      // Every reading the row checks passed is valid under the contract, reading by reading.
+      const parsed = parseIngestRecord(record.data, {
+        receivedAt: IMPORT_NOW,
+        partitionKey: record.partitionKey,
+      });
+      expect(parsed.type === 'telemetry' && parsed.rejectedReadings).toEqual([]);
     }
     const yaws = stream.json<{ readings: TelemetryReading[] }>().flatMap((r) => r.readings.map((x) => x.yaw));
     expect(yaws).toEqual(accepted.map(Number).map((n) => (Object.is(n, -0) ? 0 : n)));
+  });
+});
+
+describe('uncoveredReadingRules', () => {
+  const columns = CSV_COLUMNS.filter((column) => column.field !== 'deviceId');
+  const schema = telemetrySchema.definitions.reading;
+
+  it('finds none: the row checks make every rule of the contract reading schema', () => {
+    expect(uncoveredReadingRules(schema, columns)).toEqual([]);
+  });
+
+  it('names each rule the row checks would not make, so the import refuses to start', () => {
+    const changed = {
+      ...schema,
+      required: [...schema.required, 'magX'],
+      properties: {
+        ...schema.properties,
+        seq: { ...schema.properties.seq, minimum: 2 },
+        ts: { ...schema.properties.ts, pattern: '^.*$' },
+        humidity: { ...schema.properties.humidity, multipleOf: 0.5 },
+        pitch: { ...schema.properties.pitch, type: 'integer' },
+      },
+    };
+    const problems = uncoveredReadingRules(changed, columns);
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(
+      /magX is required.*\n.*seq rules.*\n.*ts rules.*\n.*humidity.*multipleOf.*\n.*pitch/s,
+    );
+    const { magZ: _, ...fewer } = schema.properties;
+    expect(uncoveredReadingRules({ ...schema, properties: fewer }, columns)).toEqual([
+      'magZ is not a reading field',
+    ]);
   });
 });
 
@@ -207,7 +247,7 @@ describe('EnvelopeBatcher', () => {
     );
     const waits: number[] = [];
     for (let seq = 1; seq <= 13; seq += 1) {
-      const waiting = batcher.add('coffee-pi-1', importBootId('coffee-pi-1'), reading(seq));
+      const waiting = batcher.add('coffee-pi-1', importBootId('coffee-pi-1'), JSON.stringify(reading(seq)));
       if (waiting !== undefined) {
         waits.push(seq);
         await waiting;
@@ -225,7 +265,7 @@ describe('EnvelopeBatcher', () => {
     const stream = new MemoryIngestStream();
     const first = new EnvelopeBatcher(stream, { maxBytes: 100_000 });
     for (let seq = 1; seq <= 3; seq += 1)
-      await first.add('coffee-pi-1', importBootId('coffee-pi-1'), reading(seq));
+      await first.add('coffee-pi-1', importBootId('coffee-pi-1'), JSON.stringify(reading(seq)));
     await first.flush();
     const size = stream.records[0]?.data.length as number;
     // Exactly the size of three readings fits; one byte less closes the envelope after two.
@@ -236,7 +276,7 @@ describe('EnvelopeBatcher', () => {
       const limited = new MemoryIngestStream();
       const batcher = new EnvelopeBatcher(limited, { maxBytes });
       for (let seq = 1; seq <= 3; seq += 1)
-        await batcher.add('coffee-pi-1', importBootId('coffee-pi-1'), reading(seq));
+        await batcher.add('coffee-pi-1', importBootId('coffee-pi-1'), JSON.stringify(reading(seq)));
       await batcher.flush();
       expect(limited.records).toHaveLength(records);
       expect(Math.max(...limited.records.map((r) => r.data.length))).toBeLessThanOrEqual(maxBytes);
@@ -248,16 +288,19 @@ describe('EnvelopeBatcher', () => {
 
   it('refuses to send what breaks the contract: a bad device id or bootId, a reading that is not ASCII JSON', () => {
     const batcher = new EnvelopeBatcher(new MemoryIngestStream());
-    expect(() => batcher.add('coffee pi', importBootId('coffee pi'), reading(1))).toThrow(
+    expect(() => batcher.add('coffee pi', importBootId('coffee pi'), JSON.stringify(reading(1)))).toThrow(
       ImportInvariantError,
     );
-    expect(() => batcher.add('coffee-pi-1', 'not-a-uuid', reading(1))).toThrow(ImportInvariantError);
-    batcher.add('coffee-pi-2', importBootId('coffee-pi-2'), reading(1));
+    expect(() => batcher.add('coffee-pi-1', 'not-a-uuid', JSON.stringify(reading(1)))).toThrow(
+      ImportInvariantError,
+    );
+    batcher.add('coffee-pi-2', importBootId('coffee-pi-2'), JSON.stringify(reading(1)));
     expect(() =>
-      batcher.add('coffee-pi-2', importBootId('coffee-pi-2'), {
-        ...reading(2),
-        ts: '2026-03-14T08:15:30.250Z\u00e9',
-      }),
+      batcher.add(
+        'coffee-pi-2',
+        importBootId('coffee-pi-2'),
+        JSON.stringify({ ...reading(2), ts: '2026-03-14T08:15:30.250Z\u00e9' }),
+      ),
     ).toThrow(ImportInvariantError);
   });
 });

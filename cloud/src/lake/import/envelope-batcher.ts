@@ -61,9 +61,10 @@ export interface BatcherCounts {
  *
  * Each reading's JSON is written straight into its envelope's bytes, so nothing per reading stays
  * alive until the envelope closes (keeping reading objects alive that long was most of the
- * import's garbage-collection time). Readings must already have passed the contract's reading
- * schema (CsvReadingBuilder checks each one); the envelope's own fields are checked here with the
- * shared validator the first time a device is seen: they are the same for all its envelopes.
+ * import's garbage-collection time). Readings must already be valid under the contract's reading
+ * schema (CsvReadingBuilder's checks are that schema, see reading-rules.ts); the envelope's own
+ * fields, with the device's first reading, are checked here with the shared validator the first
+ * time a device is seen: they are the same for all its envelopes.
  */
 export class EnvelopeBatcher {
   readonly counts: BatcherCounts = { readingsSent: 0, records: 0, batches: 0 };
@@ -88,15 +89,10 @@ export class EnvelopeBatcher {
   }
 
   /**
-   * Undefined, or a promise to await before the next `add`: a full batch is being sent. `json` is
-   * the reading's JSON when the caller has it already (CsvReadingBuilder builds it as it reads).
+   * Adds one reading, as its JSON (CsvReadingBuilder writes it as it reads the line). Undefined,
+   * or a promise to await before the next `add`: a full batch is being sent.
    */
-  add(
-    deviceId: string,
-    bootId: string,
-    reading: TelemetryReading,
-    json = JSON.stringify(reading),
-  ): Promise<void> | undefined {
+  add(deviceId: string, bootId: string, json: string): Promise<void> | undefined {
     let envelope = this.open.get(deviceId);
     // +1 for the comma between readings, +2 for the closing "]}". The JSON is ASCII (numbers and
     // an ISO time; checked as it is written), so its length is its size in bytes.
@@ -105,7 +101,7 @@ export class EnvelopeBatcher {
       envelope = undefined;
     }
     if (envelope === undefined) {
-      const head = this.headOf(deviceId, bootId, reading);
+      const head = this.headOf(deviceId, bootId, json);
       // Appends keep within maxBytes; a first reading alone may exceed it (as before: it must go).
       const needed = head.length + json.length + 2;
       let buffer = this.spare.pop();
@@ -144,14 +140,14 @@ export class EnvelopeBatcher {
    * and "thing", as the IoT rule makes it (shared/src/ingest-record.ts): here the operator
    * importing the file vouches for the device each line names, as the topic does for a device.
    */
-  private headOf(deviceId: string, bootId: string, reading: TelemetryReading): string {
+  private headOf(deviceId: string, bootId: string, json: string): string {
     const known = this.heads.get(deviceId);
     if (known !== undefined && known.bootId === bootId) return known.head;
     const checked = validateTelemetryEnvelope({
       v: TELEMETRY_CONTRACT_VERSION,
       deviceId,
       bootId,
-      readings: [reading],
+      readings: [JSON.parse(json) as TelemetryReading],
     } satisfies TelemetryEnvelope);
     if (!checked.ok) {
       throw new ImportInvariantError(

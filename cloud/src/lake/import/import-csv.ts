@@ -64,20 +64,20 @@ export async function importCsv(
     if (!outcome.ok) {
       tally.refuse(row.line, outcome.reason);
     } else {
-      const { deviceId, bootId, reading, json } = outcome;
+      const { deviceId, bootId, seq, ts, json } = outcome;
       // The same (device, seq) twice in a row is one reading the lake would keep only once: say so
       // rather than let the dedupe drop it quietly. (Non-adjacent repeats are left to the dedupe;
       // catching them all would mean remembering every seq of the file.)
       const previous = lastSeq.get(deviceId);
-      if (previous !== undefined && previous.seq === reading.seq) {
+      if (previous !== undefined && previous.seq === seq) {
         tally.refuse(
           row.line,
-          `repeats device ${deviceId} seq ${reading.seq} (ts ${reading.ts}) of line ${previous.line}: the lake keeps one reading per device and seq`,
+          `repeats device ${deviceId} seq ${seq} (ts ${ts}) of line ${previous.line}: the lake keeps one reading per device and seq`,
         );
       } else {
-        lastSeq.set(deviceId, { seq: reading.seq, line: row.line });
-        tally.accept(deviceId, bootId, reading.ts);
-        sending = batcher.add(deviceId, bootId, reading, json);
+        lastSeq.set(deviceId, { seq, line: row.line });
+        tally.accept(deviceId, bootId, ts);
+        sending = batcher.add(deviceId, bootId, json);
       }
     }
     if (tally.lines % every === 0) options.onProgress?.(progress());
