@@ -164,6 +164,9 @@ async function catchUp(transport: TransportUnderTest) {
     const agent = await AgentProcess.withConfig(
       stack.workDir,
       agentConfigFor(stack.broker, THING, stateDir, transport),
+      [],
+      AGENT_BIN,
+      args.nodeArgs,
     );
     const brokerPid = findChild([MOSQUITTO_BIN, join(stack.broker.dir, 'mosquitto.conf')]);
     const trace = args.strace

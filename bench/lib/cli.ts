@@ -8,6 +8,8 @@ export interface BenchArgs {
   strace: boolean;
   /** Measure even when the 1-minute load average is above the core count (the output says so). */
   allowBusy: boolean;
+  /** Flags for the agent's node, before its entry file (`--node-args=--no-opt`, as the unit's launcher). */
+  nodeArgs: string[];
 }
 
 /** `--transport aws-crt|mqtt.js|both`, `--minutes N` (fractional allowed), `--no-strace`, `--allow-busy`. */
@@ -21,6 +23,7 @@ export function parseBenchArgs(defaults: {
       minutes: { type: 'string', default: String(defaults.minutes ?? 0) },
       'no-strace': { type: 'boolean', default: false },
       'allow-busy': { type: 'boolean', default: false },
+      'node-args': { type: 'string', default: '' },
     },
   });
   const transport = values.transport;
@@ -29,7 +32,13 @@ export function parseBenchArgs(defaults: {
   const minutes = Number(values.minutes);
   if (!(Number.isFinite(minutes) && minutes >= 0))
     usage(`--minutes must be a number ≥ 0 (got ${values.minutes})`);
-  return { transports, minutes, strace: !values['no-strace'], allowBusy: values['allow-busy'] };
+  return {
+    transports,
+    minutes,
+    strace: !values['no-strace'],
+    allowBusy: values['allow-busy'],
+    nodeArgs: values['node-args'].split(/\s+/).filter((a) => a !== ''),
+  };
 }
 
 function usage(problem: string): never {

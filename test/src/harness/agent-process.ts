@@ -28,6 +28,8 @@ export class AgentProcess {
     private readonly extraArgs: readonly string[] = [],
     /** The agent's launcher: this checkout's, or another build's (bench/agent-ab-footprint.ts). */
     readonly bin: string = AGENT_BIN,
+    /** Flags for node itself, before the entry file (as the launcher puts COFFEE_IOT_NODE_FLAGS). */
+    private readonly nodeArgs: readonly string[] = [],
   ) {}
 
   /** Writes `config` as agent.json in `dir` and returns an AgentProcess for it. */
@@ -36,11 +38,12 @@ export class AgentProcess {
     config: Record<string, unknown>,
     extraArgs: string[] = [],
     bin: string = AGENT_BIN,
+    nodeArgs: readonly string[] = [],
   ): Promise<AgentProcess> {
     await mkdir(dir, { recursive: true });
     const configPath = join(dir, 'agent.json');
     await writeFile(configPath, JSON.stringify(config, null, 2));
-    return new AgentProcess(configPath, extraArgs, bin);
+    return new AgentProcess(configPath, extraArgs, bin, nodeArgs);
   }
 
   get running(): boolean {
@@ -49,10 +52,14 @@ export class AgentProcess {
 
   start(): void {
     if (this.running) throw new Error('agent already running');
-    const child = spawn(process.execPath, [this.bin, '--config', this.configPath, ...this.extraArgs], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '' },
-    });
+    const child = spawn(
+      process.execPath,
+      [...this.nodeArgs, this.bin, '--config', this.configPath, ...this.extraArgs],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { PATH: process.env.PATH ?? '' },
+      },
+    );
     this.child = child;
     this.exit = once(child, 'exit').then(([code, signal]) => ({ code, signal }));
     let pending = '';
