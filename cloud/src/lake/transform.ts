@@ -1,9 +1,16 @@
-import { type RecordCheckOptions, type SeenKeys, transformRecord } from './transform/record.js';
+import { type RecordCheckOptions, type RowSink, type SeenKeys, transformRecord } from './transform/record.js';
 import { rejectedText } from './transform/rejected-text.js';
 import { SeenReadings, stringKeyDedupe } from './transform/seen-readings.js';
+import { TelemetryColumns } from './transform/telemetry-columns.js';
 import type { IngestInput, TransformOutput } from './transform-types.js';
 
 export { readingKey, SeenReadings } from './transform/seen-readings.js';
+export { TelemetryColumns } from './transform/telemetry-columns.js';
+
+/** TransformOutput with the telemetry rows as columns (the local lake's form: no row objects). */
+export interface ColumnTransformOutput extends Omit<TransformOutput, 'telemetry'> {
+  telemetry: TelemetryColumns;
+}
 
 export interface TransformOptions extends RecordCheckOptions {
   /**
@@ -42,6 +49,32 @@ export function transformIngestRecords(
   inputs: readonly IngestInput[],
   options: TransformOptions = {},
 ): TransformOutput {
+  return transformInto(inputs, options, emptyTransformOutput());
+}
+
+/** An empty ColumnTransformOutput, for transformIngestColumns to add to. */
+export function emptyColumnTransformOutput(): ColumnTransformOutput {
+  return { ...emptyTransformOutput(), telemetry: new TelemetryColumns() };
+}
+
+/**
+ * transformIngestRecords with the telemetry rows stored as columns in `output` (added to what it
+ * holds: a caller transforming a batch slice by slice passes the same output each time). The
+ * same rows, refusals and counts as transformIngestRecords over the same inputs.
+ */
+export function transformIngestColumns(
+  inputs: readonly IngestInput[],
+  options: TransformOptions = {},
+  output: ColumnTransformOutput = emptyColumnTransformOutput(),
+): ColumnTransformOutput {
+  return transformInto(inputs, options, output);
+}
+
+function transformInto<Output extends Omit<TransformOutput, 'telemetry'> & RowSink>(
+  inputs: readonly IngestInput[],
+  options: TransformOptions,
+  output: Output,
+): Output {
   const seen: SeenKeys = {
     readings:
       options.seenReadings instanceof Set
@@ -49,7 +82,6 @@ export function transformIngestRecords(
         : (options.seenReadings ?? new SeenReadings()),
     coffees: options.seenCoffees ?? new Set(),
   };
-  const output = emptyTransformOutput();
   for (const input of inputs) {
     const outcome = transformRecord(input, seen, output, options);
     if (outcome.kind === 'rejected') {

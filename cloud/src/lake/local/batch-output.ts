@@ -1,11 +1,14 @@
 import { COFFEE_COLUMNS, type LakeColumn, type LakeTableName, TELEMETRY_COLUMNS } from '../columns.js';
 import { curatedPartitionKey, errorsPartitionKey, localPath, partitionPath } from '../layout.js';
 import type { PartitionValues } from '../rows.js';
+import { TelemetryColumns } from '../transform/telemetry-columns.js';
+import type { ColumnTransformOutput } from '../transform.js';
 import type { TransformOutput } from '../transform-types.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { encodeColumns } from './column-batch.js';
 import { encodeErrorLines } from './error-output.js';
 import type { ParquetWriter } from './parquet-writer.js';
+import { telemetryPartitionBatches } from './telemetry-column-batch.js';
 
 /** A file written for a batch, by lake key, with how many rows (or refused records) it holds. */
 export interface WrittenFile {
@@ -103,14 +106,24 @@ export interface BatchTarget {
 export async function writeBatchOutput(
   target: BatchTarget,
   stem: string,
-  output: TransformOutput,
+  output: TransformOutput | ColumnTransformOutput,
   arrivedAt: Date,
   partitionOfRejected: PartitionValues,
 ): Promise<WrittenFile[]> {
   const jobs: { file: WrittenFile; write: () => Promise<void> }[] = [];
   for (const { table, columns } of TABLES) {
-    const rows: readonly PartitionValues[] = output[table];
-    for (const group of byPartition(rows)) {
+    const rows = output[table];
+    if (rows instanceof TelemetryColumns) {
+      for (const { partition, batch } of telemetryPartitionBatches(rows)) {
+        const key = `${curatedPartitionKey(table, partition)}/${stem}.parquet`;
+        jobs.push({
+          file: { key, table, partition: partitionPath(partition), rows: batch.rowCount },
+          write: () => target.writer.write(batch, localPath(target.root, key)),
+        });
+      }
+      continue;
+    }
+    for (const group of byPartition(rows as readonly PartitionValues[])) {
       const key = `${curatedPartitionKey(table, group.partition)}/${stem}.parquet`;
       const batch = encodeColumns(columns, group.rows);
       jobs.push({

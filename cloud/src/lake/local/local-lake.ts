@@ -6,7 +6,7 @@ import { partitionValuesOf } from '../layout.js';
 import { SeenReadings } from '../transform.js';
 import type { IngestInput } from '../transform-types.js';
 import { BatchFileError, type WrittenFile, writeBatchOutput } from './batch-output.js';
-import { transformCooperatively } from './cooperative-transform.js';
+import { transformColumnsCooperatively } from './cooperative-transform.js';
 import { CuratedWriteError, LocalLakeClosedError } from './lake-errors.js';
 import { ParquetWriter } from './parquet-writer.js';
 import { recoverInterruptedReplays } from './partition-swap.js';
@@ -185,7 +185,8 @@ export class LocalLake {
       partitionKey: group.partitionKeys[i],
     }));
     // The current sets at every slice: a failure elsewhere may have replaced them meanwhile.
-    const output = await transformCooperatively(inputs, () => ({
+    // Telemetry straight into columns: no row object per reading for the Parquet writer to read back.
+    const output = await transformColumnsCooperatively(inputs, () => ({
       seenReadings: this.seenReadings,
       seenCoffees: this.seenCoffees,
     }));
@@ -211,7 +212,7 @@ export class LocalLake {
     if (this.seenReadings.size + this.seenCoffees.size > this.rememberedKeys) this.forgetSeenKeys();
     return {
       records: inputs.length,
-      telemetryRows: output.telemetry.length,
+      telemetryRows: output.telemetry.rows,
       coffeeRows: output.coffees.length,
       rejected: output.rejected.length,
       rejectedReadings: output.rejectedReadings,

@@ -10,6 +10,7 @@ import { coffeeRowOf } from './coffee-row.js';
 import { fastTelemetryRecord } from './fast/fast-telemetry.js';
 import { type IngestColumns, ingestColumnsOf } from './ingest-columns.js';
 import type { ReadingDedupe } from './seen-readings.js';
+import { TelemetryColumns } from './telemetry-columns.js';
 import { TelemetryLines } from './telemetry-lines.js';
 import { appendTelemetryLines, appendTelemetryRows, rejectedReadingRecords } from './telemetry-rows.js';
 
@@ -21,10 +22,11 @@ export interface SeenKeys {
 
 /**
  * Where a record's rows go: the batch's arrays, or a record's own (the Firehose answer), whose
- * telemetry rows can be JSON lines straight away (TelemetryLines: no row objects).
+ * telemetry rows can be JSON lines straight away (TelemetryLines: no row objects), or the local
+ * lake's columns (TelemetryColumns: no row objects either).
  */
 export interface RowSink {
-  telemetry: TelemetryRow[] | TelemetryLines;
+  telemetry: TelemetryRow[] | TelemetryLines | TelemetryColumns;
   coffees: CoffeeRow[];
 }
 
@@ -129,6 +131,12 @@ export function transformParsedRecord(
       const before = target.rows;
       duplicates = appendTelemetryLines(envelope, ingest, seen.readings, target);
       rows = target.rows - before;
+    } else if (target instanceof TelemetryColumns) {
+      // The general path is for the odd record: its rows are built as objects, then stored.
+      const built: TelemetryRow[] = [];
+      duplicates = appendTelemetryRows(envelope, ingest, seen.readings, built);
+      for (const row of built) target.appendRow(row, ingest);
+      rows = built.length;
     } else {
       const before = target.length;
       duplicates = appendTelemetryRows(envelope, ingest, seen.readings, target);

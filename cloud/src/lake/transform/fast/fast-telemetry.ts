@@ -3,9 +3,11 @@ import type { IngestInput } from '../../transform-types.js';
 import type { IngestColumns } from '../ingest-columns.js';
 import type { RecordCheckOptions, RecordOutcome, RowSink } from '../record.js';
 import type { ReadingDedupe } from '../seen-readings.js';
+import { TelemetryColumns } from '../telemetry-columns.js';
 import { TelemetryLines } from '../telemetry-lines.js';
 import { AsciiTexts } from './ascii-texts.js';
 import { scanTelemetryRecord } from './scan-telemetry.js';
+import { appendScannedColumns } from './scanned-columns.js';
 import { appendScannedLines } from './scanned-lines.js';
 import { appendScannedRows } from './scanned-rows.js';
 import { ScannedTelemetry } from './scanned-telemetry.js';
@@ -45,6 +47,10 @@ export function fastTelemetryRecord(
   if (target instanceof TelemetryLines) {
     const before = target.rows;
     duplicates = appendScannedLines(scan, data, rules, deviceId, bootId, ingest, seen, target);
+    rows = target.rows - before;
+  } else if (target instanceof TelemetryColumns) {
+    const before = target.rows;
+    duplicates = appendScannedColumns(scan, data, rules, deviceId, bootId, ingest, seen, target);
     rows = target.rows - before;
   } else {
     const before = target.length;
