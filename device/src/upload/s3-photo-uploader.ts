@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { PHOTO_METADATA, photoKey } from '@coffee-iot/shared';
 import type { TemporaryAwsCredentials } from '../credentials/credential-response.js';
 import type { Logger } from '../ports/logger.js';
 import { classifyS3Error, EXPIRED_CREDENTIAL_CODES } from './s3-errors.js';
+import { type PutObjectInput, preparePutObject, type S3Location, sendPutObject } from './s3-put-object.js';
+import type { SigningCredentials } from './sigv4/sign.js';
 import {
   type PhotoUpload,
   type PhotoUploader,
@@ -40,14 +43,17 @@ export interface S3PhotoUploaderOptions {
 }
 
 /**
- * The S3 adapter (the only module that imports the S3 SDK): one PutObject per photo to
- * `photos/{thing}/{yyyy}/{mm}/{dd}/{eventId}.jpg` with its metadata and a Content-MD5 computed
- * here, so S3 rejects bytes altered in transit (BadDigest) instead of storing them.
+ * The S3 adapter: one PutObject per photo to `photos/{thing}/{yyyy}/{mm}/{dd}/{eventId}.jpg` with
+ * its metadata and a Content-MD5 computed here, so S3 rejects bytes altered in transit
+ * (BadDigest) instead of storing them. Signed and sent by s3-put-object.ts rather than the S3 SDK,
+ * whose import alone costs the agent about 11 MB of resident memory.
  */
 export class S3PhotoUploader implements PhotoUploader {
-  private readonly client: S3Client;
-  private readonly bucket: string;
-  private readonly region: string;
+  private readonly location: S3Location;
+  /** Keep-alive: one photo a minute reuses the connection instead of a TLS handshake each time. */
+  private readonly agent: HttpAgent;
+  private readonly connectTimeoutMs: number;
+  private readonly requestTimeoutMs: number;
 
   constructor(private readonly options: S3PhotoUploaderOptions) {
     const problems: string[] = [];
@@ -58,34 +64,34 @@ export class S3PhotoUploader implements PhotoUploader {
         'set exactly one of credentials (IoT credential provider) and devStaticCredentials (local stack)',
       );
     }
+    let endpoint: URL | undefined;
+    if (options.endpoint) {
+      try {
+        endpoint = new URL(options.endpoint);
+        if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') throw new Error('not http(s)');
+      } catch {
+        problems.push(`endpoint "${options.endpoint}" is not an http:// or https:// URL`);
+      }
+    }
     if (problems.length > 0) throw new UploadConfigError(`S3 uploader: ${problems.join('; ')}`);
-    this.bucket = options.bucket;
-    this.region = options.region;
-    const credentials = options.credentials;
-    this.client = new S3Client({
+    this.location = {
+      bucket: options.bucket,
       region: options.region,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
-      credentials: credentials ? () => credentials.provide() : options.devStaticCredentials,
-      // Only the checksums an operation requires: PutObject then carries our Content-MD5 and no
-      // flexible checksum, whose streaming trailer (aws-chunked) S3-compatible servers such as
-      // s3rver store as part of the object (DESIGN.md, platform facts).
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      // The upload worker owns retries and their backoff; SDK retries would only multiply them.
-      maxAttempts: 1,
-      requestHandler: {
-        connectionTimeout: options.connectTimeoutMs ?? 10_000,
-        requestTimeout: options.requestTimeoutMs ?? 30_000,
-        throwOnRequestTimeout: true,
-      },
-    });
+    };
+    this.agent =
+      endpoint?.protocol === 'http:'
+        ? new HttpAgent({ keepAlive: true })
+        : new HttpsAgent({ keepAlive: true });
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     options.logger.debug(
       {
         bucket: options.bucket,
         region: options.region,
         endpoint: options.endpoint ?? 'AWS',
-        credentials: credentials ? 'iot-credential-provider' : 'dev-static',
+        credentials: options.credentials ? 'iot-credential-provider' : 'dev-static',
       },
       'S3 photo uploader configured',
     );
@@ -94,63 +100,70 @@ export class S3PhotoUploader implements PhotoUploader {
   async upload(photo: PhotoUpload, signal?: AbortSignal): Promise<UploadedPhoto> {
     const capturedAt = new Date(photo.capturedAtMs);
     const key = photoKey(photo.deviceId, capturedAt, photo.eventId);
-    const contentMd5 = createHash('md5').update(photo.body).digest('base64');
-    try {
-      const output = await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: photo.body,
-          ContentLength: photo.body.length,
-          ContentType: 'image/jpeg',
-          ContentMD5: contentMd5,
-          Metadata: {
-            [PHOTO_METADATA.deviceId]: photo.deviceId,
-            [PHOTO_METADATA.eventId]: photo.eventId,
-            [PHOTO_METADATA.capturedAt]: capturedAt.toISOString(),
-          },
-        }),
-        signal ? { abortSignal: signal } : {},
-      );
-      return { key, etag: output.ETag };
-    } catch (error) {
-      const failure = classifyS3Error(error, { bucket: this.bucket, region: this.region, key });
-      if (EXPIRED_CREDENTIAL_CODES.has(failure.code)) this.options.credentials?.invalidate?.();
-      throw failure;
-    }
+    const { etag } = await this.put(
+      {
+        key,
+        body: photo.body,
+        contentType: 'image/jpeg',
+        contentMd5: md5(photo.body),
+        metadata: {
+          [PHOTO_METADATA.deviceId]: photo.deviceId,
+          [PHOTO_METADATA.eventId]: photo.eventId,
+          [PHOTO_METADATA.capturedAt]: capturedAt.toISOString(),
+        },
+      },
+      signal,
+    );
+    return { key, etag };
   }
 
   /**
    * Any other object under the device's prefixes (a log upload: `logs/{thing}/…`), with the same
    * Content-MD5 check, credentials and error classification as photos.
    */
-  async putObject(
+  putObject(
     object: { key: string; body: Buffer; contentType: string },
     signal?: AbortSignal,
   ): Promise<{ etag: string | undefined }> {
-    const contentMd5 = createHash('md5').update(object.body).digest('base64');
+    return this.put({ ...object, contentMd5: md5(object.body) }, signal);
+  }
+
+  /** Closes the kept-alive sockets. */
+  destroy(): void {
+    this.agent.destroy();
+  }
+
+  private async put(input: PutObjectInput, signal?: AbortSignal): Promise<{ etag: string | undefined }> {
     try {
-      const output = await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: object.key,
-          Body: object.body,
-          ContentLength: object.body.length,
-          ContentType: object.contentType,
-          ContentMD5: contentMd5,
-        }),
-        signal ? { abortSignal: signal } : {},
-      );
-      return { etag: output.ETag };
+      const credentials = await this.signingCredentials();
+      const prepared = preparePutObject(this.location, input, credentials, new Date());
+      return await sendPutObject(prepared, input.body, {
+        agent: this.agent,
+        connectTimeoutMs: this.connectTimeoutMs,
+        requestTimeoutMs: this.requestTimeoutMs,
+        ...(signal ? { signal } : {}),
+      });
     } catch (error) {
-      const failure = classifyS3Error(error, { bucket: this.bucket, region: this.region, key: object.key });
+      const failure = classifyS3Error(error, {
+        bucket: this.location.bucket,
+        region: this.location.region,
+        key: input.key,
+      });
       if (EXPIRED_CREDENTIAL_CODES.has(failure.code)) this.options.credentials?.invalidate?.();
       throw failure;
     }
   }
 
-  /** Closes the client's sockets. */
-  destroy(): void {
-    this.client.destroy();
+  private async signingCredentials(): Promise<SigningCredentials> {
+    if (this.options.devStaticCredentials) return this.options.devStaticCredentials;
+    // The constructor guarantees one of the two.
+    const { accessKeyId, secretAccessKey, sessionToken } = await (
+      this.options.credentials as CredentialSource
+    ).provide();
+    return { accessKeyId, secretAccessKey, sessionToken };
   }
+}
+
+function md5(body: Buffer): string {
+  return createHash('md5').update(body).digest('base64');
 }
