@@ -16,14 +16,14 @@ export const SLICE_BYTES = 256 * 1024;
  * every 2,048 rows (the table function in parquet-writer.ts): one synchronous transform of a
  * 30,000-reading batch (~100 ms) would hold that writer still for its whole length. The slices
  * add to one output (nothing copied between them): its rows and counts are those of one call
- * over all inputs (the transform is per record).
+ * over all inputs (the transform is per record). `output` may be one whose columns are reused.
  */
 export async function transformColumnsCooperatively(
   inputs: readonly IngestInput[],
   options: () => TransformOptions,
   sliceBytes = SLICE_BYTES,
+  output: ColumnTransformOutput = emptyColumnTransformOutput(),
 ): Promise<ColumnTransformOutput> {
-  const output = emptyColumnTransformOutput();
   let start = 0;
   while (start < inputs.length) {
     let end = start;

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { IngestRecord } from '../../stream/ingest-stream.js';
 import { partitionValuesOf } from '../layout.js';
-import { SeenReadings } from '../transform.js';
+import { emptyTransformOutput, SeenReadings } from '../transform.js';
 import type { IngestInput } from '../transform-types.js';
 import { BatchFileError, type WrittenFile, writeBatchOutput } from './batch-output.js';
 import { transformColumnsCooperatively } from './cooperative-transform.js';
@@ -12,6 +12,7 @@ import { ParquetWriter } from './parquet-writer.js';
 import { recoverInterruptedReplays } from './partition-swap.js';
 import { compressRawBatch, encodeRawBatch, rawFileOf, rawRecordId, writeRawFile } from './raw-archive.js';
 import { RawBodyBuffers } from './raw-body-buffers.js';
+import { TelemetryColumnPool } from './telemetry-column-pool.js';
 
 export interface LocalLakeOptions {
   /** The arrival time of records given without one. Default: the wall clock. */
@@ -104,6 +105,7 @@ export class LocalLake {
   private seenCoffees = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly rawBodies = new RawBodyBuffers();
+  private readonly telemetryColumns = new TelemetryColumnPool();
   private closed = false;
 
   private constructor(
@@ -184,14 +186,18 @@ export class LocalLake {
       arrivedAt: group.arrivedAt,
       partitionKey: group.partitionKeys[i],
     }));
-    // The current sets at every slice: a failure elsewhere may have replaced them meanwhile.
     // Telemetry straight into columns: no row object per reading for the Parquet writer to read back.
-    const output = await transformColumnsCooperatively(inputs, () => ({
-      seenReadings: this.seenReadings,
-      seenCoffees: this.seenCoffees,
-    }));
+    const output = { ...emptyTransformOutput(), telemetry: this.telemetryColumns.take() };
     let files: WrittenFile[];
+    let telemetryRows: number;
     try {
+      // The current sets at every slice: a failure elsewhere may have replaced them meanwhile.
+      await transformColumnsCooperatively(
+        inputs,
+        () => ({ seenReadings: this.seenReadings, seenCoffees: this.seenCoffees }),
+        undefined,
+        output,
+      );
       await writeRawFile(raw, await compressed);
       files = await writeBatchOutput(
         { root: this.lakeDir, writer: this.writer },
@@ -200,6 +206,7 @@ export class LocalLake {
         group.arrivedAt,
         partitionValuesOf(group.arrivedAt),
       );
+      telemetryRows = output.telemetry.rows;
     } catch (error) {
       // The keys of this batch are remembered but its rows may not be written: forget them all,
       // or a retry of the batch would be dropped as duplicates.
@@ -208,11 +215,14 @@ export class LocalLake {
         throw new CuratedWriteError(raw.key, error.key, { cause: error.cause });
       }
       throw error;
+    } finally {
+      // Every write of the batch has settled (writeBatchOutput waits for all): nothing reads them.
+      this.telemetryColumns.give(output.telemetry);
     }
     if (this.seenReadings.size + this.seenCoffees.size > this.rememberedKeys) this.forgetSeenKeys();
     return {
       records: inputs.length,
-      telemetryRows: output.telemetry.rows,
+      telemetryRows,
       coffeeRows: output.coffees.length,
       rejected: output.rejected.length,
       rejectedReadings: output.rejectedReadings,

@@ -44,6 +44,28 @@ export class TelemetryColumns {
   private lastPartition = 0;
   private rowTs = new RowTimestamps();
 
+  /** Rows the arrays hold without growing. */
+  get capacityRows(): number {
+    return this.capacity;
+  }
+
+  /**
+   * Empties it for another batch, keeping the arrays: a batch's columns are tens of MB a
+   * second, which a fresh set per batch would have zeroed and then collected. Nothing may read
+   * the previous rows after this.
+   */
+  clear(): void {
+    for (const flags of this.nulls) flags?.fill(0, 0, this.rows);
+    this.rows = 0;
+    this.deviceIds.length = 0;
+    this.bootIds.length = 0;
+    this.partitions.length = 0;
+    this.deviceCodeOf.clear();
+    this.bootCodeOf.clear();
+    this.partitionCodeOf.clear();
+    this.lastIngest = undefined;
+  }
+
   /** Room for `extra` more rows. */
   reserve(extra: number): void {
     const needed = this.rows + extra;
