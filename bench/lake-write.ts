@@ -1,7 +1,7 @@
 /**
  * Local lake write: readings through LocalLake.ingest (raw archive gzip + fsync, the transform,
  * curated Parquet through DuckDB), against JSON.parse of the same records and the transform
- * alone, in alternating rounds of the same run. Goals: ≥ 0.5x JSON.parse (issue 16), reported
+ * alone (into rows, and into columns as the lake does), in alternating rounds of the same run. Goals: ≥ 0.5x JSON.parse (issue 16), reported
  * per CPU-second (the process's CPU, every thread) and in wall time; ≥ 200,000 readings/s
  * (issue 5). Refuses on a busy machine unless --allow-busy. Run:
  *   node --conditions=coffee-iot-source --import tsx bench/lake-write.ts [--readings N] [--per-record R]
@@ -14,7 +14,13 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { openLocalLake } from '../cloud/src/lake/local/index.js';
-import { SeenReadings, transformIngestRecords } from '../cloud/src/lake/transform.js';
+import {
+  emptyTransformOutput,
+  SeenReadings,
+  TelemetryColumns,
+  transformIngestColumns,
+  transformIngestRecords,
+} from '../cloud/src/lake/transform.js';
 import { createLakeViews } from '../cloud/src/lake/views.js';
 import type { IngestRecord } from '../cloud/src/stream/ingest-stream.js';
 import { ratesOf, speedRatios, startClock, type Timed } from './lib/cpu-clock.js';
@@ -79,17 +85,35 @@ async function parseAll(): Promise<number> {
   return n;
 }
 
+const inputsOf = (b: number) =>
+  (batches[b] as IngestRecord[]).map((record, i) => ({
+    id: `${b}:${i}`,
+    data: record.data,
+    arrivedAt: arrival(b),
+    partitionKey: record.partitionKey,
+  }));
+
 async function transformAll(): Promise<number> {
   const seenReadings = new SeenReadings();
   let n = 0;
-  for (const [b, batch] of batches.entries()) {
-    const inputs = batch.map((record, i) => ({
-      id: `${b}:${i}`,
-      data: record.data,
-      arrivedAt: arrival(b),
-      partitionKey: record.partitionKey,
-    }));
-    n += transformIngestRecords(inputs, { seenReadings }).telemetry.length;
+  for (let b = 0; b < batches.length; b += 1) {
+    n += transformIngestRecords(inputsOf(b), { seenReadings }).telemetry.length;
+  }
+  return n;
+}
+
+/** What the lake's JS thread does per batch: the same transform into columns (one set reused, as the lake does). */
+async function columnsAll(): Promise<number> {
+  const seenReadings = new SeenReadings();
+  const columns = new TelemetryColumns();
+  let n = 0;
+  for (let b = 0; b < batches.length; b += 1) {
+    columns.clear();
+    n += transformIngestColumns(
+      inputsOf(b),
+      { seenReadings },
+      { ...emptyTransformOutput(), telemetry: columns },
+    ).telemetry.rows;
   }
   return n;
 }
@@ -125,17 +149,19 @@ async function ingestAll(): Promise<number> {
 
 // Rounds alternate the three steps, so a burst of other work on the machine falls on all of
 // them alike; each round's ratios compare steps measured seconds apart.
-const rounds: { parse: Step; transform: Step; ingest: Step }[] = [];
+const rounds: { parse: Step; transform: Step; columns: Step; ingest: Step }[] = [];
 for (let round = 1; round <= ROUNDS; round += 1) {
   note(`round ${round}/${ROUNDS}: JSON.parse of ${records.length} records (${fixed(bytes / 1e6)} MB)`);
   const parse = await measure('JSON.parse', parseAll);
   note(`round ${round}/${ROUNDS}: the transform alone, batch by batch, remembering keys as the lake does`);
   const transform = await measure('transform', transformAll);
+  note(`round ${round}/${ROUNDS}: the transform into columns alone (the lake's form), the same way`);
+  const columns = await measure('columns', columnsAll);
   note(
     `round ${round}/${ROUNDS}: LocalLake.ingest, ${batches.length} batches of ${BATCH} records, ${INFLIGHT} in flight`,
   );
   const ingest = await measure('ingest', ingestAll);
-  rounds.push({ parse, transform, ingest });
+  rounds.push({ parse, transform, columns, ingest });
 }
 const loadAfter = machineLoad();
 
@@ -155,10 +181,11 @@ if (Number(check[0]) !== READINGS || Number(check[1]) !== READINGS) {
   throw new Error(`the lake holds ${check[0]} rows, ${check[1]} distinct, expected ${READINGS}`);
 }
 
-type StepName = 'parse' | 'transform' | 'ingest';
+type StepName = 'parse' | 'transform' | 'columns' | 'ingest';
 const STEPS: { step: StepName; label: string }[] = [
   { step: 'parse', label: 'JSON.parse (baseline)' },
-  { step: 'transform', label: 'transform only' },
+  { step: 'transform', label: 'transform only (rows)' },
+  { step: 'columns', label: 'transform only (columns)' },
   { step: 'ingest', label: `LocalLake.ingest (batches of ${BATCH}, ${INFLIGHT} in flight)` },
 ];
 /** Speed ratios to JSON.parse of the same round (1 = as fast as the parse, 0.5 = half its speed). */
@@ -251,31 +278,44 @@ printJsonLine({
   seconds: {
     parse: perRound('parse', 'wallMs'),
     transform: perRound('transform', 'wallMs'),
+    columns: perRound('columns', 'wallMs'),
     ingest: perRound('ingest', 'wallMs'),
   },
   cpuSeconds: {
     parse: perRound('parse', 'cpuMs'),
     transform: perRound('transform', 'cpuMs'),
+    columns: perRound('columns', 'cpuMs'),
     ingest: perRound('ingest', 'cpuMs'),
   },
   jsThreadSeconds: {
     parse: perRound('parse', 'jsMs'),
     transform: perRound('transform', 'jsMs'),
+    columns: perRound('columns', 'jsMs'),
     ingest: perRound('ingest', 'jsMs'),
   },
   readingsPerCpuSecond: {
     transform: results.transform.rates.perCpuSecond,
+    columns: results.columns.rates.perCpuSecond,
     ingest: ingestResult.rates.perCpuSecond,
     parse: results.parse.rates.perCpuSecond,
   },
   readingsPerS: {
     transform: results.transform.rates.perWallSecond,
+    columns: results.columns.rates.perWallSecond,
     ingest: ingestResult.rates.perWallSecond,
     parse: results.parse.rates.perWallSecond,
   },
   ratioToParse: {
-    cpu: { transform: results.transform.cpuRatio, ingest: ingestResult.cpuRatio },
-    wall: { transform: results.transform.wallRatio, ingest: ingestResult.wallRatio },
+    cpu: {
+      transform: results.transform.cpuRatio,
+      columns: results.columns.cpuRatio,
+      ingest: ingestResult.cpuRatio,
+    },
+    wall: {
+      transform: results.transform.wallRatio,
+      columns: results.columns.wallRatio,
+      ingest: ingestResult.wallRatio,
+    },
   },
   pass: { cpu: passCpu, wall: passWall, perS: ingestResult.rates.perWallSecond >= GOAL_PER_S },
 });
