@@ -4,7 +4,7 @@ import { classifyS3Error } from './s3-errors.js';
 
 const CONTEXT = { bucket: 'coffee-photos', region: 'eu-west-1', key: 'photos/pi-1/2026/11/26/x.jpg' };
 
-/** Shaped like what @aws-sdk/client-s3 throws for a service error. */
+/** Shaped like an S3 service error (S3ServiceError, and the AWS SDK's). */
 function serviceError(name: string, status: number, fault: 'client' | 'server' = 'client') {
   return Object.assign(new Error(`${name} message`), {
     name,

@@ -1,7 +1,7 @@
 import { IotCredentialsError } from '../credentials/credentials-errors.js';
 import { PhotoUploadError } from './uploader-port.js';
 
-/** What an AWS SDK v3 service or transport error looks like, without importing the SDK. */
+/** What s3-put-object.ts throws (shaped as AWS SDK v3 service and transport errors are). */
 interface SdkLikeError {
   name?: string;
   message?: string;
