@@ -6,7 +6,9 @@ import { partitionValuesOf } from '../../../cloud/src/lake/layout.js';
 import { writeBatchOutput } from '../../../cloud/src/lake/local/batch-output.js';
 import { ParquetWriter } from '../../../cloud/src/lake/local/parquet-writer.js';
 import {
+  emptyTransformOutput,
   SeenReadings,
+  TelemetryColumns,
   transformIngestColumns,
   transformIngestRecords,
 } from '../../../cloud/src/lake/transform.js';
@@ -133,10 +135,16 @@ describe('the local lake writes telemetry from columns exactly as from rows', ()
     const rowsSeen = { seenReadings: new SeenReadings(), seenCoffees: new Set<string>() };
     const columnsSeen = { seenReadings: new SeenReadings(), seenCoffees: new Set<string>() };
     const reports: unknown[][] = [[], []];
+    // One set of columns for every batch, cleared in between, as the lake keeps them.
+    const reused = new TelemetryColumns();
     for (const [b, batch] of BATCHES.entries()) {
       const arrivedAt = (batch[0] as IngestInput).arrivedAt;
       const byRows = transformIngestRecords(batch, rowsSeen);
-      const byColumns = transformIngestColumns(batch, columnsSeen);
+      reused.clear();
+      const byColumns = transformIngestColumns(batch, columnsSeen, {
+        ...emptyTransformOutput(),
+        telemetry: reused,
+      });
       const { telemetry: rows, ...rowCounts } = byRows;
       const { telemetry: columns, ...columnCounts } = byColumns;
       expect(columnCounts).toEqual(rowCounts);
