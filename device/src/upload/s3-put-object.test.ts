@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../ports/logger.js';
 import { S3PhotoUploader } from './s3-photo-uploader.js';
@@ -142,6 +142,32 @@ describe('S3PhotoUploader over its own PutObject', () => {
     const { uploader } = await setup(() => undefined, { requestTimeoutMs: 150 });
     const error = await uploader.upload({ ...PHOTO, body: Buffer.from('x') }).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'transient', code: 'TimeoutError' });
+  });
+
+  it('a TLS handshake that never completes times out as a connect TimeoutError, before the request limit', async () => {
+    // A TCP server that accepts and never speaks: the connection opens, the handshake hangs.
+    const sockets: Socket[] = [];
+    const silent = createNetServer((socket) => sockets.push(socket));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      await once(silent, 'close');
+    });
+    const uploader = new S3PhotoUploader({
+      bucket: 'coffee-photos',
+      region: 'eu-west-1',
+      endpoint: `https://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      devStaticCredentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
+      connectTimeoutMs: 150,
+      requestTimeoutMs: 20_000,
+      logger: silentLogger(),
+    });
+    cleanups.push(() => uploader.destroy());
+    const error = await uploader.upload({ ...PHOTO, body: Buffer.from('x') }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'transient', code: 'TimeoutError' });
+    expect((error as Error).message).toMatch(/connecting to 127\.0\.0\.1 took longer than 150 ms/);
   });
 
   it('an abort mid-flight and an abort before the start are AbortError', async () => {
