@@ -113,8 +113,9 @@ export async function openCoffeeStation(options: OpenCoffeeStationOptions): Prom
 }
 
 /*
- * The camera, S3 and credential modules are imported only when used: the AWS SDK alone adds
- * ~9 MB of RSS, which an agent without a bucket (or a mock camera on a Pi) should not carry.
+ * The camera, S3 and credential modules are imported only when used: an agent without a bucket
+ * (or without a camera) should not carry their code. The uploader no longer brings the AWS SDK
+ * (it signs its own PutObject), so the saving is now small.
  */
 async function openCamera(config: AgentConfig): Promise<Camera> {
   const settings = {
